@@ -1,12 +1,13 @@
-// The pending-event set: an implicit d-ary min-heap ordered by (time, sequence number).
+// An implicit d-ary min-heap ordered by (time, sequence number), for entries whose keys need not
+// be monotone.  The timing wheel keeps its due timers here (few at a time; cancelled ones stay
+// as tombstones until they reach the top).  The Scheduler's main event set is the faster
+// RadixHeap (radix_heap.h), which needs monotone keys.
 //
-// What is smart about this code (measured in bench/event_set_bench.cpp, see bench/README.md):
+// What is smart about this code:
 //   * d = 4 halves the depth of a binary heap; the four children of a node sit next to each
 //     other, so a level costs about one cache line instead of one cache miss per comparison.
 //   * Sifts move a hole instead of swapping (one store per level).
-//   * replace_top() pops the minimum and inserts a new entry in one sift-down: the "hold"
-//     operation of a discrete-event loop, where the handler of the popped event usually
-//     schedules the next one.  The Scheduler defers every pop so it can use it.
+//   * replace_top() pops the minimum and inserts a new entry in one sift-down.
 //
 // Invariants: entries are ordered by (time, seq); seq is unique per Scheduler and increases
 // with scheduling order, so equal times leave in FIFO order and the order is total (no two
@@ -22,16 +23,10 @@
 #include <cstdint>
 #include <vector>
 
+#include "simcore/radix_heap.h"  // HeapEntry
 #include "simcore/time.h"
 
 namespace meshsim::simcore {
-
-template <class Payload>
-struct HeapEntry {
-  Time time;
-  uint64_t seq;
-  Payload payload;
-};
 
 template <class Payload>
 inline bool entry_before(const HeapEntry<Payload>& a, const HeapEntry<Payload>& b) {
