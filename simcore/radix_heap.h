@@ -61,9 +61,9 @@ class RadixHeap {
     ++size_;
     if (small_) {
       if (size_ <= kSmall) {
-        small_buf_.push_back(e);
+        small_buf_[size_ - 1] = e;
         if (min_valid_ && key(e) < min_key_) {
-          min_index_ = small_buf_.size() - 1;
+          min_index_ = size_ - 1;
           min_key_ = key(e);
         }
         return;
@@ -92,8 +92,7 @@ class RadixHeap {
     min_valid_ = false;
     if (small_) {
       last_ = min_key_;
-      small_buf_[min_index_] = small_buf_.back();
-      small_buf_.pop_back();
+      small_buf_[min_index_] = small_buf_[size_];  // size_ was already decremented
       return;
     }
     std::vector<Entry>& from = buckets_[min_bucket_];
@@ -135,10 +134,10 @@ class RadixHeap {
   // events of a small model (an M/M/1 queue has two) that beats any bucket bookkeeping.
   static constexpr size_t kSmall = 32;
 
+  // Called with size_ already counting the entry being pushed: the array holds size_ - 1.
   void to_radix() {
     small_ = false;
-    for (const Entry& e : small_buf_) put(e);
-    small_buf_.clear();
+    for (size_t i = 0; i + 1 < size_; ++i) put(small_buf_[i]);
     min_valid_ = false;
   }
 
@@ -146,7 +145,7 @@ class RadixHeap {
     if (small_) {
       size_t best = 0;
       Key best_key = key(small_buf_[0]);
-      for (size_t i = 1; i < small_buf_.size(); ++i) {
+      for (size_t i = 1; i < size_; ++i) {
         const Key k = key(small_buf_[i]);
         if (k < best_key) {
           best_key = k;
@@ -182,7 +181,7 @@ class RadixHeap {
   }
 
   bool small_ = true;
-  std::vector<Entry> small_buf_;
+  std::array<Entry, kSmall> small_buf_{};
   std::array<std::vector<Entry>, 129> buckets_;
   std::array<uint64_t, 3> occupied_{};
   Key last_ = 0;

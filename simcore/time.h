@@ -24,11 +24,13 @@ class Time {
   static constexpr Time from_s(int64_t s) { return Time(s * 1'000'000'000); }
   // Rounds to the nearest nanosecond; used where a duration comes from a distribution or from
   // user input such as "2.5s".  Saturates at max() for huge or infinite values.
+  // (Rounding is written out, half away from zero: std::round is an out-of-line libm call and
+  // this sits on the hot path of every sampled latency.)
   static Time from_seconds(double s) {
-    const double ns = std::round(s * 1e9);
-    if (!(ns < 9.2e18)) return max();
+    const double ns = s * 1e9;
+    if (!(ns < 9.2e18)) return max();  // also catches NaN
     if (ns < -9.2e18) return Time(std::numeric_limits<int64_t>::min());
-    return Time(static_cast<int64_t>(ns));
+    return Time(static_cast<int64_t>(ns >= 0 ? ns + 0.5 : ns - 0.5));
   }
   static constexpr Time zero() { return Time(0); }
   // "Never": the largest representable time; used for "no deadline".
