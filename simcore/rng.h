@@ -26,6 +26,9 @@ uint64_t stream_id(std::string_view entity, std::string_view purpose);
 
 class Stream {
  public:
+  // A placeholder (seed 0, id 0) so that Streams can live in default-constructed structs;
+  // assign a named stream before drawing from it.
+  Stream() : Stream(0, uint64_t{0}) {}
   Stream(uint64_t run_seed, uint64_t stream_id);
   Stream(uint64_t run_seed, std::string_view entity, std::string_view purpose)
       : Stream(run_seed, stream_id(entity, purpose)) {}

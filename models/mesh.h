@@ -1,0 +1,74 @@
+// The mesh as it runs: pods, sidecars, network, load generators and the chaos timeline on the
+// simcore kernel.
+//
+// A Mesh is built once from a validated MeshConfig (names resolved to indices, distributions
+// copied into flat arrays) and then only reads that configuration.  One request travels:
+//   load generator -> [caller's outbound sidecar] -> network -> [callee's inbound sidecar]
+//   -> pod queue and workers -> handler steps (compute, calls, parallel calls) -> back the same
+//   way -> observations.
+// Sidecars are pass-through in this version: they add latency and report telemetry; the Envoy
+// decisions (routing, retries, circuit breaking, outlier detection) plug in at the marked hook
+// in the outbound path (issue #4).  Until then an upstream pod is picked uniformly at random
+// among the service's ready pods.
+//
+// Semantics worth knowing (each pinned by tests/models/mesh_test.cpp):
+//   * A worker is held for the whole handling of a request, downstream calls included
+//     (thread-per-request servers); the rest wait in the pod's FIFO queue, and beyond
+//     queue_limit the pod answers overflow_status at once.
+//   * A call's application-level timeout abandons the attempt (the server keeps working; its
+//     answer is discarded) and counts as a failure; retries follow on any failure or non-2xx.
+//   * A failed call (after its retries) with onFailure=fail ends the handler with the call's
+//     5xx status (504 for a timeout, 503 for a connection failure); degrade and ignore go on.
+//   * Killed pods leave the endpoint set at once; requests in them are reset (503 UC at a
+//     caller sidecar).  Calls across a partition fail after the connect timeout (503 UF).
+//     A service with no ready pod answers 503 UH at a caller sidecar.
+//
+// Reproducibility: every random draw comes from a stream keyed by an entity's name (pod
+// "reviews-v2-0", load "users", ...), so the same seed gives the same run, and adding an entity
+// leaves the others' draws unchanged.
+// Thread safety: a Mesh runs on one thread; independent Meshes are independent.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "models/config.h"
+#include "models/observation.h"
+#include "simcore/time.h"
+
+namespace meshsim::models {
+
+class Mesh {
+ public:
+  // Throws std::invalid_argument when the configuration refers to something that does not exist
+  // (the scenario layer reports such mistakes with locations before this point).
+  explicit Mesh(const MeshConfig& config);
+  ~Mesh();
+  Mesh(const Mesh&) = delete;
+  Mesh& operator=(const Mesh&) = delete;
+
+  const MeshCatalog& catalog() const;
+
+  // Starts the run: hands the catalog to `sink` and schedules loads and the timeline.
+  void begin(ObservationSink& sink);
+  // Runs every event up to `t` (clamped to the experiment's duration).  Call repeatedly to show
+  // progress; the results do not depend on how the run is cut.
+  void run_until(simcore::Time t);
+  // Flushes the remaining observations and calls sink.finish().
+  void finish();
+  // begin + run_until(duration) + finish.
+  void run(ObservationSink& sink);
+
+  simcore::Time now() const;
+  simcore::Time duration() const;
+  uint64_t events() const;
+  // Root requests started and requests in flight (all hops), for progress and memory figures.
+  uint64_t root_requests() const;
+  uint64_t in_flight() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace meshsim::models
