@@ -273,6 +273,7 @@ class Mesh::Impl {
   std::vector<SpanRecord> spans_;
   uint64_t next_span_ = 1;
   uint64_t roots_ = 0;
+  uint64_t roots_done_ = 0;
   bool finished_ = false;
 };
 
@@ -840,6 +841,7 @@ void Mesh::Impl::complete_call(uint32_t ci, uint32_t code, uint32_t flags) {
   calls_pool_.release(ci);
   if (c.caller_pod == kNone) {
     // A root request ends: the load generator's view, end to end.
+    ++roots_done_;
     const uint32_t reported = (flags & kAppTimeout) != 0 ? 0 : code;
     emit(Reporter::kClient, c.started, sched_.now(), kNone, kNone, c.service, c.load, reported,
          c.attempts, (flags & kAppTimeout) != 0 ? uint32_t{ResponseFlag::kDownstreamConnectionTermination}
@@ -1119,5 +1121,6 @@ Time Mesh::duration() const { return impl_->cfg_.experiment.duration; }
 uint64_t Mesh::events() const { return impl_->sched_.executed(); }
 uint64_t Mesh::root_requests() const { return impl_->roots_; }
 uint64_t Mesh::in_flight() const { return impl_->exchanges_.live(); }
+uint64_t Mesh::in_flight_roots() const { return impl_->roots_ - impl_->roots_done_; }
 
 }  // namespace meshsim::models

@@ -64,7 +64,8 @@ class Mesh {
   uint64_t events() const;
   // Root requests started and requests in flight (all hops), for progress and memory figures.
   uint64_t root_requests() const;
-  uint64_t in_flight() const;
+  uint64_t in_flight() const;          // exchanges (hops) in flight
+  uint64_t in_flight_roots() const;    // root requests started and not yet answered
 
  private:
   class Impl;

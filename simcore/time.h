@@ -30,7 +30,12 @@ class Time {
     const double ns = s * 1e9;
     if (!(ns < 9.2e18)) return max();  // also catches NaN
     if (ns < -9.2e18) return Time(std::numeric_limits<int64_t>::min());
-    return Time(static_cast<int64_t>(ns >= 0 ? ns + 0.5 : ns - 0.5));
+    // From 2^52 on every double is an integer.  Below, truncate and look at the fraction,
+    // which is exact (ns + 0.5 would round twice and be 1 ns off in some cases).
+    if (ns >= 0x1p52 || ns <= -0x1p52) return Time(static_cast<int64_t>(ns));
+    const auto i = static_cast<int64_t>(ns);
+    const double frac = ns - static_cast<double>(i);
+    return Time(frac >= 0.5 ? i + 1 : frac <= -0.5 ? i - 1 : i);
   }
   static constexpr Time zero() { return Time(0); }
   // "Never": the largest representable time; used for "no deadline".

@@ -29,6 +29,7 @@
 #include <bit>
 #include <cassert>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "simcore/event_heap.h"
@@ -84,7 +85,9 @@ class TimerWheel {
   // Number of armed timers (not fired, not cancelled).
   size_t size() const { return armed_; }
 
-  // Moves every timer that could fire at or before `limit` into the due heap.
+  // Moves timers into the due heap until its top is the earliest armed timer, or no timer can
+  // fire at or before `limit`.  After settle(limit): if an armed timer fires at or before
+  // `limit`, due_top() is the earliest armed timer.
   void settle(Time limit) {
     while (lower_bound_ <= limit) {
       int level;
@@ -93,7 +96,12 @@ class TimerWheel {
         lower_bound_ = Time::max();
         return;
       }
-      if (Time::from_ns(start) > limit) {
+      // Stop as soon as the due heap's top is earlier than any wheel slot: it is then the
+      // earliest armed timer, which is all the Scheduler needs.  Settling further would move
+      // timers into the due heap long before they fire (and their cancels would leave
+      // tombstones there).
+      if (Time::from_ns(start) > limit ||
+          (due_top() != nullptr && due_.top().time < Time::from_ns(start))) {
         lower_bound_ = Time::from_ns(start);
         return;
       }
@@ -177,7 +185,9 @@ class TimerWheel {
   // Puts node i in the lowest level whose current block holds its time, relative to cur_.
   void place(uint32_t i) {
     const int64_t t = nodes_[i].time.ns();
-    if (t < cur_) {
+    // The last level-0 slot [2^63 - 2^20, 2^63) stays out of the wheel: leaving it would move
+    // the cursor to 2^63, which int64_t cannot hold.
+    if (t < cur_ || t > std::numeric_limits<int64_t>::max() - (int64_t{1} << kShift0)) {
       push_due(i);
       return;
     }

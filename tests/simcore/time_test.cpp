@@ -29,6 +29,18 @@ TEST_CASE("Time::from_seconds rounds to the nearest nanosecond and saturates") {
   CHECK((1500_us).to_ms() == 1.5);
 }
 
+TEST_CASE("Time::from_seconds rounds half away from zero, exactly, at every magnitude") {
+  // Regression: rounding by adding 0.5 rounds twice.  Truth: the nearest integer to s * 1e9 as
+  // computed in double, worked out by hand.  4503599.627370497 s * 1e9 is the double
+  // 4503599627370497 (odd, above 2^52): exact, no rounding.  4.9999999999999993e-10 s is just
+  // under half a nanosecond: 0.
+  CHECK(Time::from_seconds(4503599.627370497).ns() == 4503599627370497);
+  CHECK(Time::from_seconds(4.9999999999999993e-10).ns() == 0);
+  CHECK(Time::from_seconds(0.5e-9).ns() == 1);
+  CHECK(Time::from_seconds(-0.5e-9).ns() == -1);
+  CHECK(Time::from_seconds(-2.5).ns() == -2'500'000'000);
+}
+
 TEST_CASE("Time arithmetic and ordering") {
   CHECK(3_s - 1_s == 2_s);
   CHECK(2_s * 3 == 6_s);
