@@ -122,6 +122,27 @@ std::vector<Bucket> Histogram::buckets() const {
   return out;
 }
 
+Histogram Histogram::from_parts(std::span<const Bucket> buckets, int64_t min, int64_t max,
+                                long double sum) {
+  Histogram h;
+  for (const Bucket& b : buckets) {
+    const size_t index = bucket_index(b.lower);
+    assert(bucket_at(index, 0) == (Bucket{b.lower, b.upper_exclusive, 0}) &&
+           "Histogram::from_parts: not a bucket of this layout");
+    if (b.count == 0) continue;
+    if (index >= h.counts_.size()) h.counts_.resize(size_for_shift(shift_of(b.lower)), 0);
+    h.counts_[index] += b.count;
+    h.total_ += b.count;
+  }
+  if (h.total_ > 0) {
+    assert(min >= 0 && min <= max && "Histogram::from_parts: bad min/max");
+    h.min_ = min;
+    h.max_ = max;
+    h.sum_ = static_cast<Uint128>(sum);
+  }
+  return h;
+}
+
 bool operator==(const Histogram& a, const Histogram& b) {
   if (a.total_ != b.total_ || a.sum_ != b.sum_ || a.min() != b.min() || a.max() != b.max()) {
     return false;

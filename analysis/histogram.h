@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "simcore/time.h"
@@ -75,6 +76,13 @@ class Histogram {
 
   // The non-empty buckets in increasing order of value, for serialisation.  Allocates.
   std::vector<Bucket> buckets() const;
+
+  // The inverse of buckets() + min() + max() + sum(): rebuilds a histogram, equal (==) to the one
+  // they came from, e.g. from a results file or a compacted time-series cell.  Every bucket must
+  // be one of this layout's (asserted), in increasing order; `sum` must be the integral value
+  // sum() returned.  Ignores min/max/sum when the buckets hold no counts.  Allocates.
+  static Histogram from_parts(std::span<const Bucket> buckets, int64_t min, int64_t max,
+                              long double sum);
 
   // Equal when they hold the same counts in the same buckets and the same exact statistics,
   // regardless of how much bucket storage either has grown.

@@ -203,6 +203,7 @@ struct ExperimentConfig {
   // Calls deeper than this are not made (the recursion bottoms out).  0 = no bound, which the
   // scenario layer allows only when the call graph has no cycle.
   uint32_t max_call_depth = 0;
+  std::string istio_version = "1.27";  // Istio release whose behaviour is mirrored; kept as given
   // Istio's connectTimeout default: how long a call into a partition waits before failing.
   Time connect_timeout = Time::from_s(10);
 };
