@@ -1,0 +1,276 @@
+// meshsim: the command line.  Thin by design: it parses options, calls the libraries, prints.
+//
+//   meshsim run FILE_OR_DIR... [--seed N] [--duration D] [--warmup D] [--out results.h5] [--set K=V]...
+//   meshsim validate FILE_OR_DIR... [--set K=V]...
+//   meshsim graph FILE_OR_DIR... [--format dot|json] [--set K=V]...
+//
+// Exit codes: 0 ok; 1 invalid scenario (or, later, a failed expectation); 2 usage error;
+// 3 the run could not finish (e.g. the results file could not be written; none is left behind).
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+
+#include "analysis/mesh_metrics.h"
+#include "analysis/results_file.h"
+#include "analysis/summary.h"
+#include "models/mesh.h"
+#include "scenarios/scenario.h"
+#include "scenarios/service_graph.h"
+
+namespace po = boost::program_options;
+using meshsim::simcore::Time;
+
+namespace {
+
+constexpr int kOk = 0, kInvalid = 1, kUsage = 2, kRunFailed = 3;
+constexpr const char* kVersion = "0.1.0";
+
+void print_usage(std::ostream& o) {
+  o << "meshsim " << kVersion << ": a discrete-event simulator for Istio/Envoy service meshes\n\n"
+       "usage: meshsim <command> [options] FILE_OR_DIR...\n\n"
+       "commands:\n"
+       "  run       simulate the scenario, print a summary, optionally write an HDF5 results file\n"
+       "  validate  check the scenario and report every error with file:line:column\n"
+       "  graph     print the service graph (Graphviz DOT or JSON)\n"
+       "  version   print the version\n\n"
+       "`meshsim <command> --help` lists a command's options.\n"
+       "exit codes: 0 ok, 1 invalid scenario, 2 usage error, 3 the run could not finish\n";
+}
+
+struct Common {
+  std::vector<std::string> inputs;
+  std::vector<std::string> overrides;
+};
+
+po::options_description common_options(Common& c) {
+  po::options_description d("scenario");
+  d.add_options()
+      ("set", po::value<std::vector<std::string>>(&c.overrides)->composing(),
+       "override a field: KIND[/NAME].path.to.field=VALUE (repeatable), e.g. Load/users.spec.rate=500")
+      ("input", po::value<std::vector<std::string>>(&c.inputs), "scenario files or directories");
+  return d;
+}
+
+// Parses a command's options; returns false (and sets `code`) if the command should exit now.
+bool parse(int argc, char** argv, po::options_description& visible, po::options_description& all,
+           const char* usage, int& code) {
+  po::positional_options_description pos;
+  pos.add("input", -1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "meshsim: " << e.what() << "\n" << usage << "\n";
+    code = kUsage;
+    return false;
+  }
+  if (vm.count("help")) {
+    std::cout << usage << "\n\n" << visible << "\n";
+    code = kOk;
+    return false;
+  }
+  if (!vm.count("input")) {
+    std::cerr << "meshsim: no scenario file or directory given\n" << usage << "\n";
+    code = kUsage;
+    return false;
+  }
+  return true;
+}
+
+bool load(const Common& c, meshsim::scenarios::Scenario& out) {
+  try {
+    out = meshsim::scenarios::load_scenario(c.inputs, {c.overrides});
+  } catch (const meshsim::scenarios::ScenarioError& e) {
+    std::cerr << e.what() << "\n";
+    std::cerr << e.diagnostics.size() << " error(s); the scenario was not run\n";
+    return false;
+  }
+  for (const auto& w : out.warnings) std::cerr << w.to_string() << "\n";
+  return true;
+}
+
+std::optional<Time> duration_option(const std::string& name, const std::string& v) {
+  auto t = meshsim::scenarios::parse_duration(v);
+  if (!t || *t < Time::zero())
+    std::cerr << "meshsim: --" << name << " expects a duration like '60s' or '500ms', got '" << v << "'\n";
+  return t;
+}
+
+int cmd_run(int argc, char** argv) {
+  Common c;
+  std::string seed_text, duration_text, warmup_text, out_path;
+  bool quiet = false;
+  po::options_description opts("meshsim run options");
+  opts.add_options()("help,h", "show this help")(
+      "seed", po::value<std::string>(&seed_text), "run seed (overrides the Experiment's)")(
+      "duration", po::value<std::string>(&duration_text), "simulated duration, e.g. 120s")(
+      "warmup", po::value<std::string>(&warmup_text), "observations before this are dropped")(
+      "out,o", po::value<std::string>(&out_path), "write an HDF5 results file here")(
+      "quiet,q", po::bool_switch(&quiet), "print no summary");
+  po::options_description all;
+  all.add(opts).add(common_options(c));
+  po::options_description visible;
+  visible.add(opts).add(common_options(c));
+  int code = kOk;
+  if (!parse(argc, argv, visible, all,
+             "usage: meshsim run FILE_OR_DIR... [--seed N] [--duration D] [--warmup D] [--out results.h5] [--set K=V]...",
+             code))
+    return code;
+  meshsim::scenarios::Scenario s;
+  if (!load(c, s)) return kInvalid;
+  auto& exp = s.mesh.experiment;
+  if (!seed_text.empty()) {
+    try {
+      size_t used = 0;
+      exp.seed = std::stoull(seed_text, &used);
+      if (used != seed_text.size()) throw std::invalid_argument("trailing characters");
+    } catch (const std::exception&) {
+      std::cerr << "meshsim: --seed expects a non-negative integer, got '" << seed_text << "'\n";
+      return kUsage;
+    }
+  }
+  if (!duration_text.empty()) {
+    auto t = duration_option("duration", duration_text);
+    if (!t || *t == Time::zero()) return kUsage;
+    exp.duration = *t;
+  }
+  if (!warmup_text.empty()) {
+    auto t = duration_option("warmup", warmup_text);
+    if (!t) return kUsage;
+    exp.warmup = *t;
+  }
+  if (exp.warmup >= exp.duration) {
+    std::cerr << "meshsim: the warm-up (" << exp.warmup.to_seconds() << " s) must be shorter than the duration ("
+              << exp.duration.to_seconds() << " s)\n";
+    return kUsage;
+  }
+
+  const auto wall_start = std::chrono::steady_clock::now();
+  meshsim::models::Mesh mesh(s.mesh);
+  meshsim::analysis::MeshMetrics metrics(exp.warmup);
+  mesh.begin(metrics);
+  // Progress on a terminal for runs longer than a second: simulated time, events/s, ETA.
+  const bool tty = isatty(fileno(stderr)) != 0;
+  const Time step = std::max(Time::from_ms(10), exp.duration / 500);
+  bool shown = false;
+  auto last_print = wall_start;
+  for (Time t = step; ; t = std::min(exp.duration, t + step)) {
+    mesh.run_until(t);
+    const auto now = std::chrono::steady_clock::now();
+    const double wall = std::chrono::duration<double>(now - wall_start).count();
+    if (tty && wall > 1.0 && std::chrono::duration<double>(now - last_print).count() > 0.2) {
+      const double frac = t.to_seconds() / exp.duration.to_seconds();
+      std::fprintf(stderr, "\r  simulated %.1f / %.1f s  %.2f M events/s  ETA %.0f s   ", t.to_seconds(),
+                   exp.duration.to_seconds(), static_cast<double>(mesh.events()) / wall / 1e6,
+                   wall / frac - wall);
+      last_print = now;
+      shown = true;
+    }
+    if (t >= exp.duration) break;
+  }
+  mesh.finish();
+  if (shown) std::fprintf(stderr, "\r%80s\r", "");
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+
+  if (!quiet) {
+    std::cout << meshsim::analysis::format_summary(metrics);
+    std::printf("\nseed %llu, %.0f s simulated (%.0f s warm-up), %llu events in %.2f s wall (%.2f M events/s)\n",
+                static_cast<unsigned long long>(exp.seed), exp.duration.to_seconds(), exp.warmup.to_seconds(),
+                static_cast<unsigned long long>(mesh.events()), wall, static_cast<double>(mesh.events()) / wall / 1e6);
+    if (!s.ignored_kinds.empty()) {
+      std::printf("not modelled (ignored): ");
+      for (size_t i = 0; i < s.ignored_kinds.size(); ++i) std::printf("%s%s", i ? ", " : "", s.ignored_kinds[i].c_str());
+      std::printf("\n");
+    }
+  }
+  if (!out_path.empty()) {
+    meshsim::analysis::RunMetadata meta;
+    meta.meshsim_version = kVersion;
+    meta.seed = exp.seed;
+    for (const auto& f : s.sources) meta.sources.emplace_back(f.path, f.text);
+    meta.wall_time_s = wall;
+    try {
+      meshsim::analysis::write_results_file(out_path, metrics, meta);
+    } catch (const std::exception& e) {
+      std::cerr << "meshsim: could not write " << out_path << ": " << e.what() << "\n";
+      return kRunFailed;
+    }
+    if (!quiet) std::printf("results: %s\n", out_path.c_str());
+  }
+  return kOk;
+}
+
+int cmd_validate(int argc, char** argv) {
+  Common c;
+  po::options_description opts("meshsim validate options");
+  opts.add_options()("help,h", "show this help");
+  po::options_description all;
+  all.add(opts).add(common_options(c));
+  int code = kOk;
+  if (!parse(argc, argv, all, all, "usage: meshsim validate FILE_OR_DIR... [--set K=V]...", code)) return code;
+  meshsim::scenarios::Scenario s;
+  if (!load(c, s)) return kInvalid;
+  std::printf("ok: %zu service(s), %zu workload(s), %zu load(s), %zu timeline event(s), %zu Istio manifest(s)\n",
+              s.mesh.services.size(), s.mesh.workloads.size(), s.mesh.loads.size(), s.mesh.timeline.size(),
+              s.istio.size());
+  return kOk;
+}
+
+int cmd_graph(int argc, char** argv) {
+  Common c;
+  std::string format = "dot";
+  po::options_description opts("meshsim graph options");
+  opts.add_options()("help,h", "show this help")(
+      "format", po::value<std::string>(&format)->default_value("dot"), "dot or json");
+  po::options_description all;
+  all.add(opts).add(common_options(c));
+  int code = kOk;
+  if (!parse(argc, argv, all, all, "usage: meshsim graph FILE_OR_DIR... [--format dot|json] [--set K=V]...", code))
+    return code;
+  if (format != "dot" && format != "json") {
+    std::cerr << "meshsim: --format must be dot or json, not '" << format << "'\n";
+    return kUsage;
+  }
+  meshsim::scenarios::Scenario s;
+  if (!load(c, s)) return kInvalid;
+  const auto g = meshsim::scenarios::build_service_graph(s);
+  std::cout << (format == "dot" ? meshsim::scenarios::graph_to_dot(g) : meshsim::scenarios::graph_to_json(g));
+  return kOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    print_usage(std::cerr);
+    return kUsage;
+  }
+  const std::string cmd = argv[1];
+  try {
+    if (cmd == "run") return cmd_run(argc - 1, argv + 1);
+    if (cmd == "validate") return cmd_validate(argc - 1, argv + 1);
+    if (cmd == "graph") return cmd_graph(argc - 1, argv + 1);
+    if (cmd == "version" || cmd == "--version") {
+      std::cout << "meshsim " << kVersion << "\n";
+      return kOk;
+    }
+    if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+      print_usage(std::cout);
+      return kOk;
+    }
+  } catch (const std::exception& e) {
+    // Anything that reaches here is a bug, not bad input; say so plainly.
+    std::cerr << "meshsim: internal error: " << e.what() << "\n";
+    return kRunFailed;
+  }
+  std::cerr << "meshsim: unknown command '" << cmd << "'\n";
+  print_usage(std::cerr);
+  return kUsage;
+}

@@ -1,0 +1,241 @@
+// The diagnostic catalogue and the rendering of diagnostics; see diagnostics.h.
+//
+// Adding a code: append a row with the next free number in its group, add the Code enumerator,
+// and add the row to the table in scenarios/README.md (diagnostics_test checks both).  Never
+// renumber or reuse a code: mark a retired one "(retired)" in its description instead.
+#include "scenarios/diagnostics.h"
+
+#include <algorithm>
+#include <cassert>
+#include <string>
+
+namespace meshsim::scenarios {
+namespace {
+
+constexpr Level E = Level::kError;
+constexpr Level W = Level::kWarning;
+constexpr Level I = Level::kInfo;
+
+constexpr CatalogueEntry kCatalogue[] = {
+    // ---- Reading files and documents.
+    {Code::kReadFailed, "MSH0001", E, "ReadFailed",
+     "A file or directory named on the command line or in an include could not be read.",
+     "cannot read '{0}': {1}"},
+    {Code::kYamlSyntax, "MSH0002", E, "YamlSyntax",
+     "The text is not valid YAML; that document is skipped.", "YAML syntax error: {0}"},
+    {Code::kNotAMapping, "MSH0003", E, "NotAMapping",
+     "A document is not a mapping with apiVersion, kind, metadata and spec.",
+     "a document must be a mapping with apiVersion, kind, metadata and spec; got {0}"},
+    {Code::kMissingHeader, "MSH0004", E, "MissingHeader",
+     "A document lacks apiVersion, kind or metadata.name.", "missing '{0}' in {1}"},
+    {Code::kUnknownKind, "MSH0005", E, "UnknownKind",
+     "A meshsim.dev document has a kind meshsim does not define.",
+     "unknown kind '{0}' in {1}; meshsim defines Topology, Load, Timeline and Experiment"},
+    {Code::kUnsupportedVersion, "MSH0006", E, "UnsupportedVersion",
+     "A meshsim.dev document has an apiVersion this meshsim does not read.",
+     "apiVersion '{0}' is not supported; use '{1}'"},
+    {Code::kDuplicateDocument, "MSH0007", E, "DuplicateDocument",
+     "Two meshsim documents (or a Kubernetes Service and a Topology service) have the same kind, "
+     "namespace and name.",
+     "duplicate {0} '{1}' (first defined at {2})"},
+    {Code::kReplacedManifest, "MSH0008", I, "ReplacedManifest",
+     "A later Istio or Kubernetes manifest with the same kind, namespace and name replaces an "
+     "earlier one, as kubectl apply would.",
+     "{0} '{1}' replaces the one defined at {2}"},
+    {Code::kMultipleExperiments, "MSH0009", E, "MultipleExperiments",
+     "A scenario has more than one Experiment.",
+     "a scenario has at most one Experiment; '{0}' is already defined at {1}"},
+    {Code::kNoYamlFiles, "MSH0010", W, "NoYamlFiles", "A directory holds no .yaml or .yml file.",
+     "directory '{0}' contains no .yaml or .yml files"},
+    // ---- Fields and values.
+    {Code::kWrongType, "MSH0101", E, "WrongType",
+     "A value has the wrong type (a word where a number or duration is expected, a list where a "
+     "mapping is, ...).",
+     "{0}: expected {1}, got {2}"},
+    {Code::kMissingField, "MSH0102", E, "MissingField", "A required field is absent.",
+     "missing required field '{0}' in {1}"},
+    {Code::kUnknownField, "MSH0103", E, "UnknownField",
+     "A meshsim document has a field meshsim does not define (usually a typo).",
+     "unknown field '{0}' in {1}"},
+    {Code::kOutOfRange, "MSH0104", E, "OutOfRange",
+     "A number or duration is outside the range that makes sense.", "{0} must be {1}, got {2}"},
+    {Code::kExactlyOneOf, "MSH0105", E, "ExactlyOneOf",
+     "A step, distribution, schedule entry or timeline event needs exactly one of several keys.",
+     "{0} needs exactly one of {1}; got {2}"},
+    {Code::kInvalidDistribution, "MSH0106", E, "InvalidDistribution",
+     "A distribution's parameters are rejected (for example median >= p99).",
+     "invalid distribution: {0}"},
+    {Code::kUnknownValue, "MSH0107", E, "UnknownValue",
+     "A field that takes one of a few words has another.",
+     "{0}: unknown value '{1}'; expected one of {2}"},
+    {Code::kDuplicateName, "MSH0108", E, "DuplicateName",
+     "Two items of one list (workloads, services, ports, zones) have the same name, or two "
+     "Topologies set the same thing.",
+     "duplicate {0} '{1}' (first at {2})"},
+    {Code::kConflictingFields, "MSH0109", E, "ConflictingFields",
+     "Two fields that exclude each other are both given.",
+     "'{0}' cannot be used together with {1}"},
+    {Code::kNotIncreasing, "MSH0110", E, "NotIncreasing",
+     "Entries of a schedule are not in increasing order of 'at'.",
+     "{0} must come after the previous entry ({1}), got {2}"},
+    // ---- References between documents.
+    {Code::kCallToUnknownService, "MSH0201", E, "CallToUnknownService",
+     "A handler calls a service that no Kubernetes Service or Topology service defines.",
+     "call to unknown service '{0}' from workload '{1}'"},
+    {Code::kLoadToUnknownService, "MSH0202", E, "LoadToUnknownService",
+     "A Load targets a service that no Kubernetes Service or Topology service defines.",
+     "Load '{0}' targets unknown service '{1}'"},
+    {Code::kUnknownPort, "MSH0203", E, "UnknownPort",
+     "A call or load names a port that its service does not expose.",
+     "service '{0}' has no port {1}; its ports are {2}"},
+    {Code::kSelectorMatchesNoPod, "MSH0204", E, "SelectorMatchesNoPod",
+     "A timeline event selects pods, but no pod matches its service, workload and zone.",
+     "{0}: no pod matches {1}"},
+    {Code::kUnknownZone, "MSH0205", E, "UnknownZone",
+     "A zone is named that the Topology's zones do not list.",
+     "unknown zone '{0}'; the zones are {1}"},
+    {Code::kUnknownService, "MSH0206", E, "UnknownService",
+     "A workload or timeline event names a service that is not defined.",
+     "unknown service '{0}' in {1}"},
+    {Code::kCallCycle, "MSH0207", E, "CallCycle",
+     "Services call each other in a cycle, which would recurse without end; set Experiment "
+     "spec.maxCallDepth to simulate it anyway.",
+     "call cycle {0}; set Experiment spec.maxCallDepth to bound the recursion"},
+    {Code::kNoBehaviour, "MSH0208", W, "NoBehaviour",
+     "A Deployment has no Topology workload entry, so its pods do no work and call nothing.",
+     "workload '{0}' has no behaviour; it answers at once"},
+    {Code::kServiceWithoutWorkloads, "MSH0209", W, "ServiceWithoutWorkloads",
+     "No workload's labels match a service's selector, so calls to it fail.",
+     "service '{0}' has no workloads (nothing matches its selector {1}); requests to it fail with "
+     "503"},
+    {Code::kDeploymentWithoutService, "MSH0210", W, "DeploymentWithoutService",
+     "A Deployment's labels match no Service's selector, so it can receive no traffic; it is left "
+     "out.",
+     "Deployment '{0}' backs no Service (labels {1}); it is left out"},
+    {Code::kLabelsDoNotMatchSelector, "MSH0211", E, "LabelsDoNotMatchSelector",
+     "A workload names its service, but its labels do not match that service's selector.",
+     "labels {0} of workload '{1}' do not match the selector {2} of service '{3}'"},
+    {Code::kKillCountExceedsPods, "MSH0212", W, "KillCountExceedsPods",
+     "killPods asks for more pods than its selector matches; all matching pods are killed.",
+     "killPods count {0} exceeds the {1} pod(s) that match {2}"},
+    {Code::kRemoveNamesNothing, "MSH0213", E, "RemoveNamesNothing",
+     "A timeline 'remove' names no manifest of the scenario.",
+     "remove: no {0} '{1}' in namespace '{2}'"},
+    {Code::kApplyMeshsimKind, "MSH0214", E, "ApplyMeshsimKind",
+     "A timeline 'apply' holds a meshsim document; only Istio and Kubernetes manifests can be "
+     "applied.",
+     "apply: {0} is a meshsim kind; only Istio and Kubernetes manifests can be applied"},
+    {Code::kPartitionUnknownSide, "MSH0215", E, "PartitionUnknownSide",
+     "A partition side is neither a service nor a zone.",
+     "partition: '{0}' is neither a service nor a zone"},
+    // ---- Istio manifests.
+    {Code::kUnknownDestinationHost, "MSH0301", E, "UnknownDestinationHost",
+     "A VirtualService routes to a host that is neither a service nor a ServiceEntry host.",
+     "VirtualService '{0}' routes to unknown host '{1}'"},
+    {Code::kUnknownSubset, "MSH0302", E, "UnknownSubset",
+     "A VirtualService routes to a subset that no DestinationRule for that host defines.",
+     "VirtualService '{0}' routes to subset '{1}' of '{2}', which no DestinationRule defines "
+     "({3})"},
+    {Code::kAllWeightsZero, "MSH0303", E, "AllWeightsZero",
+     "A route with several destinations gives all of them weight 0 (Istio rejects it).",
+     "VirtualService '{0}': the weights of a route with {1} destinations are all 0"},
+    {Code::kNegativeWeight, "MSH0304", E, "NegativeWeight",
+     "A route destination has a negative weight.",
+     "VirtualService '{0}': weight must be >= 0, got {1}"},
+    // ---- --set overrides.
+    {Code::kBadOverrideSyntax, "MSH0401", E, "BadOverrideSyntax",
+     "A --set is not KIND[/NAME].path=VALUE.",
+     "--set '{0}': {1}; expected KIND[/NAME].path.to.field=VALUE"},
+    {Code::kOverridePathNotFound, "MSH0402", E, "OverridePathNotFound",
+     "A --set path names nothing in the scenario.", "--set '{0}': {1}"},
+    {Code::kOverrideAmbiguous, "MSH0403", E, "OverrideAmbiguous",
+     "A --set omits NAME but several documents have that kind.",
+     "--set '{0}': there are {1} {2} documents; name one, as {2}/NAME"},
+    {Code::kOverrideBadValue, "MSH0404", E, "OverrideBadValue", "A --set value is not valid YAML.",
+     "--set '{0}': the value is not valid YAML: {1}"},
+    {Code::kOverrideAddsField, "MSH0405", W, "OverrideAddsField",
+     "A --set adds a field to a Kubernetes or Istio manifest that it did not have; meshsim cannot "
+     "check its spelling.",
+     "--set '{0}' adds field '{1}', which {2} did not have; check its spelling"},
+};
+
+std::string fill(std::string_view tmpl, const std::vector<std::string>& args) {
+  std::string out;
+  out.reserve(tmpl.size() + 32);
+  for (std::size_t i = 0; i < tmpl.size(); ++i) {
+    if (tmpl[i] == '{' && i + 2 < tmpl.size() && tmpl[i + 1] >= '0' && tmpl[i + 1] <= '9' &&
+        tmpl[i + 2] == '}') {
+      const auto k = static_cast<std::size_t>(tmpl[i + 1] - '0');
+      assert(k < args.size() && "message template argument missing");
+      if (k < args.size()) out += args[k];
+      i += 2;
+    } else {
+      out += tmpl[i];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string SourceLocation::to_string() const {
+  std::string s = file;
+  if (line > 0) {
+    s += ':' + std::to_string(line);
+    if (column > 0) s += ':' + std::to_string(column);
+  }
+  return s;
+}
+
+std::string_view to_string(Level level) {
+  switch (level) {
+    case Level::kError:
+      return "error";
+    case Level::kWarning:
+      return "warning";
+    case Level::kInfo:
+      return "info";
+  }
+  return "error";
+}
+
+std::string Diagnostic::to_string() const {
+  std::string s = where.to_string();
+  if (!s.empty()) s += ": ";
+  s += scenarios::to_string(level);
+  s += ' ';
+  s += code;
+  s += ": ";
+  s += message;
+  return s;
+}
+
+namespace {
+std::string join_lines(const std::vector<Diagnostic>& diagnostics) {
+  std::string s;
+  for (const Diagnostic& d : diagnostics) {
+    if (!s.empty()) s += '\n';
+    s += d.to_string();
+  }
+  return s;
+}
+}  // namespace
+
+ScenarioError::ScenarioError(std::vector<Diagnostic> ds)
+    : std::runtime_error(join_lines(ds)), diagnostics(std::move(ds)) {}
+
+std::span<const CatalogueEntry> catalogue() { return kCatalogue; }
+
+const CatalogueEntry& catalogue_entry(Code code) {
+  const auto* it = std::find_if(std::begin(kCatalogue), std::end(kCatalogue),
+                                [code](const CatalogueEntry& e) { return e.code == code; });
+  assert(it != std::end(kCatalogue) && "every Code has a catalogue entry");
+  return *it;
+}
+
+Diagnostic make_diagnostic(Code code, SourceLocation where, const std::vector<std::string>& args) {
+  const CatalogueEntry& e = catalogue_entry(code);
+  return Diagnostic{std::string(e.id), e.level, fill(e.message_template, args), std::move(where)};
+}
+
+}  // namespace meshsim::scenarios

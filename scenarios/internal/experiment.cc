@@ -1,0 +1,69 @@
+// The Experiment document: seed, run length, sampling, Istio version, included files; see
+// meshsim_kinds.h and README.md "Experiment".  (The include list is followed when files are
+// read, in documents.cc; here it is only type-checked.)
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+
+#include "scenarios/internal/durations.h"
+#include "scenarios/internal/meshsim_kinds.h"
+
+namespace meshsim::scenarios::internal {
+
+void read_experiment(const Context& ctx, const Document& doc, Draft& draft) {
+  const YAML::Node& root = doc.root;
+  if (draft.experiment) {
+    ctx.report(Code::kMultipleExperiments, root, {doc.name, draft.experiment->to_string()});
+    return;
+  }
+  draft.experiment = ctx.at(root);
+  const YAML::Node spec_node = root["spec"];
+  if (!spec_node.IsDefined() || spec_node.IsNull()) return;  // all defaults
+  const Mapping spec(ctx, spec_node, doc.label() + " spec",
+                     {"seed", "duration", "warmup", "interval", "traceSampling", "maxCallDepth",
+                      "istioVersion", "include"});
+  if (!spec.is_mapping()) return;
+  models::ExperimentConfig& x = draft.mesh.experiment;
+  if (auto s = spec.integer("seed", 0, UINT64_MAX)) x.seed = *s;
+  auto duration = [&](const char* key, DurationRule rule, simcore::Time& out) {
+    if (const YAML::Node n = spec.get(key); n.IsDefined()) {
+      if (auto t = read_duration(ctx, n, key, rule)) out = *t;
+    }
+  };
+  duration("duration", DurationRule::kPositive, x.duration);
+  duration("warmup", DurationRule::kNonNegative, x.warmup);
+  duration("interval", DurationRule::kPositive, x.interval);
+  if (x.warmup >= x.duration && spec.has("warmup")) {
+    ctx.report(Code::kOutOfRange, spec.get("warmup"),
+               {"warmup", "shorter than the duration (" + format_duration(x.duration) + ")",
+                format_duration(x.warmup)});
+  }
+  if (const YAML::Node n = spec.get("traceSampling"); n.IsDefined()) {
+    // A percentage, as Istio's Telemetry API writes it: 1 or "1%".  Kept in per mille.
+    std::string text = n.IsScalar() ? n.Scalar() : std::string();
+    if (!text.empty() && text.back() == '%') text.pop_back();
+    double pct = 0;
+    const auto r = std::from_chars(text.data(), text.data() + text.size(), pct);
+    if (text.empty() || r.ec != std::errc() || r.ptr != text.data() + text.size()) {
+      ctx.report(Code::kWrongType, n,
+                 {"traceSampling", "a percentage like 1 or '1%'", describe(n)});
+    } else if (!(pct >= 0 && pct <= 100) || std::abs(pct * 10 - std::round(pct * 10)) > 1e-9) {
+      ctx.report(Code::kOutOfRange, n,
+                 {"traceSampling", "a multiple of 0.1 between 0 and 100 (percent)", n.Scalar()});
+    } else {
+      x.trace_sample_per_mille = static_cast<uint32_t>(std::lround(pct * 10));
+    }
+  }
+  if (spec.has("maxCallDepth")) {
+    if (auto d = spec.integer("maxCallDepth", 1, 10'000)) {
+      x.max_call_depth = static_cast<uint32_t>(*d);
+      draft.max_call_depth_set = true;
+    }
+  }
+  if (auto v = spec.string("istioVersion")) x.istio_version = *v;
+  if (const YAML::Node inc = spec.get("include"); inc.IsDefined()) {
+    read_string_list(ctx, inc, "include");
+  }
+}
+
+}  // namespace meshsim::scenarios::internal

@@ -1,0 +1,25 @@
+// Kubernetes manifests -> services and workloads: v1 Service and apps/v1 Deployment.  Internal to
+// scenarios/.  Real manifests carry many fields meshsim does not model, so unknown fields are
+// ignored here; the fields meshsim reads are type-checked.
+#pragma once
+
+#include "scenarios/internal/documents.h"
+#include "scenarios/internal/draft.h"
+#include "scenarios/internal/yaml_util.h"
+
+namespace meshsim::scenarios::internal {
+
+// True for the Kubernetes kinds meshsim models (v1 Service, apps/v1 Deployment).
+bool is_modelled_kubernetes_kind(const Document& doc);
+
+// Appends to draft.services: name, namespace, ports (the protocol from appProtocol, else from
+// the port name's prefix, as Istio does), selector.
+void read_service(const Context& ctx, const Document& doc, Draft& draft);
+// Appends to draft.deployments: replicas, template labels, service account.
+void read_deployment(const Context& ctx, const Document& doc, Draft& draft);
+
+// The protocol Istio infers for a port: appProtocol if given, else the name's prefix
+// ("grpc", "grpc-web", "http2-...").  HTTP/1.1 otherwise.
+models::Protocol protocol_for_port(const std::string& name, const std::string& app_protocol);
+
+}  // namespace meshsim::scenarios::internal

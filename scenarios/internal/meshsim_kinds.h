@@ -1,0 +1,29 @@
+// meshsim's own kinds (apiVersion meshsim.dev/v1alpha1) -> the draft.  Internal to scenarios/.
+// One file per kind: topology.cc (with handlers.cc for the handler scripts), load.cc,
+// timeline.cc, experiment.cc.  These documents are strict: an unknown field is an error with a
+// did-you-mean.  The fields and their defaults are listed in scenarios/README.md.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "scenarios/internal/documents.h"
+#include "scenarios/internal/draft.h"
+#include "scenarios/internal/yaml_util.h"
+
+namespace meshsim::scenarios::internal {
+
+void read_topology(const Context& ctx, const Document& doc, Draft& draft);
+void read_load(const Context& ctx, const Document& doc, Draft& draft);
+// `reader` reads the files that 'apply' events name.
+void read_timeline(const Context& ctx, const Document& doc, Draft& draft, DocumentReader& reader);
+void read_experiment(const Context& ctx, const Document& doc, Draft& draft);
+
+// A workload's handlers list; `owner` names the workload in messages.  Appends one CallSite per
+// CallStep, in traversal order.
+std::optional<std::vector<models::HandlerConfig>> read_handlers(const Context& ctx,
+                                                                const YAML::Node& node,
+                                                                const std::string& owner,
+                                                                std::vector<CallSite>& calls);
+
+}  // namespace meshsim::scenarios::internal

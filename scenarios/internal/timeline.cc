@@ -1,0 +1,283 @@
+// Timeline documents: chaos and configuration changes at given times; see meshsim_kinds.h and
+// README.md "Timeline".
+#include <filesystem>
+
+#include "scenarios/internal/distributions.h"
+#include "scenarios/internal/durations.h"
+#include "scenarios/internal/kubernetes.h"
+#include "scenarios/internal/meshsim_kinds.h"
+
+namespace meshsim::scenarios::internal {
+namespace {
+
+using simcore::Time;
+
+const std::vector<std::string>& actions() {
+  static const std::vector<std::string> a = {"killPods",     "zoneOutage",  "addLatency",
+                                             "injectErrors", "cpuSlowdown", "partition",
+                                             "apply",        "remove"};
+  return a;
+}
+
+std::string target_text(const models::PodSelector& s) {
+  std::string t = !s.workload.empty()  ? s.workload
+                  : !s.service.empty() ? s.service
+                                       : "every service";
+  if (!s.zone.empty()) t += " (" + s.zone + ")";
+  return t;
+}
+
+// "100ms" for a constant, else the distribution's own description.
+std::string describe_latency(const simcore::Distribution& d) {
+  if (d.kind() == simcore::Distribution::Kind::Constant) {
+    return format_duration(Time::from_seconds(d.mean()));
+  }
+  return d.describe();
+}
+
+// The selector fields shared by killPods, addLatency, injectErrors and cpuSlowdown.
+models::PodSelector read_selector(const Mapping& m, EventSite& site) {
+  models::PodSelector s;
+  s.service = m.string("service").value_or("");
+  s.workload = m.string("workload").value_or("");
+  s.zone = m.string("zone").value_or("");
+  site.where_service = m.where("service");
+  site.where_workload = m.where("workload");
+  site.where_zone = m.where("zone");
+  return s;
+}
+
+// An applied manifest must itself be a valid Istio or Kubernetes document.
+bool check_applied(const Context& timeline_ctx, Document& doc) {
+  const Context ctx(timeline_ctx.diagnostics(), timeline_ctx.locator(), doc.file);
+  check_header(ctx, doc);
+  if (!doc.header_ok) return false;
+  if (doc.family == Family::kMeshsim) {
+    ctx.report(Code::kApplyMeshsimKind, doc.root, {doc.kind});
+    return false;
+  }
+  if (doc.family == Family::kKubernetes && is_modelled_kubernetes_kind(doc)) {
+    Draft scratch;  // type-checks the fields meshsim reads; the result is applied at run time
+    if (doc.kind == "Service")
+      read_service(ctx, doc, scratch);
+    else
+      read_deployment(ctx, doc, scratch);
+  }
+  return true;
+}
+
+struct EventBase {
+  Time at;
+  Time duration = Time::max();
+  std::string suffix;  // " for 30s"
+};
+
+}  // namespace
+
+void read_timeline(const Context& ctx, const Document& doc, Draft& draft, DocumentReader& reader) {
+  const YAML::Node& root = doc.root;
+  const YAML::Node spec_node = root["spec"];
+  if (!spec_node.IsDefined() || spec_node.IsNull()) {
+    ctx.report(Code::kMissingField, root, {"spec", doc.label()});
+    return;
+  }
+  const Mapping spec(ctx, spec_node, doc.label() + " spec", {"events"});
+  const YAML::Node events = spec.require("events");
+  if (!events.IsDefined()) return;
+  if (!events.IsSequence()) {
+    ctx.report(Code::kWrongType, events, {"events", "a list of events", describe(events)});
+    return;
+  }
+  int index = 0;
+  for (auto it = events.begin(); it != events.end(); ++it) {
+    ++index;
+    const std::string owner = doc.label() + " event " + std::to_string(index);
+    const Mapping m(ctx, *it, owner,
+                    {"at", "duration", "killPods", "zoneOutage", "addLatency", "injectErrors",
+                     "cpuSlowdown", "partition", "apply", "remove"});
+    if (!m.is_mapping()) continue;
+    EventBase base;
+    const YAML::Node at = m.require("at");
+    auto t =
+        at.IsDefined() ? read_duration(ctx, at, "at", DurationRule::kNonNegative) : std::nullopt;
+    if (t) base.at = *t;
+    if (const YAML::Node d = m.get("duration"); d.IsDefined()) {
+      if (auto dur = read_duration(ctx, d, "duration", DurationRule::kPositive)) {
+        base.duration = *dur;
+        base.suffix = " for " + format_duration(*dur);
+      }
+    }
+    std::vector<std::string> given;
+    for (const std::string& a : actions()) {
+      if (m.has(a)) given.push_back(a);
+    }
+    if (given.size() != 1) {
+      if (given.empty() && m.misspelt_any({"killPods", "zoneOutage", "addLatency", "injectErrors",
+                                           "cpuSlowdown", "partition", "apply", "remove"})) {
+        continue;  // the misspelt action was reported
+      }
+      ctx.report(Code::kExactlyOneOf, *it,
+                 {owner, "the actions (" + join(actions(), " or ") + ")",
+                  given.empty() ? "none" : quote_join(given)});
+      continue;
+    }
+    const std::string& action = given[0];
+    const YAML::Node body = m.get(action);
+    EventSite site;
+    site.namespace_ = doc.namespace_;
+    site.where_action = ctx.at(body);
+    site.where_service = site.where_workload = site.where_zone = site.where_action;
+    models::TimelineEvent ev;
+    ev.at = base.at;
+    ev.duration = base.duration;
+    bool ok = t.has_value();
+    const std::string what = action + " in " + owner;
+
+    if (action == "killPods") {
+      const Mapping a(ctx, body, what, {"service", "workload", "zone", "count", "percent"});
+      models::KillPods k{read_selector(a, site)};
+      if (a.has("count") && a.has("percent")) {
+        ctx.report(Code::kConflictingFields, a.get("percent"), {"percent", "'count'"});
+        ok = false;
+      }
+      if (auto c = a.integer("count", 1, 100'000))
+        k.pods.count = static_cast<uint32_t>(*c);
+      else if (a.has("count"))
+        ok = false;
+      if (auto p = a.number("percent", 0, 100)) {
+        if (*p <= 0) {
+          ctx.report(Code::kOutOfRange, a.get("percent"),
+                     {"percent", "> 0 and <= 100", format_number(*p)});
+          ok = false;
+        }
+        k.pods.percent = *p;
+      } else if (a.has("percent")) {
+        ok = false;
+      }
+      ev.description =
+          k.pods.count
+              ? "kill " + std::to_string(k.pods.count) + " pod(s) of " + target_text(k.pods)
+          : k.pods.percent > 0
+              ? "kill " + format_number(k.pods.percent) + "% of the pods of " + target_text(k.pods)
+              : "kill all pods of " + target_text(k.pods);
+      ev.action = k;
+    } else if (action == "zoneOutage") {
+      const Mapping a(ctx, body, what, {"zone"});
+      auto z = a.required_string("zone");
+      ok = ok && z;
+      site.where_zone = a.where("zone");
+      ev.action = models::ZoneOutage{z.value_or("")};
+      ev.description = "zone outage of " + z.value_or("");
+    } else if (action == "addLatency") {
+      const Mapping a(ctx, body, what, {"service", "workload", "zone", "latency"});
+      models::PodSelector s = read_selector(a, site);
+      const YAML::Node l = a.require("latency");
+      auto d = l.IsDefined() ? read_distribution(ctx, l, "latency") : std::nullopt;
+      ok = ok && d;
+      if (d) {
+        ev.description = "add latency " + describe_latency(*d) + " to " + target_text(s);
+        ev.action = models::AddLatency{s, *d};
+      }
+    } else if (action == "injectErrors") {
+      const Mapping a(ctx, body, what, {"service", "workload", "zone", "probability", "status"});
+      models::InjectErrors e{read_selector(a, site)};
+      if (auto p = a.number("probability", 0, 1))
+        e.probability = *p;
+      else if (a.has("probability"))
+        ok = false;
+      if (auto s = a.integer("status", 100, 599))
+        e.status = static_cast<uint32_t>(*s);
+      else if (a.has("status"))
+        ok = false;
+      ev.description = "inject " + format_number(e.probability * 100) + "% errors (HTTP " +
+                       std::to_string(e.status) + ") into " + target_text(e.pods);
+      ev.action = e;
+    } else if (action == "cpuSlowdown") {
+      const Mapping a(ctx, body, what, {"service", "workload", "zone", "factor"});
+      models::CpuSlowdown c{read_selector(a, site)};
+      if (auto f = a.number("factor", 0, 1000)) {
+        if (*f <= 0) {
+          ctx.report(Code::kOutOfRange, a.get("factor"), {"factor", "> 0", format_number(*f)});
+          ok = false;
+        }
+        c.factor = *f;
+      } else if (a.has("factor")) {
+        ok = false;
+      }
+      ev.description =
+          "slow the CPU of " + target_text(c.pods) + " by " + format_number(c.factor) + "x";
+      ev.action = c;
+    } else if (action == "partition") {
+      const Mapping a(ctx, body, what, {"from", "to"});
+      auto from = a.required_string("from");
+      auto to = a.required_string("to");
+      site.where_from = a.where("from");
+      site.where_to = a.where("to");
+      if (from && to && *from == *to) {
+        ctx.report(Code::kConflictingFields, a.get("to"), {"to: " + *to, "the same 'from'"});
+        ok = false;
+      }
+      ok = ok && from && to;
+      ev.action = models::Partition{from.value_or(""), to.value_or("")};
+      ev.description = "partition " + from.value_or("") + " from " + to.value_or("");
+    } else if (action == "remove") {
+      const Mapping a(ctx, body, what, {"kind", "name", "namespace"});
+      auto kind = a.required_string("kind");
+      auto name = a.required_string("name");
+      ok = ok && kind && name;
+      models::RemoveManifest r{kind.value_or(""), name.value_or(""),
+                               a.string("namespace").value_or(doc.namespace_)};
+      ev.description = "remove " + r.kind + " '" + r.name + "'";
+      ev.action = r;
+    } else {  // apply: one event per document
+      const Mapping a(ctx, body, what, {"file", "manifest"});
+      if (!a.is_mapping()) continue;
+      const auto forms = a.present({"file", "manifest"});
+      if (forms.size() != 1) {
+        if (forms.empty() && a.misspelt_any({"file", "manifest"})) continue;
+        ctx.report(Code::kExactlyOneOf, body,
+                   {what, "'file' or 'manifest'", forms.empty() ? "none" : "both"});
+        continue;
+      }
+      std::vector<Document> docs;
+      if (forms[0] == "file") {
+        auto file = a.string("file");
+        if (!file) continue;
+        const std::string path = (std::filesystem::path(ctx.file()).parent_path() / *file)
+                                     .lexically_normal()
+                                     .generic_string();
+        if (!reader.read_file_documents(path, docs, a.where("file"))) continue;
+        if (docs.empty()) {
+          ctx.report(Code::kWrongType, a.get("file"),
+                     {"file", "a file with a manifest", "an empty file"});
+          continue;
+        }
+      } else {
+        Document d;
+        d.file = ctx.file();
+        d.root = a.get("manifest");
+        YAML::Emitter out;
+        out << d.root;
+        d.text = out.c_str();
+        docs.push_back(std::move(d));
+      }
+      for (Document& d : docs) {
+        if (!check_applied(ctx, d) || !ok) continue;
+        models::TimelineEvent e = ev;
+        e.description = "apply " + d.kind + " '" + d.name + "'" + base.suffix;
+        e.action = models::ApplyManifest{d.text};
+        EventSite s = site;
+        s.applied = d;
+        draft.mesh.timeline.push_back(std::move(e));
+        draft.event_sites.push_back(std::move(s));
+      }
+      continue;
+    }
+    if (!ok) continue;
+    ev.description += base.suffix;
+    draft.mesh.timeline.push_back(std::move(ev));
+    draft.event_sites.push_back(std::move(site));
+  }
+}
+
+}  // namespace meshsim::scenarios::internal

@@ -1,0 +1,172 @@
+// load_scenario: read -> override -> check headers -> convert each document -> cross-check ->
+// throw every error, or return the Scenario.  See scenario.h; each step lives in internal/.
+#include "scenarios/scenario.h"
+
+#include <algorithm>
+#include <map>
+
+#include "scenarios/internal/documents.h"
+#include "scenarios/internal/draft.h"
+#include "scenarios/internal/kubernetes.h"
+#include "scenarios/internal/meshsim_kinds.h"
+#include "scenarios/internal/overrides.h"
+#include "scenarios/internal/validate.h"
+#include "scenarios/internal/yaml_util.h"
+
+namespace meshsim::scenarios {
+namespace {
+
+using internal::Context;
+using internal::Diagnostics;
+using internal::Document;
+using internal::DocumentReader;
+using internal::Draft;
+using internal::Family;
+using internal::Locator;
+
+// Diagnostics in reading order: by file (in load order; --set pseudo-files last), line, column.
+std::vector<Diagnostic> sorted(std::vector<Diagnostic> ds, const std::vector<SourceFile>& sources) {
+  auto rank = [&](const std::string& file) -> std::size_t {
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+      if (sources[i].path == file) return i;
+    }
+    if (file.rfind("<--set ", 0) == 0) return sources.size() + 1 + std::stoul(file.substr(7));
+    return sources.size();
+  };
+  std::stable_sort(ds.begin(), ds.end(), [&](const Diagnostic& a, const Diagnostic& b) {
+    const std::size_t ra = rank(a.where.file);
+    const std::size_t rb = rank(b.where.file);
+    if (ra != rb) return ra < rb;
+    if (a.where.line != b.where.line) return a.where.line < b.where.line;
+    return a.where.column < b.where.column;
+  });
+  return ds;
+}
+
+class Loader {
+ public:
+  explicit Loader(const LoadOptions& options)
+      : options_(options), reader_(diag_, locator_, out_.sources) {}
+
+  Scenario load(const std::vector<std::string>& paths) {
+    for (const std::string& p : paths) reader_.read_path(p, docs_);
+    return finish();
+  }
+  Scenario load_text(const std::string& text, const std::string& name) {
+    reader_.read_text(text, name, docs_);
+    return finish();
+  }
+
+ private:
+  Scenario finish();
+  std::vector<Document*> select_documents();
+
+  LoadOptions options_;
+  Diagnostics diag_;
+  Locator locator_;
+  Scenario out_;
+  DocumentReader reader_;
+  std::vector<Document> docs_;
+};
+
+// Checks headers; drops documents that a later one with the same kind, namespace and name
+// replaces (Kubernetes and Istio, as kubectl apply would) and reports duplicate meshsim ones.
+std::vector<Document*> Loader::select_documents() {
+  std::vector<Document*> active;
+  std::map<std::string, std::size_t> seen;  // kind/namespace/name -> index in active
+  for (Document& doc : docs_) {
+    const Context ctx(diag_, locator_, doc.file);
+    internal::check_header(ctx, doc);
+    if (!doc.header_ok) continue;
+    const std::string key = doc.kind + "/" + doc.namespace_ + "/" + doc.name;
+    auto [it, fresh] = seen.emplace(key, active.size());
+    if (fresh) {
+      active.push_back(&doc);
+      continue;
+    }
+    Document* first = active[it->second];
+    const SourceLocation first_where = locator_.locate(first->root, first->file);
+    if (doc.family == Family::kMeshsim) {
+      if (doc.kind == "Experiment") {
+        active.push_back(&doc);  // read_experiment reports MSH0009, which says more
+      } else {
+        ctx.report(Code::kDuplicateDocument, doc.root,
+                   {doc.kind, doc.name, first_where.to_string()});
+      }
+      continue;
+    }
+    ctx.report(Code::kReplacedManifest, doc.root, {doc.kind, doc.name, first_where.to_string()});
+    active[it->second] = nullptr;
+    it->second = active.size();
+    active.push_back(&doc);
+  }
+  active.erase(std::remove(active.begin(), active.end(), nullptr), active.end());
+  return active;
+}
+
+Scenario Loader::finish() {
+  internal::apply_overrides(docs_, options_.overrides, diag_, locator_);
+  Draft draft;
+  std::vector<std::pair<std::string, int>> ignored;
+  for (Document* doc : select_documents()) {
+    const Context ctx(diag_, locator_, doc->file);
+    switch (doc->family) {
+      case Family::kIstio:
+        draft.istio.push_back({doc->api_version, doc->kind, doc->name, doc->namespace_,
+                               locator_.locate(doc->root, doc->file), doc->root});
+        break;
+      case Family::kKubernetes:
+        draft.kubernetes.push_back(*doc);
+        if (doc->api_version == "v1" && doc->kind == "Service") {
+          internal::read_service(ctx, *doc, draft);
+        } else if (doc->api_version == "apps/v1" && doc->kind == "Deployment") {
+          internal::read_deployment(ctx, *doc, draft);
+        } else {
+          auto it = std::find_if(ignored.begin(), ignored.end(),
+                                 [&](const auto& e) { return e.first == doc->kind; });
+          if (it == ignored.end())
+            ignored.emplace_back(doc->kind, 1);
+          else
+            ++it->second;
+        }
+        break;
+      case Family::kMeshsim:
+        if (doc->kind == "Topology") internal::read_topology(ctx, *doc, draft);
+        if (doc->kind == "Load") internal::read_load(ctx, *doc, draft);
+        if (doc->kind == "Timeline") internal::read_timeline(ctx, *doc, draft, reader_);
+        if (doc->kind == "Experiment") internal::read_experiment(ctx, *doc, draft);
+        break;
+    }
+  }
+  // A document that could not be read or identified (MSH0001-0006) would make the checks across
+  // documents report its consequences (every reference to what it defined), not its cause.
+  const bool all_documents_read =
+      std::none_of(diag_.items().begin(), diag_.items().end(), [](const Diagnostic& d) {
+        return d.level == Level::kError && d.code >= "MSH0001" && d.code <= "MSH0006";
+      });
+  if (all_documents_read) internal::validate(draft, diag_, locator_);
+
+  std::vector<Diagnostic> errors;
+  for (const Diagnostic& d : sorted(diag_.items(), out_.sources)) {
+    (d.level == Level::kError ? errors : out_.warnings).push_back(d);
+  }
+  if (!errors.empty()) throw ScenarioError(std::move(errors));
+  out_.mesh = std::move(draft.mesh);
+  out_.istio = std::move(draft.istio);
+  for (const auto& [kind, n] : ignored)
+    out_.ignored_kinds.push_back(kind + " (" + std::to_string(n) + ")");
+  return std::move(out_);
+}
+
+}  // namespace
+
+Scenario load_scenario(const std::vector<std::string>& files_or_dirs, const LoadOptions& options) {
+  return Loader(options).load(files_or_dirs);
+}
+
+Scenario load_scenario_text(const std::string& yaml, const std::string& name,
+                            const LoadOptions& options) {
+  return Loader(options).load_text(yaml, name);
+}
+
+}  // namespace meshsim::scenarios

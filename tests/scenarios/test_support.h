@@ -1,0 +1,56 @@
+// Helpers shared by the scenario tests: paths into the source tree and diagnostics lookup.
+#pragma once
+
+#include <algorithm>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "scenarios/scenario.h"
+
+namespace meshsim::scenarios::testing {
+
+// The repository root, found from this file's path so the tests run from any directory.
+inline std::filesystem::path repo_root() {
+  return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path();
+}
+inline std::string examples(const std::string& rel) {
+  return (repo_root() / "scenarios/examples" / rel).generic_string();
+}
+inline std::string bad(const std::string& rel) {
+  return (repo_root() / "tests/scenarios/bad" / rel).generic_string();
+}
+
+// The errors a load throws (none if it succeeds).
+inline std::vector<Diagnostic> errors_of(const std::vector<std::string>& paths,
+                                         const LoadOptions& options = {}) {
+  try {
+    load_scenario(paths, options);
+  } catch (const ScenarioError& e) {
+    return e.diagnostics;
+  }
+  return {};
+}
+inline std::vector<Diagnostic> errors_of_text(const std::string& yaml,
+                                              const LoadOptions& options = {}) {
+  try {
+    load_scenario_text(yaml, "<string>", options);
+  } catch (const ScenarioError& e) {
+    return e.diagnostics;
+  }
+  return {};
+}
+
+inline bool has_code(const std::vector<Diagnostic>& ds, const std::string& code) {
+  return std::any_of(ds.begin(), ds.end(), [&](const Diagnostic& d) { return d.code == code; });
+}
+
+inline std::string dump(const std::vector<Diagnostic>& ds) {
+  std::string s;
+  for (const Diagnostic& d : ds) s += d.to_string() + "\n";
+  return s;
+}
+
+}  // namespace meshsim::scenarios::testing
