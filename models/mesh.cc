@@ -993,7 +993,7 @@ void Mesh::Impl::timeline_end(uint32_t i) {
     set.erase({x, y});
     set.erase({y, x});
   }
-  sink_->timeline({sched_.now(), "end: " + ev.description, true});
+  sink_->timeline({sched_.now(), ev.description, true});  // the reader words the undo
 }
 
 // =============================================================================================
