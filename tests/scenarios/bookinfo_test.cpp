@@ -34,14 +34,16 @@ TEST_CASE("bookinfo: the example's Istio manifests are byte-for-byte Istio's") {
   const auto ref = repo_root().parent_path() / "shared/reference/bookinfo";
   if (!std::filesystem::exists(ref)) SUCCEED("reference copy not present");
   for (const char* f :
-       {"istio/bookinfo.yaml", "istio/destination-rule-all.yaml",
-        "istio/virtual-service-all-v1.yaml", "tasks/bookinfo-gateway.yaml",
-        "tasks/virtual-service-ratings-test-abort.yaml",
-        "tasks/virtual-service-ratings-test-delay.yaml", "tasks/virtual-service-reviews-50-v3.yaml",
-        "tasks/virtual-service-reviews-test-v2.yaml", "tasks/virtual-service-reviews-v3.yaml"}) {
+       {"bookinfo/istio/bookinfo.yaml", "bookinfo/istio/destination-rule-all.yaml",
+        "bookinfo/istio/virtual-service-all-v1.yaml", "bookinfo-tasks/bookinfo-gateway.yaml",
+        "bookinfo-tasks/virtual-service-ratings-test-abort.yaml",
+        "bookinfo-tasks/virtual-service-ratings-test-delay.yaml",
+        "bookinfo-tasks/virtual-service-reviews-50-v3.yaml",
+        "bookinfo-tasks/virtual-service-reviews-test-v2.yaml",
+        "bookinfo-tasks/virtual-service-reviews-v3.yaml"}) {
     if (!std::filesystem::exists(ref)) break;
     INFO(f);
-    CHECK(read(examples(std::string("bookinfo/") + f)) ==
+    CHECK(read(examples(f)) ==
           read((ref / std::filesystem::path(f).filename()).string()));
   }
 }
