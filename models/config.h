@@ -18,6 +18,11 @@
 #include <variant>
 #include <vector>
 
+#include "policies/connection_pool.h"
+#include "policies/load_balancer.h"
+#include "policies/locality.h"
+#include "policies/outlier_detector.h"
+#include "policies/virtual_service.h"
 #include "simcore/distribution.h"
 #include "simcore/time.h"
 
@@ -163,6 +168,39 @@ struct LoadConfig {
   uint32_t retries = 0;
 };
 
+// ---- Istio traffic management (what the client sidecars are configured with) -----------------
+
+// A DestinationRule's trafficPolicy, field by field as Istio's API has it; absent = Istio's
+// default (see each policy header).  Port-level settings are not modelled yet.
+struct TrafficPolicyConfig {
+  std::optional<policies::LbConfig> load_balancer;       // loadBalancer.simple / consistentHash
+  std::string consistent_hash_header;                    // consistentHash.httpHeaderName
+  bool consistent_hash_source_ip = false;                // consistentHash.useSourceIp
+  std::optional<policies::ConnectionPoolSettings> connection_pool;
+  std::optional<policies::RetryBudgetSettings> retry_budget;  // connectionPool.http.retryBudget
+  std::optional<policies::OutlierDetectionSettings> outlier_detection;
+  std::optional<policies::LocalityLbSetting> locality;   // loadBalancer.localityLbSetting
+};
+
+struct DestinationRuleConfig {
+  std::string name;
+  std::string namespace_ = "default";
+  std::string host;  // as written (short name, FQDN or wildcard)
+  TrafficPolicyConfig traffic_policy;
+  struct Subset {
+    std::string name;
+    Labels labels;
+    std::optional<TrafficPolicyConfig> traffic_policy;  // overrides the top level for this subset
+  };
+  std::vector<Subset> subsets;
+};
+
+struct TrafficConfig {
+  std::vector<policies::VirtualServiceConfig> virtual_services;  // mesh-gateway VSs
+  std::vector<DestinationRuleConfig> destination_rules;
+  std::string istio_version = "1.27";  // whose defaults apply (e.g. 503 retried up to 1.23)
+};
+
 // ---- Timeline -----------------------------------------------------------------------------
 
 // Which pods an action hits.
@@ -180,7 +218,13 @@ struct AddLatency { PodSelector pods; Distribution extra; };  // to every reques
 struct InjectErrors { PodSelector pods; double probability = 1.0; uint32_t status = 503; };
 struct CpuSlowdown { PodSelector pods; double factor = 2.0; };  // compute takes factor times longer
 struct Partition { std::string from; std::string to; };          // services or zones; both ways
-struct ApplyManifest { std::string document; };   // an Istio/Kubernetes manifest, applied at `at`
+// An Istio/Kubernetes manifest applied at `at`: its text, and when it is a VirtualService or a
+// DestinationRule, its parsed form (which replaces the one of the same namespace and name).
+struct ApplyManifest {
+  std::string document;
+  std::optional<policies::VirtualServiceConfig> virtual_service;
+  std::optional<DestinationRuleConfig> destination_rule;
+};
 struct RemoveManifest { std::string kind; std::string name; std::string namespace_; };
 
 struct TimelineEvent {
@@ -209,6 +253,7 @@ struct ExperimentConfig {
 };
 
 struct MeshConfig {
+  TrafficConfig traffic;
   std::vector<ServiceConfig> services;
   std::vector<WorkloadConfig> workloads;
   SidecarConfig sidecar;

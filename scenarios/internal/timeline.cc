@@ -265,7 +265,9 @@ void read_timeline(const Context& ctx, const Document& doc, Draft& draft, Docume
         if (!check_applied(ctx, d) || !ok) continue;
         models::TimelineEvent e = ev;
         e.description = "apply " + d.kind + " '" + d.name + "'" + base.suffix;
-        e.action = models::ApplyManifest{d.text};
+        models::ApplyManifest apply;
+        apply.document = d.text;
+        e.action = std::move(apply);
         EventSite s = site;
         s.applied = d;
         draft.mesh.timeline.push_back(std::move(e));
