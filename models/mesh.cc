@@ -14,7 +14,14 @@
 #include <unordered_map>
 #include <vector>
 
+#include "models/traffic.h"
+#include "policies/fault.h"
+#include "policies/load_balancer.h"
+#include "policies/outlier_detector.h"
 #include "policies/response_flags.h"
+#include "policies/retry_state.h"
+#include "policies/router_timeouts.h"
+#include "policies/virtual_service.h"
 #include "simcore/distribution.h"
 #include "simcore/ring_queue.h"
 #include "simcore/rng.h"
@@ -46,6 +53,12 @@ enum EventKind : uint32_t {
   kTimelineStart,     // index = timeline event
   kTimelineEnd,       // index = timeline event
   kFlush,             // time-series interval boundary
+  kStreamRoute,       // index = sidecar stream: the fault delay is over, route it
+  kStreamBackoff,     // index = sidecar stream: the retry backoff is over, try again
+  kStreamPerTry,      // index = sidecar stream: per-try timeout (timer)
+  kStreamGlobal,      // index = sidecar stream: route timeout (timer)
+  kOutlierSweep,      // index = client cluster: outlier detection interval
+  kStreamDone,        // index = sidecar stream: its answer goes back to the application
 };
 
 struct Packed {
@@ -176,6 +189,8 @@ class Mesh::Impl {
     uint32_t load = kNone;
     Time sent, dest_start, dest_end;
     Time sidecar_pass;       // a quarter of the pair overhead drawn for this exchange
+    uint32_t stream = kNone, stream_gen = 0;  // the client sidecar stream it is an attempt of
+    bool reached_pod = false;  // it arrived at a live pod (else: a connect failure)
     uint64_t trace = 0, client_span = 0, server_span = 0;
   };
   // A call as the caller's application makes it: its attempts, its timeout.
@@ -192,6 +207,8 @@ class Mesh::Impl {
     uint32_t attempts_left = 0;
     uint8_t attempts = 0;
     uint32_t exchange = kNone, exchange_gen = 0;
+    uint32_t stream = kNone, stream_gen = 0;  // the attempt's client sidecar stream, if any
+    uint64_t trace_client_span = 0;           // the sidecar's client span for this attempt
     TimerHandle timeout;
     Time started;
     uint32_t depth = 0;
@@ -199,9 +216,57 @@ class Mesh::Impl {
     uint64_t trace = 0, parent_span = 0;
   };
 
+  // The outbound sidecar's view of one request from its application (Envoy's downstream stream
+  // plus router state): the route, the cluster, the retry state and the timers.  Its upstream
+  // attempts are Exchanges.
+  struct SidecarStream {
+    uint32_t gen = 0;
+    bool live = false;
+    uint32_t call = kNone, call_gen = 0;
+    const RouteRt* route = nullptr;
+    uint32_t cluster = kNoCluster;
+    uint32_t client_cluster = kNone;
+    policies::RetryState retry;
+    policies::FaultDecision fault;
+    TimerHandle global_timer, per_try_timer;
+    uint32_t exchange = kNone, exchange_gen = 0;
+    uint32_t host = kNone;        // index in the cluster of the current attempt's host
+    uint32_t attempts = 0;
+    uint32_t flags = 0;           // DI and the like, carried to the final answer
+    uint32_t service = 0;         // destination service (for the records)
+    Time started;
+    std::array<uint32_t, 8> tried{};
+    uint32_t tried_count = 0;
+    bool finished = false;
+    uint32_t final_code = 0, final_flags = 0;
+  };
+  // What one client sidecar keeps per cluster: its load balancer over the cluster's endpoints,
+  // the active requests per host (least request reads them), its outlier detector and its
+  // retry circuit breaker (Envoy: per client Envoy, per cluster).
+  struct ClientCluster {
+    uint32_t cluster = 0;
+    std::unique_ptr<policies::LoadBalancer> lb;
+    std::vector<uint32_t> active;
+    std::unique_ptr<policies::OutlierDetector> outlier;
+    policies::RetryCircuitBreaker retry_breaker;
+    uint64_t endpoints_version = UINT64_MAX;
+    bool dirty = true;
+    Stream rng;
+  };
+
   // ---- the data path, in the order a request travels ---------------------------------------
   void start_root(uint32_t load, uint32_t user);
   void send_attempt(uint32_t call);
+  uint32_t send_exchange(uint32_t call, uint32_t stream, uint32_t pod);
+  void sidecar_start(uint32_t call);
+  void sidecar_route(uint32_t stream);
+  void sidecar_attempt(uint32_t stream);
+  void sidecar_attempt_done(uint32_t stream, const policies::AttemptOutcome& outcome,
+                            uint32_t code, uint32_t flags);
+  void sidecar_finish(uint32_t stream, uint32_t code, uint32_t flags);
+  void sidecar_cancel(uint32_t stream);
+  uint32_t client_cluster(uint32_t caller_key, uint32_t cluster);
+  void refresh_hosts(ClientCluster& cc);
   void arrive_at_pod(uint32_t ex);
   void start_handler(uint32_t ex);
   void run_steps(uint32_t ex);
@@ -269,6 +334,11 @@ class Mesh::Impl {
 
   Pool<Exchange> exchanges_;
   Pool<Call> calls_pool_;
+  Pool<SidecarStream> streams_;
+  std::unique_ptr<TrafficTables> traffic_;
+  std::vector<std::unique_ptr<ClientCluster>> client_clusters_;
+  std::unordered_map<uint64_t, uint32_t> client_cluster_index_;  // (caller, cluster) -> index
+  uint64_t endpoints_version_ = 0;  // bumped when a pod leaves or rejoins the endpoint set
   std::vector<CallRecord> records_;
   std::vector<SpanRecord> spans_;
   uint64_t next_span_ = 1;
@@ -410,6 +480,23 @@ Mesh::Impl::Impl(const MeshConfig& config) : cfg_(config) {
     }
     loads_.push_back(std::move(lr));
     catalog_.loads.push_back(l.name);
+  }
+
+  // The client sidecars' clusters and route tables (Istio's VirtualServices/DestinationRules).
+  {
+    TrafficTopology topo;
+    for (uint32_t i = 0; i < services_.size(); ++i) {
+      TrafficTopology::Service ts{catalog_.services[i].name, catalog_.services[i].namespace_,
+                                  catalog_.services[i].fqdn(), {}};
+      topo.services.push_back(std::move(ts));
+    }
+    for (const auto& wr : workloads_) {
+      topo.workloads.push_back({wr.cfg->labels, wr.cfg->namespace_});
+      for (uint32_t p : wr.pods) topo.services[wr.service].pods.push_back(p);
+    }
+    for (auto& ts : topo.services) std::sort(ts.pods.begin(), ts.pods.end());
+    for (const auto& p : pods_) topo.pod_labels.push_back(&workloads_[p.workload].cfg->labels);
+    traffic_ = std::make_unique<TrafficTables>(cfg_.traffic, std::move(topo));
   }
 
   // Which handler serves which path on which workload: first prefix match, resolved once so
@@ -557,6 +644,25 @@ void Mesh::Impl::send_attempt(uint32_t ci) {
   Call& c = calls_pool_[ci];
   const bool root = c.caller_pod == kNone;
   const bool caller_sidecar = root ? loads_[c.load].cfg->through_sidecar : has_sidecar(c.caller_pod);
+  ++c.attempts;
+  const Time timeout = root ? loads_[c.load].cfg->timeout : c.step->timeout;
+  if (timeout != Time::max()) c.timeout = sched_.arm_at(sched_.now() + timeout, Packed::make(kCallTimeout, ci, c.gen));
+  if (caller_sidecar) {
+    sidecar_start(ci);
+    return;
+  }
+  // No client sidecar: kube-proxy picks a ready endpoint uniformly at random.
+  const auto& ready = services_[c.service].ready_pods;
+  Stream& lb = root ? loads_[c.load].lb : pods_[c.caller_pod].lb_rng;
+  send_exchange(ci, kNone, ready.empty() ? kNone : ready[lb.below(ready.size())]);
+}
+
+// One upstream attempt to `pod` (kNone: no endpoint, the connection is refused), for the
+// caller's sidecar stream `si` (kNone: the application calls directly).
+uint32_t Mesh::Impl::send_exchange(uint32_t ci, uint32_t si, uint32_t pod) {
+  Call& c = calls_pool_[ci];
+  const bool root = c.caller_pod == kNone;
+  const bool caller_sidecar = si != kNone;
   Stream& lb = root ? loads_[c.load].lb : pods_[c.caller_pod].lb_rng;
   Stream& net = root ? loads_[c.load].network : pods_[c.caller_pod].network_rng;
   const uint32_t caller_zone = root ? loads_[c.load].zone : pods_[c.caller_pod].zone;
@@ -565,6 +671,8 @@ void Mesh::Impl::send_attempt(uint32_t ci) {
   Exchange& x = exchanges_[xi];
   x.call = ci;
   x.call_gen = c.gen;
+  x.stream = si;
+  x.stream_gen = si == kNone ? 0 : streams_[si].gen;
   x.path = c.path;
   x.depth = c.depth;
   x.kind = c.kind;
@@ -573,29 +681,20 @@ void Mesh::Impl::send_attempt(uint32_t ci) {
   x.trace = c.trace;
   c.exchange = xi;
   c.exchange_gen = x.gen;
-  ++c.attempts;
   if (c.trace != 0) {
-    x.client_span = caller_sidecar ? next_span_++ : 0;
+    x.client_span = caller_sidecar ? c.trace_client_span : 0;
     x.server_span = next_span_++;
   }
-  const Time timeout = root ? loads_[c.load].cfg->timeout : c.step->timeout;
-  if (timeout != Time::max()) c.timeout = sched_.arm_at(sched_.now() + timeout, Packed::make(kCallTimeout, ci, c.gen));
-
-  // Hook for issue #4: the outbound sidecar's route, fault, retry state and pool decisions go
-  // here.  Pass-through: an upstream pod uniformly at random among the ready ones.
-  const auto& ready = services_[c.service].ready_pods;
   x.sidecar_pass = cfg_.sidecar.pair_overhead.sample_time(lb) / 4;
   Time delay = caller_sidecar ? x.sidecar_pass : Time::zero();
-  if (ready.empty()) {
-    // No endpoint: the sidecar answers 503 UH; without one the connection is refused.
-    x.status = caller_sidecar ? 503 : 0;
-    x.flags = caller_sidecar ? ResponseFlag::kNoHealthyUpstream : ResponseFlag::kUpstreamConnectionFailure;
+  x.pod = pod;
+  if (pod == kNone) {
+    x.status = 0;
+    x.flags = ResponseFlag::kUpstreamConnectionFailure;
     x.phase = Exchange::kToCaller;
     sched_.schedule_at(sched_.now() + delay, Packed::make(kResponseAtCaller, xi, x.gen));
-    return;
+    return xi;
   }
-  const uint32_t pod = ready[lb.below(ready.size())];
-  x.pod = pod;
   const PodRt& p = pods_[pod];
   const uint32_t caller_service = root ? kNone : workloads_[pods_[c.caller_pod].workload].service;
   const bool cut = partitioned_zones_.count({caller_zone, p.zone}) != 0 ||
@@ -608,13 +707,246 @@ void Mesh::Impl::send_attempt(uint32_t ci) {
     x.phase = Exchange::kToCaller;
     sched_.schedule_at(sched_.now() + delay + cfg_.experiment.connect_timeout,
                        Packed::make(kResponseAtCaller, xi, x.gen));
-    return;
+    return xi;
   }
   delay += network_delay(net, caller_zone, p.zone);
   x.dest_start = sched_.now() + delay;
   if (workloads_[p.workload].cfg->sidecar) delay += x.sidecar_pass;
   x.phase = Exchange::kToPod;
   sched_.schedule_at(sched_.now() + delay, Packed::make(kArriveAtPod, xi, x.gen));
+  return xi;
+}
+
+// ---- The outbound sidecar: Envoy's fault filter and router, as Istio configures them ----------
+
+uint32_t Mesh::Impl::client_cluster(uint32_t caller_key, uint32_t cluster) {
+  const uint64_t key = (uint64_t{caller_key} << 32) | cluster;
+  auto it = client_cluster_index_.find(key);
+  if (it != client_cluster_index_.end()) return it->second;
+  const ClusterRt& cr = traffic_->cluster(cluster);
+  auto cc = std::make_unique<ClientCluster>();
+  cc->cluster = cluster;
+  const std::string caller = (caller_key & 0x80000000u) != 0 ? "load:" + loads_[caller_key & 0x7fffffffu].cfg->name
+                                                             : pods_[caller_key].name;
+  const std::string name = caller + ">" + catalog_.services[cr.service].name + "/" + cr.subset;
+  cc->rng = Stream(cfg_.experiment.seed, name, "lb");
+  Stream init(cfg_.experiment.seed, name, "lb-init");
+  cc->lb = std::make_unique<policies::LoadBalancer>(cr.lb, init);
+  cc->active.assign(cr.pods.size(), 0);
+  cc->retry_breaker.config = cr.retry_breaker;
+  const auto idx = static_cast<uint32_t>(client_clusters_.size());
+  if (cr.outlier) {
+    cc->outlier = std::make_unique<policies::OutlierDetector>(policies::OutlierDetectionConfig(*cr.outlier),
+                                                              static_cast<uint32_t>(cr.pods.size()));
+    sched_.schedule_at(sched_.now() + cc->outlier->config().interval(), Packed::make(kOutlierSweep, idx, 0));
+  }
+  client_clusters_.push_back(std::move(cc));
+  client_cluster_index_.emplace(key, idx);
+  return idx;
+}
+
+// The endpoints a client sidecar balances over: the cluster's pods that are in EDS (ready), each
+// healthy unless its outlier detector ejected it.
+void Mesh::Impl::refresh_hosts(ClientCluster& cc) {
+  const ClusterRt& cr = traffic_->cluster(cc.cluster);
+  std::vector<policies::HostSpec> hosts;
+  for (uint32_t h = 0; h < cr.pods.size(); ++h) {
+    if (!pods_[cr.pods[h]].ready) continue;
+    policies::HostSpec spec;
+    spec.id = h;
+    spec.health = cc.outlier && cc.outlier->ejected(h) ? policies::HostHealth::Ejected : policies::HostHealth::Healthy;
+    spec.address = pods_[cr.pods[h]].name;
+    hosts.push_back(spec);
+  }
+  cc.lb->update_hosts(hosts, cc.active);
+  cc.endpoints_version = endpoints_version_;
+  cc.dirty = false;
+}
+
+// The application's request reaches its sidecar: route match (first match wins), then the fault
+// filter (delay, abort), then the router.
+void Mesh::Impl::sidecar_start(uint32_t ci) {
+  Call& c = calls_pool_[ci];
+  const bool root = c.caller_pod == kNone;
+  const uint32_t caller_wl = root ? UINT32_MAX : pods_[c.caller_pod].workload;
+  const RouteTable& t = traffic_->table(caller_wl, c.service);
+  const uint32_t si = streams_.alloc();
+  SidecarStream& st = streams_[si];
+  st.call = ci;
+  st.call_gen = c.gen;
+  st.started = sched_.now();
+  st.service = c.service;
+  c.stream = si;
+  c.stream_gen = st.gen;
+  if (c.trace != 0) c.trace_client_span = next_span_++;
+  const RouteRt* route = &t.routes[0];
+  if (t.has_virtual_service) {
+    std::array<policies::HeaderPair, 16> headers;
+    size_t n = 0;
+    auto add = [&](const Headers& hs) {
+      for (const auto& [k, v] : hs)
+        if (n < headers.size()) headers[n++] = {k, v};
+    };
+    const auto& mix = loads_[c.load].cfg->mix;
+    if (!mix.empty()) add(mix[c.kind].headers);  // the root request's headers travel along
+    if (c.step != nullptr) add(c.step->headers);
+    policies::RequestView rv;
+    rv.path = paths_[c.path];
+    rv.method = c.step != nullptr ? std::string_view(c.step->method)
+                : mix.empty()     ? std::string_view("GET")
+                                  : std::string_view(mix[c.kind].method);
+    rv.authority = catalog_.services[c.service].name;
+    rv.scheme = "http";
+    rv.headers = {headers.data(), n};
+    const policies::RouteEntry* e = policies::match_route_entry(t.entries, rv);
+    if (e == nullptr) {
+      sidecar_finish(si, 404, ResponseFlag::kNoRouteFound);
+      return;
+    }
+    route = &t.routes[t.entry_route[static_cast<size_t>(e - t.entries.data())]];
+  }
+  st.route = route;
+  if (route->route != nullptr && route->route->fault) {
+    Stream& rng = root ? loads_[c.load].lb : pods_[c.caller_pod].lb_rng;
+    st.fault = policies::decide_fault(*route->route->fault, rng);
+    if (st.fault.delayed()) {
+      // The route and per-try timers start after the delay: Envoy's router only sees the request
+      // once the fault filter lets it through.
+      st.flags |= ResponseFlag::kDelayInjected;
+      sched_.schedule_at(sched_.now() + st.fault.delay, Packed::make(kStreamRoute, si, st.gen));
+      return;
+    }
+    if (st.fault.abort) {
+      sidecar_finish(si, st.fault.status, st.flags | ResponseFlag::kFaultInjected);
+      return;
+    }
+  }
+  sidecar_route(si);
+}
+
+// The router: pick the destination by weight (once per request, so retries stay in it), start
+// the route timeout and the retry state, make the first attempt.
+void Mesh::Impl::sidecar_route(uint32_t si) {
+  SidecarStream& st = streams_[si];
+  if (st.fault.abort) {  // an abort after a delay
+    sidecar_finish(si, st.fault.status, st.flags | ResponseFlag::kFaultInjected);
+    return;
+  }
+  const Call& c = calls_pool_[st.call];
+  const RouteRt& r = *st.route;
+  size_t d = 0;
+  if (r.clusters.size() > 1) {
+    Stream& rng = c.caller_pod == kNone ? loads_[c.load].lb : pods_[c.caller_pod].lb_rng;
+    d = policies::pick_destination(*r.route, rng);
+    if (d == policies::kNoDestination) {
+      sidecar_finish(si, 503, ResponseFlag::kNoClusterFound);
+      return;
+    }
+  }
+  st.cluster = r.clusters[d];
+  if (st.cluster == kNoCluster) {
+    sidecar_finish(si, 503, ResponseFlag::kNoClusterFound);
+    return;
+  }
+  st.service = traffic_->cluster(st.cluster).service;
+  const uint32_t caller_key = c.caller_pod == kNone ? (0x80000000u | c.load) : c.caller_pod;
+  st.client_cluster = client_cluster(caller_key, st.cluster);
+  st.retry = policies::RetryState::start(r.retry);
+  if (r.timeouts.global > Time::zero())
+    st.global_timer = sched_.arm_at(sched_.now() + r.timeouts.global, Packed::make(kStreamGlobal, si, st.gen));
+  sidecar_attempt(si);
+}
+
+// One attempt: the load balancer's pick (re-picking hosts already tried, for retries), the
+// per-try timer, and the upstream exchange.
+void Mesh::Impl::sidecar_attempt(uint32_t si) {
+  SidecarStream& st = streams_[si];
+  ClientCluster& cc = *client_clusters_[st.client_cluster];
+  if (cc.dirty || cc.endpoints_version != endpoints_version_) refresh_hosts(cc);
+  const policies::RetryPolicy& pol = st.route->retry;
+  const bool is_retry = st.attempts > 0;
+  const uint32_t picks = is_retry && pol.previous_hosts ? pol.host_selection_retry_max_attempts : 0;
+  const policies::LbPick pick = cc.lb->choose_host(cc.rng, cc.active, std::nullopt,
+                                                   {st.tried.data(), st.tried_count}, picks);
+  if (!pick.ok()) {
+    // No healthy upstream: Envoy answers at once, without consulting the retry state.
+    policies::release(st.retry, cc.retry_breaker);
+    sidecar_finish(si, 503, st.flags | ResponseFlag::kNoHealthyUpstream);
+    return;
+  }
+  st.host = pick.host;
+  if (st.tried_count < st.tried.size()) st.tried[st.tried_count++] = pick.host;
+  ++cc.active[st.host];
+  ++st.attempts;
+  const Time per_try = policies::effective_per_try_timeout(st.route->timeouts);
+  if (per_try > Time::zero())
+    st.per_try_timer = sched_.arm_at(sched_.now() + per_try, Packed::make(kStreamPerTry, si, st.gen));
+  const uint32_t pod = traffic_->cluster(st.cluster).pods[st.host];
+  const uint32_t xi = send_exchange(st.call, si, pod);
+  SidecarStream& st2 = streams_[si];
+  st2.exchange = xi;
+  st2.exchange_gen = exchanges_[xi].gen;
+}
+
+// An attempt's outcome reaches the router: outlier detection hears it, then the retry decision
+// (retriable? retries left? retry circuit breaker?) either retries after a backoff or answers.
+void Mesh::Impl::sidecar_attempt_done(uint32_t si, const policies::AttemptOutcome& outcome,
+                                      uint32_t code, uint32_t flags) {
+  SidecarStream& st = streams_[si];
+  ClientCluster& cc = *client_clusters_[st.client_cluster];
+  sched_.cancel(st.per_try_timer);
+  st.per_try_timer = TimerHandle{};
+  st.exchange = kNone;
+  if (cc.active[st.host] > 0) --cc.active[st.host];
+  if (cc.outlier) {
+    const policies::UpstreamResult r =
+        outcome.kind == policies::AttemptOutcome::Kind::Response ? policies::UpstreamResult::response(code)
+        : outcome.reset_reason == policies::ResetReason::PerTryTimeout ? policies::UpstreamResult::timeout()
+                                                                       : policies::UpstreamResult::reset();
+    if (cc.outlier->report(st.host, r, sched_.now(), cc.rng)) cc.dirty = true;
+  }
+  Time backoff;
+  const policies::RetryStatus status = policies::should_retry(st.retry, st.route->retry, outcome, cc.retry_breaker, cc.rng, backoff);
+  if (status == policies::RetryStatus::Yes) {
+    sched_.schedule_at(sched_.now() + backoff, Packed::make(kStreamBackoff, si, st.gen));
+    return;
+  }
+  sidecar_finish(si, code, st.flags | flags | policies::response_flag(status));
+}
+
+// The answer is decided; it goes back to the application as the next event (never inside the
+// caller's own call stack, so a handler's parallel step sees its calls complete one by one).
+void Mesh::Impl::sidecar_finish(uint32_t si, uint32_t code, uint32_t flags) {
+  SidecarStream& st = streams_[si];
+  sched_.cancel(st.global_timer);
+  sched_.cancel(st.per_try_timer);
+  st.global_timer = st.per_try_timer = TimerHandle{};
+  st.final_code = code;
+  st.final_flags = flags;
+  st.finished = true;
+  sched_.schedule_at(sched_.now(), Packed::make(kStreamDone, si, st.gen));
+}
+
+// The application gave up (its own timeout): the sidecar resets the stream and its attempt.
+void Mesh::Impl::sidecar_cancel(uint32_t si) {
+  SidecarStream& st = streams_[si];
+  const Call& c = calls_pool_[st.call];
+  if (!st.finished && st.exchange != kNone && exchanges_.is(st.exchange, st.exchange_gen)) {
+    Exchange& x = exchanges_[st.exchange];
+    x.abandoned = true;
+    x.stream = kNone;
+    ClientCluster& cc = *client_clusters_[st.client_cluster];
+    if (cc.active[st.host] > 0) --cc.active[st.host];
+  }
+  if (st.client_cluster != kNone) policies::release(st.retry, client_clusters_[st.client_cluster]->retry_breaker);
+  sched_.cancel(st.global_timer);
+  sched_.cancel(st.per_try_timer);
+  const uint32_t src = c.caller_pod == kNone ? kNone : pods_[c.caller_pod].workload;
+  const uint32_t dst = st.cluster != kNoCluster && st.host != kNone
+                           ? pods_[traffic_->cluster(st.cluster).pods[st.host]].workload : kNone;
+  emit(Reporter::kSource, st.started, sched_.now(), src, dst, st.service, c.load, 0,
+       std::max<uint32_t>(1, st.attempts), ResponseFlag::kDownstreamConnectionTermination | st.flags);
+  streams_.release(si);
 }
 
 Time Mesh::Impl::network_delay(Stream& rng, uint32_t a, uint32_t b) const {
@@ -630,12 +962,17 @@ Time Mesh::Impl::network_delay(Stream& rng, uint32_t a, uint32_t b) const {
 void Mesh::Impl::arrive_at_pod(uint32_t xi) {
   Exchange& x = exchanges_[xi];
   PodRt& p = pods_[x.pod];
-  if (!p.ready) {  // the pod died while the request was on its way: connection reset
-    x.status = 503;
-    x.flags = ResponseFlag::kUpstreamConnectionTermination;
-    respond(xi);
+  if (!p.ready) {  // the pod died while the request was on its way: the connection fails
+    x.status = x.stream != kNone ? 503 : 0;
+    x.flags = ResponseFlag::kUpstreamConnectionFailure;
+    x.phase = Exchange::kToCaller;
+    const Call& c = calls_pool_[x.call];
+    const uint32_t caller_zone = c.caller_pod == kNone ? loads_[c.load].zone : pods_[c.caller_pod].zone;
+    sched_.schedule_at(sched_.now() + network_delay(p.network_rng, p.zone, caller_zone),
+                       Packed::make(kResponseAtCaller, xi, x.gen));
     return;
   }
+  x.reached_pod = true;
   if (p.error_probability > 0 && p.error_rng.uniform() < p.error_probability) {
     x.status = p.error_status;  // chaos: the application fails at once
     respond(xi);
@@ -783,21 +1120,34 @@ void Mesh::Impl::response_at_caller(uint32_t xi) {
     exchanges_.release(xi);
     return;
   }
+  if (x.stream != kNone) {
+    // Back at the caller's sidecar: the router decides.
+    const uint32_t si = x.stream;
+    if (!streams_.is(si, x.stream_gen) || streams_[si].exchange != xi || streams_[si].finished) {
+      exchanges_.release(xi);
+      return;
+    }
+    policies::AttemptOutcome outcome = policies::AttemptOutcome::response(static_cast<uint16_t>(x.status));
+    uint32_t code = x.status, flags = 0;
+    if (!x.reached_pod) {
+      outcome = policies::AttemptOutcome::reset(policies::ResetReason::ConnectFailure);
+      code = 503;
+      flags = ResponseFlag::kUpstreamConnectionFailure;
+    } else if ((x.flags & ResponseFlag::kUpstreamConnectionTermination) != 0) {
+      outcome = policies::AttemptOutcome::reset(policies::ResetReason::ResetAfterRequestSent);
+      code = 503;
+      flags = ResponseFlag::kUpstreamConnectionTermination;
+    }
+    exchanges_.release(xi);
+    sidecar_attempt_done(si, outcome, code, flags);
+    return;
+  }
+  // The application called directly (no sidecar on its side).
   const uint32_t ci = x.call;
   Call& c = calls_pool_[ci];
   sched_.cancel(c.timeout);
   c.exchange = kNone;
-  const bool root = c.caller_pod == kNone;
-  const bool caller_sidecar = root ? loads_[c.load].cfg->through_sidecar : has_sidecar(c.caller_pod);
   const uint32_t code = x.status, flags = x.flags;
-  if (caller_sidecar) {
-    const uint32_t src = root ? kNone : pods_[c.caller_pod].workload;
-    const uint32_t dst = x.pod == kNone ? kNone : pods_[x.pod].workload;
-    emit(Reporter::kSource, x.sent, sched_.now(), src, dst, c.service, c.load, code, 1, flags);
-    if (x.trace != 0)
-      span(x.trace, x.client_span, c.parent_span, x.sent, sched_.now(), src, c.service, code, flags,
-           Reporter::kSource);
-  }
   exchanges_.release(xi);
   attempt_outcome(ci, code, flags);
 }
@@ -807,21 +1157,12 @@ void Mesh::Impl::response_at_caller(uint32_t xi) {
 void Mesh::Impl::call_timeout(uint32_t ci) {
   Call& c = calls_pool_[ci];
   c.timeout = TimerHandle{};
-  if (c.exchange != kNone && exchanges_.is(c.exchange, c.exchange_gen)) {
-    Exchange& x = exchanges_[c.exchange];
-    x.abandoned = true;
-    const bool root = c.caller_pod == kNone;
-    const bool caller_sidecar = root ? loads_[c.load].cfg->through_sidecar : has_sidecar(c.caller_pod);
-    if (caller_sidecar) {
-      const uint32_t src = root ? kNone : pods_[c.caller_pod].workload;
-      const uint32_t dst = x.pod == kNone ? kNone : pods_[x.pod].workload;
-      emit(Reporter::kSource, x.sent, sched_.now(), src, dst, c.service, c.load, 0, 1,
-           ResponseFlag::kDownstreamConnectionTermination);
-    }
-    if (x.phase == Exchange::kToCaller) {
-      // Already on its way back: nothing at the pod to wait for.
-    }
+  if (c.stream != kNone && streams_.is(c.stream, c.stream_gen)) {
+    sidecar_cancel(c.stream);
+  } else if (c.exchange != kNone && exchanges_.is(c.exchange, c.exchange_gen)) {
+    exchanges_[c.exchange].abandoned = true;
   }
+  c.stream = kNone;
   c.exchange = kNone;
   attempt_outcome(ci, 0, kAppTimeout);
 }
@@ -900,6 +1241,7 @@ void Mesh::Impl::kill_pod(uint32_t pi) {
   PodRt& p = pods_[pi];
   if (!p.ready) return;
   p.ready = false;
+  ++endpoints_version_;
   auto& ready = services_[workloads_[p.workload].service].ready_pods;
   ready.erase(std::remove(ready.begin(), ready.end(), pi), ready.end());
   // Every request in the pod, queued or in service, is reset.  Scanning the pool is fine for a
@@ -922,6 +1264,7 @@ void Mesh::Impl::revive_pod(uint32_t pi) {
   PodRt& p = pods_[pi];
   if (p.ready) return;
   p.ready = true;
+  ++endpoints_version_;
   auto& ready = services_[workloads_[p.workload].service].ready_pods;
   ready.insert(std::upper_bound(ready.begin(), ready.end(), pi), pi);
 }
@@ -964,9 +1307,13 @@ void Mesh::Impl::timeline_start(uint32_t i) {
           auto& set = partition_is_zone_[i] ? partitioned_zones_ : partitioned_services_;
           set.insert({x, y});
           set.insert({y, x});
-        } else {
-          // ApplyManifest / RemoveManifest: recorded; the traffic-management layer (issue #4)
-          // is what will act on Istio manifests.
+        } else if constexpr (std::is_same_v<A, ApplyManifest>) {
+          // A config push: the client sidecars see the new VirtualService / DestinationRule at
+          // once (xDS propagation delay is not modelled).  Other kinds are recorded only.
+          if (a.virtual_service) traffic_->apply(*a.virtual_service);
+          if (a.destination_rule) traffic_->apply(*a.destination_rule);
+        } else if constexpr (std::is_same_v<A, RemoveManifest>) {
+          traffic_->remove(a.kind, a.name, a.namespace_);
         }
       },
       ev.action);
@@ -1031,6 +1378,70 @@ void Mesh::Impl::handle(const simcore::Event<uint64_t>& ev) {
     case kTimelineEnd:
       timeline_end(idx);
       break;
+    case kStreamRoute:
+      if (streams_.is(idx, gen) && !streams_[idx].finished) sidecar_route(idx);
+      break;
+    case kStreamBackoff:
+      if (streams_.is(idx, gen) && !streams_[idx].finished) sidecar_attempt(idx);
+      break;
+    case kStreamPerTry:
+      if (streams_.is(idx, gen) && !streams_[idx].finished) {
+        SidecarStream& st = streams_[idx];
+        st.per_try_timer = TimerHandle{};
+        if (st.exchange != kNone && exchanges_.is(st.exchange, st.exchange_gen)) {
+          exchanges_[st.exchange].abandoned = true;  // the server keeps going; nobody listens
+          exchanges_[st.exchange].stream = kNone;
+        }
+        sidecar_attempt_done(idx, policies::AttemptOutcome::reset(policies::ResetReason::PerTryTimeout), 504,
+                             ResponseFlag::kUpstreamRequestTimeout);
+      }
+      break;
+    case kStreamGlobal:
+      if (streams_.is(idx, gen) && !streams_[idx].finished) {
+        SidecarStream& st = streams_[idx];
+        st.global_timer = TimerHandle{};
+        ClientCluster& cc = *client_clusters_[st.client_cluster];
+        if (st.exchange != kNone && exchanges_.is(st.exchange, st.exchange_gen)) {
+          exchanges_[st.exchange].abandoned = true;
+          exchanges_[st.exchange].stream = kNone;
+          if (cc.active[st.host] > 0) --cc.active[st.host];
+          if (cc.outlier && cc.outlier->report(st.host, policies::UpstreamResult::timeout(), sched_.now(), cc.rng))
+            cc.dirty = true;
+        }
+        policies::release(st.retry, cc.retry_breaker);
+        sidecar_finish(idx, 504, st.flags | ResponseFlag::kUpstreamRequestTimeout);
+      }
+      break;
+    case kStreamDone:
+      if (streams_.is(idx, gen)) {
+        const SidecarStream st = streams_[idx];
+        streams_.release(idx);
+        const bool caller_alive = calls_pool_.is(st.call, st.call_gen) && calls_pool_[st.call].stream == idx;
+        const Call& c = calls_pool_[st.call];
+        const uint32_t src = c.caller_pod == kNone ? kNone : pods_[c.caller_pod].workload;
+        const uint32_t dst = st.cluster != kNoCluster && st.host != kNone
+                                 ? pods_[traffic_->cluster(st.cluster).pods[st.host]].workload : kNone;
+        emit(Reporter::kSource, st.started, sched_.now(), src, dst, st.service, c.load, st.final_code,
+             std::max<uint32_t>(1, st.attempts), st.final_flags);
+        if (c.trace != 0 && caller_alive)
+          span(c.trace, c.trace_client_span, c.parent_span, st.started, sched_.now(), src, st.service,
+               st.final_code, st.final_flags, Reporter::kSource);
+        if (caller_alive) {
+          Call& cm = calls_pool_[st.call];
+          sched_.cancel(cm.timeout);
+          cm.stream = kNone;
+          cm.exchange = kNone;
+          attempt_outcome(st.call, st.final_code, st.final_flags);
+        }
+      }
+      break;
+    case kOutlierSweep: {
+      ClientCluster& cc = *client_clusters_[idx];
+      if (cc.outlier->on_interval(sched_.now()) > 0) cc.dirty = true;
+      const Time next = sched_.now() + cc.outlier->config().interval();
+      if (next <= cfg_.experiment.duration) sched_.schedule_at(next, Packed::make(kOutlierSweep, idx, 0));
+      break;
+    }
     case kFlush:
       flush();
       if (sched_.now() + cfg_.experiment.interval <= cfg_.experiment.duration)

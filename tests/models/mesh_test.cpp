@@ -265,7 +265,11 @@ TEST_CASE("Killing every pod: callers' sidecars answer 503 UH; requests inside a
   CHECK(c.events[1].undo);
 }
 
-TEST_CASE("A partition makes calls fail after the connect timeout with 503 UF", "[mesh]") {
+TEST_CASE("A partition: three connect timeouts (Istio's default retries), then 503 UF,URX",
+          "[mesh]") {
+  // Truth: Istio's default retry policy (no VirtualService) retries connect-failure twice
+  // (istio retry.go DefaultPolicy); each attempt waits the 10 s connectTimeout; backoffs are
+  // drawn from [0, 25 ms) and [0, 50 ms) (envoy backoff_strategy.cc); exhausted retries add URX.
   MeshConfig m = base();
   add_service(m, "front", 1, 10, {call("back")}, true);
   add_service(m, "back", 1, 10, {}, true);
@@ -276,15 +280,16 @@ TEST_CASE("A partition makes calls fail after the connect timeout with 503 UF", 
   part.action = Partition{"front", "back"};
   part.description = "partition";
   m.timeline.push_back(part);
-  m.experiment.duration = 20_s;
+  m.experiment.duration = 40_s;
   const auto src = run(m).of(Reporter::kSource);
   REQUIRE(src.size() == 1);
   CHECK(src[0].response_code == 503);
-  CHECK(src[0].response_flags == flags::kUpstreamConnectionFailure);
-  // Istio's connectTimeout default (10 s), plus the caller sidecar's request pass (a quarter of
-  // the pair overhead, at most 3.5 ms / 4).
-  CHECK(src[0].end - src[0].start >= 10_s);
-  CHECK(src[0].end - src[0].start <= 10_s + 875_us);
+  CHECK(src[0].response_flags == (flags::kUpstreamConnectionFailure | flags::kUpstreamRetryLimitExceeded));
+  CHECK(src[0].attempts == 3);
+  // 3 x 10 s, plus per attempt the caller sidecar's request pass (at most 3.5 ms / 4), plus
+  // two backoffs below 25 ms and 50 ms.
+  CHECK(src[0].end - src[0].start >= 30_s);
+  CHECK(src[0].end - src[0].start <= 30_s + 875_us * 3 + 75_ms);
 }
 
 TEST_CASE("The same seed gives identical observations; another seed does not", "[mesh]") {
