@@ -263,7 +263,8 @@ class Mesh::Impl {
   void sidecar_attempt(uint32_t stream);
   void sidecar_attempt_done(uint32_t stream, const policies::AttemptOutcome& outcome,
                             uint32_t code, uint32_t flags);
-  void sidecar_finish(uint32_t stream, uint32_t code, uint32_t flags);
+  void sidecar_finish(uint32_t stream, uint32_t code, uint32_t flags, bool defer = true);
+  void stream_done(uint32_t stream);
   void sidecar_cancel(uint32_t stream);
   uint32_t client_cluster(uint32_t caller_key, uint32_t cluster);
   void refresh_hosts(ClientCluster& cc);
@@ -911,12 +912,14 @@ void Mesh::Impl::sidecar_attempt_done(uint32_t si, const policies::AttemptOutcom
     sched_.schedule_at(sched_.now() + backoff, Packed::make(kStreamBackoff, si, st.gen));
     return;
   }
-  sidecar_finish(si, code, st.flags | flags | policies::response_flag(status));
+  sidecar_finish(si, code, st.flags | flags | policies::response_flag(status), /*defer=*/false);
 }
 
-// The answer is decided; it goes back to the application as the next event (never inside the
-// caller's own call stack, so a handler's parallel step sees its calls complete one by one).
-void Mesh::Impl::sidecar_finish(uint32_t si, uint32_t code, uint32_t flags) {
+// The answer is decided.  A local reply made while the application is still sending (no route,
+// fault abort, no healthy upstream, overflow) goes back as the next event, never inside the
+// caller's own call stack, so a handler's parallel step sees its calls complete one by one;
+// answers decided in an event of their own (a response, a timer) go back at once.
+void Mesh::Impl::sidecar_finish(uint32_t si, uint32_t code, uint32_t flags, bool defer) {
   SidecarStream& st = streams_[si];
   sched_.cancel(st.global_timer);
   sched_.cancel(st.per_try_timer);
@@ -924,7 +927,35 @@ void Mesh::Impl::sidecar_finish(uint32_t si, uint32_t code, uint32_t flags) {
   st.final_code = code;
   st.final_flags = flags;
   st.finished = true;
-  sched_.schedule_at(sched_.now(), Packed::make(kStreamDone, si, st.gen));
+  if (defer) {
+    sched_.schedule_at(sched_.now(), Packed::make(kStreamDone, si, st.gen));
+  } else {
+    stream_done(si);
+  }
+}
+
+// The sidecar's answer reaches the application: the reporter=source sample, the client span,
+// then the application's own handling (its retries, or the caller's next step).
+void Mesh::Impl::stream_done(uint32_t si) {
+  const SidecarStream st = streams_[si];
+  streams_.release(si);
+  const bool caller_alive = calls_pool_.is(st.call, st.call_gen) && calls_pool_[st.call].stream == si;
+  const Call& c = calls_pool_[st.call];
+  const uint32_t src = c.caller_pod == kNone ? kNone : pods_[c.caller_pod].workload;
+  const uint32_t dst = st.cluster != kNoCluster && st.host != kNone
+                           ? pods_[traffic_->cluster(st.cluster).pods[st.host]].workload : kNone;
+  emit(Reporter::kSource, st.started, sched_.now(), src, dst, st.service, c.load, st.final_code,
+       std::max<uint32_t>(1, st.attempts), st.final_flags);
+  if (c.trace != 0 && caller_alive)
+    span(c.trace, c.trace_client_span, c.parent_span, st.started, sched_.now(), src, st.service,
+         st.final_code, st.final_flags, Reporter::kSource);
+  if (caller_alive) {
+    Call& cm = calls_pool_[st.call];
+    sched_.cancel(cm.timeout);
+    cm.stream = kNone;
+    cm.exchange = kNone;
+    attempt_outcome(st.call, st.final_code, st.final_flags);
+  }
 }
 
 // The application gave up (its own timeout): the sidecar resets the stream and its attempt.
@@ -1409,31 +1440,11 @@ void Mesh::Impl::handle(const simcore::Event<uint64_t>& ev) {
             cc.dirty = true;
         }
         policies::release(st.retry, cc.retry_breaker);
-        sidecar_finish(idx, 504, st.flags | ResponseFlag::kUpstreamRequestTimeout);
+        sidecar_finish(idx, 504, st.flags | ResponseFlag::kUpstreamRequestTimeout, /*defer=*/false);
       }
       break;
     case kStreamDone:
-      if (streams_.is(idx, gen)) {
-        const SidecarStream st = streams_[idx];
-        streams_.release(idx);
-        const bool caller_alive = calls_pool_.is(st.call, st.call_gen) && calls_pool_[st.call].stream == idx;
-        const Call& c = calls_pool_[st.call];
-        const uint32_t src = c.caller_pod == kNone ? kNone : pods_[c.caller_pod].workload;
-        const uint32_t dst = st.cluster != kNoCluster && st.host != kNone
-                                 ? pods_[traffic_->cluster(st.cluster).pods[st.host]].workload : kNone;
-        emit(Reporter::kSource, st.started, sched_.now(), src, dst, st.service, c.load, st.final_code,
-             std::max<uint32_t>(1, st.attempts), st.final_flags);
-        if (c.trace != 0 && caller_alive)
-          span(c.trace, c.trace_client_span, c.parent_span, st.started, sched_.now(), src, st.service,
-               st.final_code, st.final_flags, Reporter::kSource);
-        if (caller_alive) {
-          Call& cm = calls_pool_[st.call];
-          sched_.cancel(cm.timeout);
-          cm.stream = kNone;
-          cm.exchange = kNone;
-          attempt_outcome(st.call, st.final_code, st.final_flags);
-        }
-      }
+      if (streams_.is(idx, gen)) stream_done(idx);
       break;
     case kOutlierSweep: {
       ClientCluster& cc = *client_clusters_[idx];
