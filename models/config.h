@@ -164,6 +164,9 @@ struct LoadConfig {
   std::vector<RequestKind> mix;   // Default: one kind, GET "/".
   std::string zone;               // where the clients sit.  Default: the first zone.
   bool through_sidecar = false;   // an in-mesh client (fortio in a pod) vs an edge client
+  // Stop after this many root requests (fortio -n).  Closed loop: split over the connections as
+  // fortio does (n / c each, the first n % c one more).  0 = no limit.
+  uint64_t max_requests = 0;
   Time timeout = Time::max();     // the client's own timeout.  Default: none.
   uint32_t retries = 0;
 };

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "models/traffic.h"
+#include "policies/connection_pool.h"
 #include "policies/fault.h"
 #include "policies/load_balancer.h"
 #include "policies/outlier_detector.h"
@@ -59,6 +60,7 @@ enum EventKind : uint32_t {
   kStreamGlobal,      // index = sidecar stream: route timeout (timer)
   kOutlierSweep,      // index = client cluster: outlier detection interval
   kStreamDone,        // index = sidecar stream: its answer goes back to the application
+  kConnected,         // index = connecting_ entry: an upstream connection is established
 };
 
 struct Packed {
@@ -165,6 +167,8 @@ class Mesh::Impl {
     std::vector<double> kind_cumulative;
     Stream arrivals, mix, trace, lb, network, think;
     size_t segment = 0;
+    uint64_t started = 0;  // root requests started (for max_requests)
+    std::vector<uint64_t> user_started;  // closed loop: per connection
   };
 
   // ---- in-flight state (pooled) ------------------------------------------------------------
@@ -239,6 +243,17 @@ class Mesh::Impl {
     uint32_t tried_count = 0;
     bool finished = false;
     uint32_t final_code = 0, final_flags = 0;
+    uint32_t worker = 0;                 // the client sidecar worker (Envoy: per downstream connection)
+    uint32_t pool = kNone;               // the HostPool of the current attempt
+    policies::ConnectionId connection;   // attached connection, if any
+    policies::PendingTicket ticket;      // waiting in the pool for a connection
+    bool pending = false;
+  };
+  // A connection being opened by a client sidecar's pool, until it is established.
+  struct Connecting {
+    uint32_t client_cluster = 0;
+    uint32_t pool = 0;
+    policies::ConnectionId connection;
   };
   // What one client sidecar keeps per cluster: its load balancer over the cluster's endpoints,
   // the active requests per host (least request reads them), its outlier detector and its
@@ -249,6 +264,11 @@ class Mesh::Impl {
     std::vector<uint32_t> active;
     std::unique_ptr<policies::OutlierDetector> outlier;
     policies::RetryCircuitBreaker retry_breaker;
+    // The DestinationRule's connectionPool: Envoy's circuit breakers for this cluster in this
+    // client sidecar, and one connection pool per (host, sidecar worker).
+    std::unique_ptr<policies::ConnectionPoolConfig> pool_config;
+    policies::ClusterCircuitBreaker breaker;
+    std::vector<policies::HostPool> pools;
     uint64_t endpoints_version = UINT64_MAX;
     bool dirty = true;
     Stream rng;
@@ -268,6 +288,10 @@ class Mesh::Impl {
   void sidecar_cancel(uint32_t stream);
   uint32_t client_cluster(uint32_t caller_key, uint32_t cluster);
   void refresh_hosts(ClientCluster& cc);
+  void start_upstream(uint32_t stream);
+  void pool_events(uint32_t client_cluster, uint32_t pool);
+  void pool_release(uint32_t stream);
+  void open_connection(uint32_t client_cluster, uint32_t pool, policies::ConnectionId c, uint32_t pod);
   void arrive_at_pod(uint32_t ex);
   void start_handler(uint32_t ex);
   void run_steps(uint32_t ex);
@@ -340,6 +364,10 @@ class Mesh::Impl {
   std::vector<std::unique_ptr<ClientCluster>> client_clusters_;
   std::unordered_map<uint64_t, uint32_t> client_cluster_index_;  // (caller, cluster) -> index
   uint64_t endpoints_version_ = 0;  // bumped when a pod leaves or rejoins the endpoint set
+  std::vector<Connecting> connecting_;
+  std::vector<uint32_t> connecting_free_;
+  policies::PoolEvents events_;  // reused, so pool decisions allocate nothing
+  static constexpr uint32_t kSidecarWorkers = 2;  // Istio's default proxy concurrency
   std::vector<CallRecord> records_;
   std::vector<SpanRecord> spans_;
   uint64_t next_span_ = 1;
@@ -468,7 +496,7 @@ Mesh::Impl::Impl(const MeshConfig& config) : cfg_(config) {
               zone_of(l.zone.empty() ? (zones_.empty() ? std::string("zone-a") : zones_.front()) : l.zone),
               {}, {}, Stream(seed, l.name, "arrivals"), Stream(seed, l.name, "mix"),
               Stream(seed, l.name, "trace"), Stream(seed, l.name, "lb"),
-              Stream(seed, l.name, "network"), Stream(seed, l.name, "think"), 0};
+              Stream(seed, l.name, "network"), Stream(seed, l.name, "think"), 0, 0, {}};
     std::vector<RequestKind> mix = l.mix.empty() ? std::vector<RequestKind>{RequestKind{}} : l.mix;
     double total = 0;
     for (const auto& k : mix) total += k.share;
@@ -620,6 +648,19 @@ void Mesh::Impl::schedule_next_arrival(uint32_t li) {
 // A root request from a load generator: pick its kind from the mix, decide trace sampling, send.
 void Mesh::Impl::start_root(uint32_t li, uint32_t user) {
   LoadRt& l = loads_[li];
+  if (l.cfg->max_requests != 0) {
+    if (user != kNone) {
+      // fortio -n N -c C: each connection makes exactly N / C calls (the first N % C one more).
+      const uint64_t c = l.cfg->connections;
+      const uint64_t quota = l.cfg->max_requests / c + (user < l.cfg->max_requests % c ? 1 : 0);
+      if (l.user_started.size() < c) l.user_started.resize(c, 0);
+      if (l.user_started[user] >= quota) return;
+      ++l.user_started[user];
+    } else if (l.started >= l.cfg->max_requests) {
+      return;
+    }
+  }
+  ++l.started;
   const uint32_t ci = calls_pool_.alloc();
   Call& c = calls_pool_[ci];
   const double u = l.mix.uniform();
@@ -735,6 +776,14 @@ uint32_t Mesh::Impl::client_cluster(uint32_t caller_key, uint32_t cluster) {
   cc->lb = std::make_unique<policies::LoadBalancer>(cr.lb, init);
   cc->active.assign(cr.pods.size(), 0);
   cc->retry_breaker.config = cr.retry_breaker;
+  if (cr.connection_pool) {
+    cc->pool_config = std::make_unique<policies::ConnectionPoolConfig>(*cr.connection_pool, cr.retry_budget,
+                                                                       cfg_.experiment.connect_timeout);
+    const auto& ports = cfg_.services[cr.service].ports;
+    const auto proto = !ports.empty() && ports.front().protocol != Protocol::kHttp ? policies::UpstreamProtocol::Http2
+                                                                                  : policies::UpstreamProtocol::Http1;
+    cc->pools.assign(cr.pods.size() * kSidecarWorkers, policies::HostPool(proto));
+  }
   const auto idx = static_cast<uint32_t>(client_clusters_.size());
   if (cr.outlier) {
     cc->outlier = std::make_unique<policies::OutlierDetector>(policies::OutlierDetectionConfig(*cr.outlier),
@@ -777,6 +826,8 @@ void Mesh::Impl::sidecar_start(uint32_t ci) {
   st.call_gen = c.gen;
   st.started = sched_.now();
   st.service = c.service;
+  // Envoy pins each downstream connection to a worker: a closed-loop user keeps its connection.
+  st.worker = (c.user != kNone ? c.user : ci) % kSidecarWorkers;
   c.stream = si;
   c.stream_gen = st.gen;
   if (c.trace != 0) c.trace_client_span = next_span_++;
@@ -879,6 +930,36 @@ void Mesh::Impl::sidecar_attempt(uint32_t si) {
   if (st.tried_count < st.tried.size()) st.tried[st.tried_count++] = pick.host;
   ++cc.active[st.host];
   ++st.attempts;
+  if (cc.pool_config) {
+    // Envoy's connection pool: attach to a ready connection, wait for one, or overflow.
+    st.pool = st.host * kSidecarWorkers + st.worker;
+    const uint64_t request = (uint64_t{si} << 32) | st.gen;
+    const policies::Admission a = cc.pools[st.pool].admit(*cc.pool_config, cc.breaker, request);
+    const uint32_t pod = traffic_->cluster(st.cluster).pods[st.host];
+    for (uint32_t i = 0; i < a.opened_count; ++i) open_connection(st.client_cluster, st.pool, a.opened[i], pod);
+    if (a.result == policies::AdmissionResult::Overflow) {
+      // 503 UO, x-envoy-overloaded: never retried, never seen by outlier detection.
+      if (cc.active[st.host] > 0) --cc.active[st.host];
+      st.pool = kNone;
+      policies::release(st.retry, cc.retry_breaker);
+      sidecar_finish(si, 503, st.flags | ResponseFlag::kUpstreamOverflow);
+      return;
+    }
+    if (a.result == policies::AdmissionResult::Pending) {
+      st.pending = true;
+      st.ticket = a.ticket;
+      return;
+    }
+    st.connection = a.connection;
+  }
+  start_upstream(si);
+}
+
+// The attempt has a connection (or needs none): the per-try timer starts now (Envoy starts it
+// when the pool is ready) and the request goes upstream.
+void Mesh::Impl::start_upstream(uint32_t si) {
+  SidecarStream& st = streams_[si];
+  st.pending = false;
   const Time per_try = policies::effective_per_try_timeout(st.route->timeouts);
   if (per_try > Time::zero())
     st.per_try_timer = sched_.arm_at(sched_.now() + per_try, Packed::make(kStreamPerTry, si, st.gen));
@@ -887,6 +968,71 @@ void Mesh::Impl::sidecar_attempt(uint32_t si) {
   SidecarStream& st2 = streams_[si];
   st2.exchange = xi;
   st2.exchange_gen = exchanges_[xi].gen;
+}
+
+// Opening a connection takes one network round trip to the pod (TCP; mTLS and connection reuse
+// are not modelled separately).
+void Mesh::Impl::open_connection(uint32_t cci, uint32_t pool, policies::ConnectionId c, uint32_t pod) {
+  uint32_t idx;
+  if (!connecting_free_.empty()) {
+    idx = connecting_free_.back();
+    connecting_free_.pop_back();
+  } else {
+    idx = static_cast<uint32_t>(connecting_.size());
+    connecting_.emplace_back();
+  }
+  connecting_[idx] = {cci, pool, c};
+  ClientCluster& cc = *client_clusters_[cci];
+  const PodRt& p = pods_[pod];
+  const Time rtt = network_delay(cc.rng, p.zone, p.zone) * 2;
+  sched_.schedule_at(sched_.now() + rtt, Packed::make(kConnected, idx, 0));
+}
+
+// What a pool decision set in motion: waiting requests that now have a connection start,
+// those refused at attach answer 503 UO, and new connections are opened.
+void Mesh::Impl::pool_events(uint32_t cci, uint32_t pool) {
+  ClientCluster& cc = *client_clusters_[cci];
+  const policies::PoolEvents ev = events_;  // copy: the handlers below may reuse events_
+  const uint32_t host = pool / kSidecarWorkers;
+  const uint32_t pod = traffic_->cluster(cc.cluster).pods[host];
+  for (const auto& c : ev.opened) open_connection(cci, pool, c, pod);
+  for (const auto& a : ev.attached) {
+    const auto si = static_cast<uint32_t>(a.request >> 32);
+    const auto gen = static_cast<uint32_t>(a.request);
+    if (!streams_.is(si, gen) || streams_[si].finished) continue;
+    streams_[si].connection = a.connection;
+    start_upstream(si);
+  }
+  for (uint64_t r : ev.overflowed) {
+    const auto si = static_cast<uint32_t>(r >> 32);
+    if (!streams_.is(si, static_cast<uint32_t>(r)) || streams_[si].finished) continue;
+    SidecarStream& st = streams_[si];
+    st.pending = false;
+    st.pool = kNone;
+    ClientCluster& c2 = *client_clusters_[st.client_cluster];
+    if (c2.active[st.host] > 0) --c2.active[st.host];
+    policies::release(st.retry, c2.retry_breaker);
+    sidecar_finish(si, 503, st.flags | ResponseFlag::kUpstreamOverflow);
+  }
+}
+
+// The attempt no longer needs its place in the pool: waiting -> cancelled; attached -> the
+// request finished (its connection is ready again, or closed after maxRequestsPerConnection).
+void Mesh::Impl::pool_release(uint32_t si) {
+  SidecarStream& st = streams_[si];
+  if (st.pool == kNone || st.client_cluster == kNone) return;
+  ClientCluster& cc = *client_clusters_[st.client_cluster];
+  const uint32_t pool = st.pool;
+  st.pool = kNone;
+  if (!cc.pool_config) return;
+  if (st.pending) {
+    cc.pools[pool].cancel_pending(cc.breaker, st.ticket);
+    st.pending = false;
+    return;
+  }
+  events_.clear();
+  cc.pools[pool].on_request_finished(*cc.pool_config, cc.breaker, st.connection, events_);
+  pool_events(st.client_cluster, pool);
 }
 
 // An attempt's outcome reaches the router: outlier detection hears it, then the retry decision
@@ -899,6 +1045,7 @@ void Mesh::Impl::sidecar_attempt_done(uint32_t si, const policies::AttemptOutcom
   st.per_try_timer = TimerHandle{};
   st.exchange = kNone;
   if (cc.active[st.host] > 0) --cc.active[st.host];
+  pool_release(si);
   if (cc.outlier) {
     const policies::UpstreamResult r =
         outcome.kind == policies::AttemptOutcome::Kind::Response ? policies::UpstreamResult::response(code)
@@ -928,7 +1075,11 @@ void Mesh::Impl::sidecar_finish(uint32_t si, uint32_t code, uint32_t flags, bool
   st.final_flags = flags;
   st.finished = true;
   if (defer) {
-    sched_.schedule_at(sched_.now(), Packed::make(kStreamDone, si, st.gen));
+    // A local reply still pays the client sidecar's request and response passes.
+    const Call& c = calls_pool_[st.call];
+    Stream& rng = c.caller_pod == kNone ? loads_[c.load].lb : pods_[c.caller_pod].lb_rng;
+    const Time passes = cfg_.sidecar.pair_overhead.sample_time(rng) / 2;
+    sched_.schedule_at(sched_.now() + passes, Packed::make(kStreamDone, si, st.gen));
   } else {
     stream_done(si);
   }
@@ -969,6 +1120,11 @@ void Mesh::Impl::sidecar_cancel(uint32_t si) {
     ClientCluster& cc = *client_clusters_[st.client_cluster];
     if (cc.active[st.host] > 0) --cc.active[st.host];
   }
+  if (!st.finished && st.pending && st.client_cluster != kNone) {
+    ClientCluster& cc = *client_clusters_[st.client_cluster];
+    if (cc.active[st.host] > 0) --cc.active[st.host];
+  }
+  if (!st.finished) pool_release(si);
   if (st.client_cluster != kNone) policies::release(st.retry, client_clusters_[st.client_cluster]->retry_breaker);
   sched_.cancel(st.global_timer);
   sched_.cancel(st.per_try_timer);
@@ -1439,6 +1595,8 @@ void Mesh::Impl::handle(const simcore::Event<uint64_t>& ev) {
           if (cc.outlier && cc.outlier->report(st.host, policies::UpstreamResult::timeout(), sched_.now(), cc.rng))
             cc.dirty = true;
         }
+        if (st.pending && cc.active[st.host] > 0) --cc.active[st.host];
+        pool_release(idx);
         policies::release(st.retry, cc.retry_breaker);
         sidecar_finish(idx, 504, st.flags | ResponseFlag::kUpstreamRequestTimeout, /*defer=*/false);
       }
@@ -1446,6 +1604,15 @@ void Mesh::Impl::handle(const simcore::Event<uint64_t>& ev) {
     case kStreamDone:
       if (streams_.is(idx, gen)) stream_done(idx);
       break;
+    case kConnected: {
+      const Connecting c = connecting_[idx];
+      connecting_free_.push_back(idx);
+      ClientCluster& cc = *client_clusters_[c.client_cluster];
+      events_.clear();
+      cc.pools[c.pool].on_connected(*cc.pool_config, cc.breaker, c.connection, events_);
+      pool_events(c.client_cluster, c.pool);
+      break;
+    }
     case kOutlierSweep: {
       ClientCluster& cc = *client_clusters_[idx];
       if (cc.outlier->on_interval(sched_.now()) > 0) cc.dirty = true;

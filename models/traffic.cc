@@ -71,6 +71,8 @@ void TrafficTables::build_clusters() {
     c.lb = p.load_balancer.value_or(policies::LbConfig{});
     c.hash_lb = c.lb.policy == policies::LbPolicy::RingHash || c.lb.policy == policies::LbPolicy::Maglev;
     c.outlier = p.outlier_detection;
+    c.connection_pool = p.connection_pool;
+    c.retry_budget = p.retry_budget;
     c.lb.healthy_panic_threshold = policies::istio_healthy_panic_threshold(
         p.outlier_detection.has_value(),
         p.outlier_detection ? static_cast<uint32_t>(std::max(0, p.outlier_detection->min_health_percent)) : 0);

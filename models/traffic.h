@@ -37,6 +37,10 @@ struct ClusterRt {
   bool hash_lb = false;               // RING_HASH / MAGLEV: previous_hosts is dropped
   std::optional<policies::OutlierDetectionSettings> outlier;
   policies::RetryCircuitBreakerConfig retry_breaker;
+  // The DestinationRule's connectionPool; absent = Istio's 2^32-1 limits, which never trip, so
+  // no pool is modelled at all.
+  std::optional<policies::ConnectionPoolSettings> connection_pool;
+  std::optional<policies::RetryBudgetSettings> retry_budget;
 };
 
 // One route of a client proxy's table, with what Envoy derives from it.

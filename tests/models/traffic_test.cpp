@@ -354,3 +354,85 @@ TEST_CASE("Outlier detection: a cluster of 2 never ejects at the default maxEjec
   CHECK(f10 > n10 / 4);  // least request keeps sending to the failing pod: about half fail
   CHECK(f100 == 0);      // ejected after its first 500, for 180 s
 }
+
+namespace {
+
+// Istio's circuit-breaking task: httpbin behind a DestinationRule with maxConnections 1,
+// http1MaxPendingRequests 1, maxRequestsPerConnection 1 (and outlier detection), called by
+// fortio in the mesh with `-qps 0 -c C -n N`.  Returns the share of 503 UO over `seeds` runs.
+double circuit_breaking_overflow_share(uint32_t connections, uint64_t requests, int seeds,
+                                       uint64_t& overflowed, uint64_t& total) {
+  overflowed = total = 0;
+  for (int seed = 1; seed <= seeds; ++seed) {
+    MeshConfig m;
+    m.experiment.duration = 10_s;
+    m.experiment.seed = static_cast<uint64_t>(seed);
+    m.services.push_back({"httpbin", "default", {{"http", 8000, Protocol::kHttp}}, {{"app", "httpbin"}}});
+    WorkloadConfig w;
+    w.name = "httpbin";
+    w.service = "httpbin";
+    w.labels = {{"app", "httpbin"}, {"version", "v1"}};
+    w.workers = 16;
+    HandlerConfig h;
+    h.steps.push_back(ComputeStep{Distribution::lognormal_median_p99(1e-3, 5e-3)});
+    w.handlers.push_back(h);
+    m.workloads.push_back(w);
+    DestinationRuleConfig dr;
+    dr.name = "httpbin";
+    dr.host = "httpbin";
+    meshsim::policies::ConnectionPoolSettings pool;
+    pool.max_connections = 1;
+    pool.http1_max_pending_requests = 1;
+    pool.max_requests_per_connection = 1;
+    dr.traffic_policy.connection_pool = pool;
+    meshsim::policies::OutlierDetectionSettings od;
+    od.consecutive_5xx_errors = 1;
+    od.interval = 1_s;
+    od.base_ejection_time = 180_s;
+    od.max_ejection_percent = 100;
+    dr.traffic_policy.outlier_detection = od;
+    m.traffic.destination_rules.push_back(dr);
+    LoadConfig fortio;
+    fortio.name = "fortio";
+    fortio.target_service = "httpbin";
+    fortio.model = LoadConfig::Model::kClosed;
+    fortio.connections = connections;
+    fortio.think_time = Distribution::constant(0.0);
+    fortio.through_sidecar = true;
+    fortio.max_requests = requests;
+    m.loads.push_back(fortio);
+    const Collect c = run(m);
+    for (const auto& r : c.of(Reporter::kSource, 0)) {
+      ++total;
+      if (r.response_code == 503) {
+        CHECK(r.response_flags == flags::kUpstreamOverflow);  // overflow: UO, never retried
+        CHECK(r.attempts == 1);
+        ++overflowed;
+      } else {
+        CHECK(r.response_code == 200);
+      }
+    }
+  }
+  return static_cast<double>(overflowed) / static_cast<double>(total);
+}
+
+}  // namespace
+
+TEST_CASE("Circuit breaking (Istio task): concurrency 2 mostly passes, concurrency 3 loses more; "
+          "overflow is 503 UO, never retried", "[traffic]") {
+  // Truth: istio.io tasks/traffic-management/circuit-breaking: -c 2 -n 20 showed 15 % 503
+  // (an older edition 5 %), -c 3 -n 30 showed 63 % (older 37 %); all upstream_rq_pending_overflow.
+  // The figures depend on timings the task does not state (connection setup, httpbin's service
+  // time, the sidecar's two workers), so this test pins the qualitative outcome and the
+  // mechanism; docs/fidelity.md states our figures next to Istio's.
+  uint64_t o2, t2, o3, t3;
+  const double c2 = circuit_breaking_overflow_share(2, 20, 200, o2, t2);
+  const double c3 = circuit_breaking_overflow_share(3, 30, 200, o3, t3);
+  INFO("-c 2: " << o2 << "/" << t2 << " = " << c2 << "; -c 3: " << o3 << "/" << t3 << " = " << c3);
+  CHECK(t2 == 200 * 20);
+  CHECK(t3 == 200 * 30);
+  CHECK(c2 > 0.0);
+  CHECK(c3 > c2);
+  WARN("circuit breaking: -c 2 -> " << 100 * c2 << " % 503 (Istio: 15 %), -c 3 -> " << 100 * c3
+                                    << " % 503 (Istio: 63 %)");
+}
