@@ -180,7 +180,7 @@ struct TrafficPolicyConfig {
   std::string consistent_hash_header;                    // consistentHash.httpHeaderName
   bool consistent_hash_source_ip = false;                // consistentHash.useSourceIp
   std::optional<policies::ConnectionPoolSettings> connection_pool;
-  std::optional<policies::RetryBudgetSettings> retry_budget;  // connectionPool.http.retryBudget
+  std::optional<policies::RetryBudgetSettings> retry_budget;  // trafficPolicy.retryBudget (istio/api#3512)
   std::optional<policies::OutlierDetectionSettings> outlier_detection;
   std::optional<policies::LocalityLbSetting> locality;   // loadBalancer.localityLbSetting
 };

@@ -886,6 +886,12 @@ void Mesh::Impl::sidecar_route(uint32_t si) {
   }
   const Call& c = calls_pool_[st.call];
   const RouteRt& r = *st.route;
+  if (r.clusters.empty()) {
+    // A redirect / directResponse route: Envoy answers locally (redirects default to 301; the
+    // body and location are not modelled).
+    sidecar_finish(si, 301, st.flags);
+    return;
+  }
   size_t d = 0;
   if (r.clusters.size() > 1) {
     Stream& rng = c.caller_pod == kNone ? loads_[c.load].lb : pods_[c.caller_pod].lb_rng;

@@ -55,7 +55,8 @@ constexpr CatalogueEntry kCatalogue[] = {
     {Code::kMissingField, "MSH0102", E, "MissingField", "A required field is absent.",
      "missing required field '{0}' in {1}"},
     {Code::kUnknownField, "MSH0103", E, "UnknownField",
-     "A meshsim document has a field meshsim does not define (usually a typo).",
+     "A meshsim document, VirtualService or DestinationRule has a field that its kind does not "
+     "define (usually a typo).",
      "unknown field '{0}' in {1}"},
     {Code::kOutOfRange, "MSH0104", E, "OutOfRange",
      "A number or duration is outside the range that makes sense.", "{0} must be {1}, got {2}"},
@@ -142,6 +143,40 @@ constexpr CatalogueEntry kCatalogue[] = {
     {Code::kNegativeWeight, "MSH0304", E, "NegativeWeight",
      "A route destination has a negative weight.",
      "VirtualService '{0}': weight must be >= 0, got {1}"},
+    {Code::kConflictingVirtualServiceHost, "MSH0305", W, "ConflictingVirtualServiceHost",
+     "Two VirtualServices that apply to sidecars have the same host; Istio does not merge them "
+     "and uses the first (in load order), so the later one is ignored for that host (Istio's "
+     "IST0109).",
+     "VirtualService '{0}': host '{1}' already has VirtualService '{2}' (at {3}); Istio does not "
+     "merge them for sidecars and uses the first, so '{0}' is ignored for this host"},
+    {Code::kInvalidRetries, "MSH0306", E, "InvalidRetries",
+     "A VirtualService retries block is rejected by Istio's validation (attempts 0 or missing "
+     "with perTryTimeout or retryOn, an unknown retryOn token, a duration below 1ms, ...).",
+     "{0}: invalid retries: {1}"},
+    {Code::kInvalidRegex, "MSH0307", E, "InvalidRegex",
+     "A VirtualService regex does not compile (meshsim uses ECMAScript regexes; RE2-only syntax "
+     "such as (?i) is not supported).",
+     "{0}: invalid regex '{1}': {2}"},
+    {Code::kPercentageOutOfRange, "MSH0308", E, "PercentageOutOfRange",
+     "A percentage (fault, mirror, retry budget, ejection) is outside [0, 100].",
+     "{0} must be between 0 and 100, got {1}"},
+    {Code::kUnsupportedLoadBalancer, "MSH0309", W, "UnsupportedLoadBalancer",
+     "A DestinationRule asks for a load balancer meshsim does not model (PASSTHROUGH, or a "
+     "consistent hash on a query parameter); what is used instead is said.",
+     "{0}: load balancer {1} is not modelled; {2}"},
+    {Code::kNotModelled, "MSH0310", I, "NotModelled",
+     "A VirtualService or DestinationRule uses fields that have no effect on what meshsim "
+     "simulates (rewrite, headers, corsPolicy, tcp and tls routes, tls, ...); they are accepted "
+     "and left out. Once per manifest.",
+     "{0}: accepted but not modelled (no effect on the simulation): {1}"},
+    {Code::kPolicyNotModelled, "MSH0311", W, "PolicyNotModelled",
+     "A VirtualService or DestinationRule uses a field that would change resilience behaviour "
+     "but that meshsim does not model (portLevelSettings, workloadSelector, warmup, ...).",
+     "{0}: '{1}' is not modelled; {2}"},
+    {Code::kIgnoredByIstio, "MSH0312", W, "IgnoredByIstio",
+     "A field is accepted by Istio's API but ignored when Istio programs Envoy (a deprecated or "
+     "unsupported field), so it has no effect here either.",
+     "{0}: '{1}' is ignored by Istio: {2}"},
     // ---- --set overrides.
     {Code::kBadOverrideSyntax, "MSH0401", E, "BadOverrideSyntax",
      "A --set is not KIND[/NAME].path=VALUE.",

@@ -1,5 +1,6 @@
 // load_scenario: read -> override -> check headers -> convert each document -> cross-check ->
-// throw every error, or return the Scenario.  See scenario.h; each step lives in internal/.
+// Istio traffic (VirtualServices, DestinationRules) -> throw every error, or return the Scenario.
+// See scenario.h; each step lives in internal/.
 #include "scenarios/scenario.h"
 
 #include <algorithm>
@@ -7,6 +8,7 @@
 
 #include "scenarios/internal/documents.h"
 #include "scenarios/internal/draft.h"
+#include "scenarios/internal/istio_traffic.h"
 #include "scenarios/internal/kubernetes.h"
 #include "scenarios/internal/meshsim_kinds.h"
 #include "scenarios/internal/overrides.h"
@@ -145,6 +147,10 @@ Scenario Loader::finish() {
         return d.level == Level::kError && d.code >= "MSH0001" && d.code <= "MSH0006";
       });
   if (all_documents_read) internal::validate(draft, diag_, locator_);
+  // After the reference checks: each VirtualService and DestinationRule on its own, so it is
+  // read even when another document could not be.
+  internal::read_traffic(draft.istio, diag_, locator_, draft.mesh.traffic);
+  draft.mesh.traffic.istio_version = draft.mesh.experiment.istio_version;
 
   std::vector<Diagnostic> errors;
   for (const Diagnostic& d : sorted(diag_.items(), out_.sources)) {

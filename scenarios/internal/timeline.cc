@@ -4,6 +4,7 @@
 
 #include "scenarios/internal/distributions.h"
 #include "scenarios/internal/durations.h"
+#include "scenarios/internal/istio_traffic.h"
 #include "scenarios/internal/kubernetes.h"
 #include "scenarios/internal/meshsim_kinds.h"
 
@@ -262,11 +263,21 @@ void read_timeline(const Context& ctx, const Document& doc, Draft& draft, Docume
         docs.push_back(std::move(d));
       }
       for (Document& d : docs) {
-        if (!check_applied(ctx, d) || !ok) continue;
-        models::TimelineEvent e = ev;
-        e.description = "apply " + d.kind + " '" + d.name + "'" + base.suffix;
+        if (!check_applied(ctx, d)) continue;
         models::ApplyManifest apply;
         apply.document = d.text;
+        // Parsed now, errors at the applied document's nodes, so the runtime only swaps configs.
+        if (d.family == Family::kIstio && is_traffic_manifest(d.api_version, d.kind)) {
+          const Context dctx(ctx.diagnostics(), ctx.locator(), d.file);
+          if (d.kind == "VirtualService") {
+            apply.virtual_service = read_virtual_service(dctx, d.root, d.name, d.namespace_);
+          } else {
+            apply.destination_rule = read_destination_rule(dctx, d.root, d.name, d.namespace_);
+          }
+        }
+        if (!ok) continue;
+        models::TimelineEvent e = ev;
+        e.description = "apply " + d.kind + " '" + d.name + "'" + base.suffix;
         e.action = std::move(apply);
         EventSite s = site;
         s.applied = d;

@@ -43,6 +43,8 @@ constexpr Expected kBad[] = {
     {"two-experiments.yaml", "MSH0009", 43, 1},
     {"schedule-not-increasing.yaml", "MSH0110", 37, 10},
     {"selector-matches-no-pod.yaml", "MSH0204", 51, 15},
+    {"destination-rule-unknown-field.yaml", "MSH0103", 21, 7},
+    {"retry-on-bad-token.yaml", "MSH0306", 26, 16},
 };
 
 TEST_CASE("bad scenarios: each gives exactly its code at the offending line:column") {
@@ -98,6 +100,14 @@ TEST_CASE("messages: what was expected, what was found, and a did-you-mean when 
   CHECK(e.at(0).message.starts_with("call cycle reviews -> ratings -> reviews;"));
   e = errors_of({bad("negative-rate.yaml")});
   CHECK(e.at(0).message == "rate must be between 0 and 1e+09, got -5");
+  e = errors_of({bad("destination-rule-unknown-field.yaml")});
+  CHECK(e.at(0).message ==
+        "unknown field 'consecutive5xxError' in DestinationRule 'reviews' "
+        "spec.trafficPolicy.outlierDetection; did you mean 'consecutive5xxErrors'?");
+  e = errors_of({bad("retry-on-bad-token.yaml")});
+  CHECK(e.at(0).message ==
+        "VirtualService 'reviews' spec.http[0].retries: invalid retries: \"gateway-errors\" is "
+        "not a valid retryOn policy");
 }
 
 TEST_CASE("several mistakes in one file: all are reported at once, in file order") {
