@@ -18,6 +18,7 @@
 #include "policies/connection_pool.h"
 #include "policies/fault.h"
 #include "policies/load_balancer.h"
+#include "policies/locality.h"
 #include "policies/outlier_detector.h"
 #include "policies/response_flags.h"
 #include "policies/retry_state.h"
@@ -269,6 +270,7 @@ class Mesh::Impl {
     std::unique_ptr<policies::ConnectionPoolConfig> pool_config;
     policies::ClusterCircuitBreaker breaker;
     std::vector<policies::HostPool> pools;
+    uint32_t client_zone = 0;  // where the client sidecar runs (locality priorities)
     uint64_t endpoints_version = UINT64_MAX;
     bool dirty = true;
     Stream rng;
@@ -776,6 +778,7 @@ uint32_t Mesh::Impl::client_cluster(uint32_t caller_key, uint32_t cluster) {
   cc->lb = std::make_unique<policies::LoadBalancer>(cr.lb, init);
   cc->active.assign(cr.pods.size(), 0);
   cc->retry_breaker.config = cr.retry_breaker;
+  cc->client_zone = (caller_key & 0x80000000u) != 0 ? loads_[caller_key & 0x7fffffffu].zone : pods_[caller_key].zone;
   if (cr.connection_pool) {
     cc->pool_config = std::make_unique<policies::ConnectionPoolConfig>(*cr.connection_pool, cr.retry_budget,
                                                                        cfg_.experiment.connect_timeout);
@@ -796,14 +799,28 @@ uint32_t Mesh::Impl::client_cluster(uint32_t caller_key, uint32_t cluster) {
 }
 
 // The endpoints a client sidecar balances over: the cluster's pods that are in EDS (ready), each
-// healthy unless its outlier detector ejected it.
+// healthy unless its outlier detector ejected it, in locality priorities relative to the client
+// (Istio assigns them only when the DestinationRule has outlierDetection: same zone first, then
+// same region, then the rest; Envoy spills over with the 1.4 overprovisioning factor).
 void Mesh::Impl::refresh_hosts(ClientCluster& cc) {
   const ClusterRt& cr = traffic_->cluster(cc.cluster);
+  auto placement = [this](uint32_t zone) {
+    policies::Placement p;
+    p.locality.region = "region-" + std::to_string(zone_region_[zone]);
+    p.locality.zone = zones_[zone];
+    return p;
+  };
+  std::vector<policies::Placement> endpoints;
+  endpoints.reserve(cr.pods.size());
+  for (uint32_t pod : cr.pods) endpoints.push_back(placement(pods_[pod].zone));
+  const std::vector<uint32_t> priority =
+      policies::assign_priorities(placement(cc.client_zone), endpoints, cr.locality, cr.outlier.has_value());
   std::vector<policies::HostSpec> hosts;
   for (uint32_t h = 0; h < cr.pods.size(); ++h) {
     if (!pods_[cr.pods[h]].ready) continue;
     policies::HostSpec spec;
     spec.id = h;
+    spec.priority = priority.empty() ? 0 : priority[h];
     spec.health = cc.outlier && cc.outlier->ejected(h) ? policies::HostHealth::Ejected : policies::HostHealth::Healthy;
     spec.address = pods_[cr.pods[h]].name;
     hosts.push_back(spec);

@@ -73,6 +73,7 @@ void TrafficTables::build_clusters() {
     c.outlier = p.outlier_detection;
     c.connection_pool = p.connection_pool;
     c.retry_budget = p.retry_budget;
+    if (p.locality) c.locality = *p.locality;
     c.lb.healthy_panic_threshold = policies::istio_healthy_panic_threshold(
         p.outlier_detection.has_value(),
         p.outlier_detection ? static_cast<uint32_t>(std::max(0, p.outlier_detection->min_health_percent)) : 0);

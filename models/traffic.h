@@ -41,6 +41,7 @@ struct ClusterRt {
   // no pool is modelled at all.
   std::optional<policies::ConnectionPoolSettings> connection_pool;
   std::optional<policies::RetryBudgetSettings> retry_budget;
+  policies::LocalityLbSetting locality;  // Istio's mesh default: enabled
 };
 
 // One route of a client proxy's table, with what Envoy derives from it.
