@@ -290,6 +290,7 @@ class Mesh::Impl {
   void sidecar_cancel(uint32_t stream);
   uint32_t client_cluster(uint32_t caller_key, uint32_t cluster);
   void refresh_hosts(ClientCluster& cc);
+  std::optional<uint64_t> hash_key(uint32_t stream);
   void start_upstream(uint32_t stream);
   void pool_events(uint32_t client_cluster, uint32_t pool);
   void pool_release(uint32_t stream);
@@ -941,7 +942,7 @@ void Mesh::Impl::sidecar_attempt(uint32_t si) {
   const policies::RetryPolicy& pol = st.route->retry;
   const bool is_retry = st.attempts > 0;
   const uint32_t picks = is_retry && pol.previous_hosts ? pol.host_selection_retry_max_attempts : 0;
-  const policies::LbPick pick = cc.lb->choose_host(cc.rng, cc.active, std::nullopt,
+  const policies::LbPick pick = cc.lb->choose_host(cc.rng, cc.active, hash_key(si),
                                                    {st.tried.data(), st.tried_count}, picks);
   if (!pick.ok()) {
     // No healthy upstream: Envoy answers at once, without consulting the retry state.
@@ -1056,6 +1057,27 @@ void Mesh::Impl::pool_release(uint32_t si) {
   events_.clear();
   cc.pools[pool].on_request_finished(*cc.pool_config, cc.breaker, st.connection, events_);
   pool_events(st.client_cluster, pool);
+}
+
+// The consistent-hash key of a request for a RING_HASH / MAGLEV cluster: the configured header
+// (the root request's propagated headers, then the call's own), or the caller's address (a pod's
+// name stands for its IP).  No key -> Envoy picks at random.
+std::optional<uint64_t> Mesh::Impl::hash_key(uint32_t si) {
+  const SidecarStream& st = streams_[si];
+  const ClusterRt& cr = traffic_->cluster(st.cluster);
+  if (!cr.hash_lb) return std::nullopt;
+  const Call& c = calls_pool_[st.call];
+  if (cr.hash_source_ip)
+    return policies::hash_key(c.caller_pod == kNone ? "load:" + loads_[c.load].cfg->name : pods_[c.caller_pod].name);
+  if (cr.hash_header.empty()) return std::nullopt;
+  if (c.step != nullptr)
+    for (const auto& [k, v] : c.step->headers)
+      if (k == cr.hash_header) return policies::hash_key(v);
+  const auto& mix = loads_[c.load].cfg->mix;
+  if (!mix.empty())
+    for (const auto& [k, v] : mix[c.kind].headers)
+      if (k == cr.hash_header) return policies::hash_key(v);
+  return std::nullopt;
 }
 
 // An attempt's outcome reaches the router: outlier detection hears it, then the retry decision

@@ -73,6 +73,8 @@ void TrafficTables::build_clusters() {
     c.outlier = p.outlier_detection;
     c.connection_pool = p.connection_pool;
     c.retry_budget = p.retry_budget;
+    c.hash_header = p.consistent_hash_header;
+    c.hash_source_ip = p.consistent_hash_source_ip;
     if (p.locality) c.locality = *p.locality;
     c.lb.healthy_panic_threshold = policies::istio_healthy_panic_threshold(
         p.outlier_detection.has_value(),

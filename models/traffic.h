@@ -35,6 +35,8 @@ struct ClusterRt {
   std::vector<uint32_t> pods;         // mesh pod indices, ascending
   policies::LbConfig lb;              // Istio default LEAST_REQUEST
   bool hash_lb = false;               // RING_HASH / MAGLEV: previous_hosts is dropped
+  std::string hash_header;            // consistentHash.httpHeaderName (or cookie name)
+  bool hash_source_ip = false;        // consistentHash.useSourceIp
   std::optional<policies::OutlierDetectionSettings> outlier;
   policies::RetryCircuitBreakerConfig retry_breaker;
   // The DestinationRule's connectionPool; absent = Istio's 2^32-1 limits, which never trip, so

@@ -485,3 +485,40 @@ TEST_CASE("Locality: with outlierDetection traffic stays in the client's zone an
   CHECK(spread > 0.3);
   CHECK(spread < 0.7);
 }
+
+TEST_CASE("Consistent hash by header: every request with the same end-user lands on the same pod; "
+          "without the header picks are random", "[traffic]") {
+  // Truth: Envoy ring hash (ring_hash_lb.cc) maps one key to one host; a request without the key
+  // gets a random pick (ThreadAwareLoadBalancerBase).  backend-v1 has 4 pods and pod 0 answers
+  // 503 to everything, so the failure share shows where requests land: 0 or 1 for one key,
+  // about 1/4 for random picks (binomial 99.9 % interval).
+  auto share_failed = [](double jason_share) {
+    MeshConfig m = two_versions(CallStep{});
+    m.workloads[1].replicas = 4;
+    meshsim::policies::LbConfig lb;
+    lb.policy = meshsim::policies::LbPolicy::RingHash;
+    m.traffic.destination_rules[0].traffic_policy.load_balancer = lb;
+    m.traffic.destination_rules[0].traffic_policy.consistent_hash_header = "end-user";
+    meshsim::policies::IstioHttpRetry no_retry;
+    no_retry.attempts = 0;
+    HttpRoute r = to({{"v1", 0}});
+    r.retries = no_retry;
+    m.traffic.virtual_services.push_back(vs_backend({r}));
+    m.loads.push_back(users(100, jason_share));
+    TimelineEvent bad;
+    bad.action = InjectErrors{{"", "backend-v1", "", 1, 0}, 1.0, 503};
+    bad.description = "backend-v1-0 fails";
+    m.timeline.push_back(bad);
+    const Collect c = run(m);
+    uint64_t failed = 0;
+    const auto src = c.of(Reporter::kSource, 1);
+    for (const auto& x : src) failed += x.response_code == 503 ? 1 : 0;
+    return std::make_pair(static_cast<double>(failed) / static_cast<double>(src.size()), src.size());
+  };
+  const auto [keyed, n1] = share_failed(1.0);
+  CHECK((keyed == 0.0 || keyed == 1.0));
+  const auto [random, n2] = share_failed(0.0);
+  const double n = static_cast<double>(n2);
+  CHECK(std::abs(random - 0.25) < 3.29 * std::sqrt(0.25 * 0.75 / n));
+  (void)n1;
+}
