@@ -214,6 +214,7 @@ class Mesh::Impl {
     uint32_t exchange = kNone, exchange_gen = 0;
     uint32_t stream = kNone, stream_gen = 0;  // the attempt's client sidecar stream, if any
     uint64_t trace_client_span = 0;           // the sidecar's client span for this attempt
+    bool mirror = false;                      // a mirrored copy: nobody waits for it
     TimerHandle timeout;
     Time started;
     uint32_t depth = 0;
@@ -291,6 +292,7 @@ class Mesh::Impl {
   uint32_t client_cluster(uint32_t caller_key, uint32_t cluster);
   void refresh_hosts(ClientCluster& cc);
   std::optional<uint64_t> hash_key(uint32_t stream);
+  void mirror(uint32_t stream);
   void start_upstream(uint32_t stream);
   void pool_events(uint32_t client_cluster, uint32_t pool);
   void pool_release(uint32_t stream);
@@ -925,6 +927,7 @@ void Mesh::Impl::sidecar_route(uint32_t si) {
     return;
   }
   st.service = traffic_->cluster(st.cluster).service;
+  if (!r.mirror_clusters.empty()) mirror(si);
   const uint32_t caller_key = c.caller_pod == kNone ? (0x80000000u | c.load) : c.caller_pod;
   st.client_cluster = client_cluster(caller_key, st.cluster);
   st.retry = policies::RetryState::start(r.retry);
@@ -1057,6 +1060,41 @@ void Mesh::Impl::pool_release(uint32_t si) {
   events_.clear();
   cc.pools[pool].on_request_finished(*cc.pool_config, cc.breaker, st.connection, events_);
   pool_events(st.client_cluster, pool);
+}
+
+// Mirroring: a fire-and-forget copy of the request to each mirror cluster (with its percentage),
+// made when the router has the request; its answer is discarded and it never retries.  The copy
+// is a call of its own with no caller waiting (complete_call finds no parent and drops it), sent
+// straight to a ready pod of the mirror cluster picked at random.
+void Mesh::Impl::mirror(uint32_t si) {
+  const SidecarStream& st = streams_[si];
+  const RouteRt& r = *st.route;
+  for (size_t i = 0; i < r.mirror_clusters.size(); ++i) {
+    if (r.mirror_clusters[i] == kNoCluster) continue;
+    const Call& orig = calls_pool_[st.call];
+    Stream& rng = orig.caller_pod == kNone ? loads_[orig.load].lb : pods_[orig.caller_pod].lb_rng;
+    if (!policies::ppm_enabled(r.route->mirrors[i].ppm(), rng.next_u64())) continue;
+    const ClusterRt& cr = traffic_->cluster(r.mirror_clusters[i]);
+    std::vector<uint32_t> ready;
+    for (uint32_t p : cr.pods)
+      if (pods_[p].ready) ready.push_back(p);
+    if (ready.empty()) continue;
+    const uint32_t pod = ready[rng.below(ready.size())];
+    const uint32_t ci = calls_pool_.alloc();
+    const Call& o = calls_pool_[st.call];  // re-read: alloc may have moved the pool
+    Call& c = calls_pool_[ci];
+    c.caller_pod = o.caller_pod;
+    c.load = o.load;
+    c.service = cr.service;
+    c.path = o.path;
+    c.step = o.step;
+    c.depth = o.depth;
+    c.kind = o.kind;
+    c.started = sched_.now();
+    c.attempts = 1;
+    c.mirror = true;
+    send_exchange(ci, kNone, pod);
+  }
 }
 
 // The consistent-hash key of a request for a RING_HASH / MAGLEV cluster: the configured header
@@ -1412,6 +1450,7 @@ void Mesh::Impl::attempt_outcome(uint32_t ci, uint32_t code, uint32_t flags) {
 void Mesh::Impl::complete_call(uint32_t ci, uint32_t code, uint32_t flags) {
   Call c = calls_pool_[ci];
   calls_pool_.release(ci);
+  if (c.mirror) return;  // a mirrored copy's answer is discarded
   if (c.caller_pod == kNone) {
     // A root request ends: the load generator's view, end to end.
     ++roots_done_;

@@ -135,6 +135,10 @@ RouteRt TrafficTables::make_route(const policies::HttpRoute* route, uint32_t ser
       r.destination_services.push_back(s);
       r.clusters.push_back(s == UINT32_MAX ? kNoCluster : find_cluster(s, d.subset));
     }
+    for (const auto& m : route->mirrors) {
+      const uint32_t s = service_of_host(m.host, vs_namespace);
+      r.mirror_clusters.push_back(s == UINT32_MAX ? kNoCluster : find_cluster(s, m.subset));
+    }
     // previous_hosts is dropped for a single consistent-hash destination (route.go).
     const bool hash = r.clusters.size() == 1 && r.clusters[0] != kNoCluster && clusters_[r.clusters[0]].hash_lb;
     r.retry = route->retries ? policies::retry_policy_from_istio(*route->retries, version_, hash)

@@ -53,6 +53,7 @@ struct RouteRt {
   policies::RouteTimeouts timeouts;
   std::vector<uint32_t> clusters;               // per destination; kNoCluster = 503 NC
   std::vector<uint32_t> destination_services;   // per destination (the service of its host)
+  std::vector<uint32_t> mirror_clusters;         // per route->mirrors; kNoCluster = unresolved
 };
 
 // The routes one calling workload has for one target service.

@@ -522,3 +522,28 @@ TEST_CASE("Consistent hash by header: every request with the same end-user lands
   CHECK(std::abs(random - 0.25) < 3.29 * std::sqrt(0.25 * 0.75 / n));
   (void)n1;
 }
+
+TEST_CASE("Mirroring: a copy of each request reaches the mirror subset; its answer is discarded",
+          "[traffic]") {
+  // Truth: Envoy request_mirror_policies (router.cc): fire and forget, response ignored; Istio
+  // mirrorPercentage absent = 100 %.  Here v1 serves, v2 gets copies (and always fails: the
+  // caller must not see it).
+  MeshConfig m = two_versions(CallStep{});
+  m.workloads[2].handlers[0].error_probability = 1.0;
+  HttpRoute r = to({{"v1", 0}});
+  meshsim::policies::Mirror mirror;
+  mirror.host = "backend";
+  mirror.subset = "v2";
+  r.mirrors.push_back(mirror);
+  m.traffic.virtual_services.push_back(vs_backend({r}));
+  m.loads.push_back(users(50, 0.0));
+  const Collect c = run(m);
+  const auto src = c.of(Reporter::kSource, 1);
+  uint64_t at_v1 = 0, at_v2 = 0;
+  for (const auto& x : c.of(Reporter::kDestination, 1)) (x.destination_workload == 1 ? at_v1 : at_v2)++;
+  for (const auto& x : src) CHECK(x.response_code == 200);
+  CHECK(at_v1 == src.size());
+  CHECK(at_v2 == src.size());  // one copy per request, 100 % by default
+  for (const auto& x : c.records)
+    if (x.reporter == Reporter::kClient) CHECK(x.response_code == 200);
+}
