@@ -54,7 +54,7 @@ FaultDecision decide_fault(const HttpFaultConfig& config, simcore::Stream& strea
   return decide_fault(config, delay_random, abort_random);
 }
 
-std::optional<uint32_t> grpc_status_code(std::string_view name) {
+std::span<const std::string_view> grpc_status_names() {
   static constexpr std::array<std::string_view, 17> kNames = {
       "OK",
       "CANCELLED",
@@ -74,8 +74,13 @@ std::optional<uint32_t> grpc_status_code(std::string_view name) {
       "DATA_LOSS",
       "UNAUTHENTICATED",
   };
-  for (uint32_t code = 0; code < kNames.size(); ++code) {
-    if (kNames[code] == name) return code;
+  return kNames;
+}
+
+std::optional<uint32_t> grpc_status_code(std::string_view name) {
+  const auto names = grpc_status_names();
+  for (uint32_t code = 0; code < names.size(); ++code) {
+    if (names[code] == name) return code;
   }
   return std::nullopt;
 }

@@ -27,6 +27,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string_view>
 
 #include "simcore/rng.h"
@@ -112,5 +113,7 @@ FaultDecision decide_fault(const HttpFaultConfig& config, uint64_t delay_random,
 // names ("OK", "CANCELLED", ..., "UNAUTHENTICATED") to codes 0..16; nullopt for anything else
 // (Istio validation rejects it).  Config-time helper for the scenario loader.
 std::optional<uint32_t> grpc_status_code(std::string_view name);
+// The names themselves, in code order (for the loader's "expected one of" messages).
+std::span<const std::string_view> grpc_status_names();
 
 }  // namespace meshsim::policies

@@ -66,24 +66,8 @@ bool negative_integer(const YAML::Node& n) {
 }
 
 const std::vector<std::string>& grpc_status_names() {
-  // istio pkg/util/grpc/codes.go SupportedGRPCStatus, in code order.
-  static const std::vector<std::string> names = {"OK",
-                                                 "CANCELLED",
-                                                 "UNKNOWN",
-                                                 "INVALID_ARGUMENT",
-                                                 "DEADLINE_EXCEEDED",
-                                                 "NOT_FOUND",
-                                                 "ALREADY_EXISTS",
-                                                 "PERMISSION_DENIED",
-                                                 "RESOURCE_EXHAUSTED",
-                                                 "FAILED_PRECONDITION",
-                                                 "ABORTED",
-                                                 "OUT_OF_RANGE",
-                                                 "UNIMPLEMENTED",
-                                                 "INTERNAL",
-                                                 "UNAVAILABLE",
-                                                 "DATA_LOSS",
-                                                 "UNAUTHENTICATED"};
+  static const std::vector<std::string> names(policies::grpc_status_names().begin(),
+                                              policies::grpc_status_names().end());
   return names;
 }
 
