@@ -253,6 +253,8 @@ class Mesh::Impl {
   };
   // A connection being opened by a client sidecar's pool, until it is established.
   struct Connecting {
+    uint32_t gen = 0;
+    bool live = false;
     uint32_t client_cluster = 0;
     uint32_t pool = 0;
     policies::ConnectionId connection;
@@ -369,8 +371,7 @@ class Mesh::Impl {
   std::vector<std::unique_ptr<ClientCluster>> client_clusters_;
   std::unordered_map<uint64_t, uint32_t> client_cluster_index_;  // (caller, cluster) -> index
   uint64_t endpoints_version_ = 0;  // bumped when a pod leaves or rejoins the endpoint set
-  std::vector<Connecting> connecting_;
-  std::vector<uint32_t> connecting_free_;
+  Pool<Connecting> connecting_;
   policies::PoolEvents events_;  // reused, so pool decisions allocate nothing
   static constexpr uint32_t kSidecarWorkers = 2;  // Istio's default proxy concurrency
   std::vector<CallRecord> records_;
@@ -1000,19 +1001,14 @@ void Mesh::Impl::start_upstream(uint32_t si) {
 // Opening a connection takes one network round trip to the pod (TCP; mTLS and connection reuse
 // are not modelled separately).
 void Mesh::Impl::open_connection(uint32_t cci, uint32_t pool, policies::ConnectionId c, uint32_t pod) {
-  uint32_t idx;
-  if (!connecting_free_.empty()) {
-    idx = connecting_free_.back();
-    connecting_free_.pop_back();
-  } else {
-    idx = static_cast<uint32_t>(connecting_.size());
-    connecting_.emplace_back();
-  }
-  connecting_[idx] = {cci, pool, c};
+  const uint32_t idx = connecting_.alloc();
+  connecting_[idx].client_cluster = cci;
+  connecting_[idx].pool = pool;
+  connecting_[idx].connection = c;
   ClientCluster& cc = *client_clusters_[cci];
   const PodRt& p = pods_[pod];
   const Time rtt = network_delay(cc.rng, p.zone, p.zone) * 2;
-  sched_.schedule_at(sched_.now() + rtt, Packed::make(kConnected, idx, 0));
+  sched_.schedule_at(sched_.now() + rtt, Packed::make(kConnected, idx, connecting_[idx].gen));
 }
 
 // What a pool decision set in motion: waiting requests that now have a connection start,
@@ -1689,8 +1685,9 @@ void Mesh::Impl::handle(const simcore::Event<uint64_t>& ev) {
       if (streams_.is(idx, gen)) stream_done(idx);
       break;
     case kConnected: {
+      if (!connecting_.is(idx, gen)) break;
       const Connecting c = connecting_[idx];
-      connecting_free_.push_back(idx);
+      connecting_.release(idx);
       ClientCluster& cc = *client_clusters_[c.client_cluster];
       events_.clear();
       cc.pools[c.pool].on_connected(*cc.pool_config, cc.breaker, c.connection, events_);
