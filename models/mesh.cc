@@ -155,6 +155,7 @@ class Mesh::Impl {
     const Distribution* extra_latency = nullptr;
     double error_probability = 0.0;
     uint32_t error_status = 503;
+    uint32_t next_worker = 0;  // round robin of its calls over its sidecar's workers
     Stream compute_rng, call_rng, lb_rng, error_rng, network_rng;
   };
   struct ServiceRt {
@@ -170,6 +171,7 @@ class Mesh::Impl {
     size_t segment = 0;
     uint64_t started = 0;  // root requests started (for max_requests)
     std::vector<uint64_t> user_started;  // closed loop: per connection
+    uint32_t next_worker = 0;            // open loop, in-mesh: round robin over sidecar workers
   };
 
   // ---- in-flight state (pooled) ------------------------------------------------------------
@@ -352,14 +354,11 @@ class Mesh::Impl {
   std::vector<std::string> paths_;
   std::vector<uint32_t> handler_table_;  // [path][workload] -> handler or kNone
   std::set<std::pair<uint32_t, uint32_t>> partitioned_services_, partitioned_zones_;
-  struct Saved {  // what a timeline action changed on each pod, to undo it
-    uint32_t pod;
-    double slowdown;
-    const Distribution* extra;
-    double error_probability;
-    uint32_t error_status;
-  };
-  std::vector<std::vector<Saved>> saved_;
+  // Timeline actions that change pods (latency, errors, slowdown) in force, in start order.  A
+  // pod's fields are recomputed from them whenever one starts or ends, so overlapping actions
+  // with any start and end times compose (the latest started wins) and undo cleanly.
+  std::vector<uint32_t> pod_actions_;
+  void apply_pod_actions();
   std::vector<std::vector<uint32_t>> killed_;
   std::vector<std::pair<uint32_t, uint32_t>> partition_pairs_;  // per timeline event
   std::vector<bool> partition_is_zone_;
@@ -555,7 +554,6 @@ Mesh::Impl::Impl(const MeshConfig& config) : cfg_(config) {
     }
   }
 
-  saved_.resize(cfg_.timeline.size());
   killed_.resize(cfg_.timeline.size());
   partition_pairs_.resize(cfg_.timeline.size(), {kNone, kNone});
   partition_is_zone_.resize(cfg_.timeline.size(), false);
@@ -847,8 +845,13 @@ void Mesh::Impl::sidecar_start(uint32_t ci) {
   st.call_gen = c.gen;
   st.started = sched_.now();
   st.service = c.service;
-  // Envoy pins each downstream connection to a worker: a closed-loop user keeps its connection.
-  st.worker = (c.user != kNone ? c.user : ci) % kSidecarWorkers;
+  // Envoy pins each downstream connection to a worker: a closed-loop user keeps its connection;
+  // other callers spread their requests round robin.  Per caller, so that adding an entity
+  // changes no other caller's choices.
+  st.worker = (c.user != kNone ? c.user
+               : root          ? loads_[c.load].next_worker++
+                               : pods_[c.caller_pod].next_worker++) %
+              kSidecarWorkers;
   c.stream = si;
   c.stream_gen = st.gen;
   if (c.trace != 0) c.trace_client_span = next_span_++;
@@ -928,8 +931,8 @@ void Mesh::Impl::sidecar_route(uint32_t si) {
     return;
   }
   st.service = traffic_->cluster(st.cluster).service;
-  if (!r.mirror_clusters.empty()) mirror(si);
   const uint32_t caller_key = c.caller_pod == kNone ? (0x80000000u | c.load) : c.caller_pod;
+  if (!r.mirror_clusters.empty()) mirror(si);  // allocates Calls: `c` dangles after it
   st.client_cluster = client_cluster(caller_key, st.cluster);
   st.retry = policies::RetryState::start(r.retry);
   if (r.timeouts.global > Time::zero())
@@ -1007,7 +1010,7 @@ void Mesh::Impl::open_connection(uint32_t cci, uint32_t pool, policies::Connecti
   connecting_[idx].connection = c;
   ClientCluster& cc = *client_clusters_[cci];
   const PodRt& p = pods_[pod];
-  const Time rtt = network_delay(cc.rng, p.zone, p.zone) * 2;
+  const Time rtt = network_delay(cc.rng, cc.client_zone, p.zone) * 2;
   sched_.schedule_at(sched_.now() + rtt, Packed::make(kConnected, idx, connecting_[idx].gen));
 }
 
@@ -1462,7 +1465,8 @@ void Mesh::Impl::complete_call(uint32_t ci, uint32_t code, uint32_t flags) {
     }
     return;
   }
-  if (!exchanges_.is(c.parent, c.parent_gen)) return;  // the caller was reset meanwhile
+  // The caller was reset meanwhile (released, or killed: no longer running its handler).
+  if (!exchanges_.is(c.parent, c.parent_gen) || exchanges_[c.parent].phase != Exchange::kRunning) return;
   Exchange& parent = exchanges_[c.parent];
   if (!success(code)) {
     switch (c.step->on_failure) {
@@ -1517,8 +1521,9 @@ void Mesh::Impl::kill_pod(uint32_t pi) {
   for (uint32_t xi = 0; xi < exchanges_.size(); ++xi) {
     Exchange& x = exchanges_[xi];
     if (!x.live || x.pod != pi || (x.phase != Exchange::kQueued && x.phase != Exchange::kRunning)) continue;
-    // A new generation makes its pending compute and child-call results stale.
-    x.gen = (x.gen + 1) & 0xffffffu;
+    // Its name (index, generation) stays valid: the caller's call and sidecar stream still
+    // hold it to abandon or account for the attempt.  Its pending compute and child-call
+    // results are dropped by phase (kComputeDone, complete_call).
     x.phase = Exchange::kToPod;  // not holding a worker any more
     x.status = 503;
     x.flags = ResponseFlag::kUpstreamConnectionTermination;
@@ -1558,17 +1563,9 @@ void Mesh::Impl::timeline_start(uint32_t i) {
           detail = ": " + std::to_string(killed_[i].size()) + " pod(s) down";
         } else if constexpr (std::is_same_v<A, AddLatency> || std::is_same_v<A, InjectErrors> ||
                              std::is_same_v<A, CpuSlowdown>) {
-          for (uint32_t pi : select_pods(a.pods)) {
-            PodRt& p = pods_[pi];
-            saved_[i].push_back({pi, p.slowdown, p.extra_latency, p.error_probability, p.error_status});
-            if constexpr (std::is_same_v<A, AddLatency>) p.extra_latency = &a.extra;
-            if constexpr (std::is_same_v<A, InjectErrors>) {
-              p.error_probability = a.probability;
-              p.error_status = a.status;
-            }
-            if constexpr (std::is_same_v<A, CpuSlowdown>) p.slowdown = a.factor;
-          }
-          detail = ": " + std::to_string(saved_[i].size()) + " pod(s)";
+          pod_actions_.push_back(i);
+          apply_pod_actions();
+          detail = ": " + std::to_string(select_pods(a.pods).size()) + " pod(s)";
         } else if constexpr (std::is_same_v<A, Partition>) {
           auto [x, y] = partition_pairs_[i];
           auto& set = partition_is_zone_[i] ? partitioned_zones_ : partitioned_services_;
@@ -1589,18 +1586,42 @@ void Mesh::Impl::timeline_start(uint32_t i) {
     sched_.schedule_at(sched_.now() + ev.duration, Packed::make(kTimelineEnd, i, 0));
 }
 
+void Mesh::Impl::apply_pod_actions() {
+  for (PodRt& p : pods_) {
+    p.slowdown = 1.0;
+    p.extra_latency = nullptr;
+    p.error_probability = 0.0;
+    p.error_status = 503;
+  }
+  for (uint32_t i : pod_actions_) {
+    std::visit(
+        [&](const auto& a) {
+          using A = std::decay_t<decltype(a)>;
+          if constexpr (std::is_same_v<A, AddLatency> || std::is_same_v<A, InjectErrors> ||
+                        std::is_same_v<A, CpuSlowdown>) {
+            for (uint32_t pi : select_pods(a.pods)) {
+              PodRt& p = pods_[pi];
+              if constexpr (std::is_same_v<A, AddLatency>) p.extra_latency = &a.extra;
+              if constexpr (std::is_same_v<A, InjectErrors>) {
+                p.error_probability = a.probability;
+                p.error_status = a.status;
+              }
+              if constexpr (std::is_same_v<A, CpuSlowdown>) p.slowdown = a.factor;
+            }
+          }
+        },
+        cfg_.timeline[i].action);
+  }
+}
+
 void Mesh::Impl::timeline_end(uint32_t i) {
   const TimelineEvent& ev = cfg_.timeline[i];
   for (uint32_t pi : killed_[i]) revive_pod(pi);
   killed_[i].clear();
-  for (auto it = saved_[i].rbegin(); it != saved_[i].rend(); ++it) {
-    PodRt& p = pods_[it->pod];
-    p.slowdown = it->slowdown;
-    p.extra_latency = it->extra;
-    p.error_probability = it->error_probability;
-    p.error_status = it->error_status;
+  if (auto it = std::find(pod_actions_.begin(), pod_actions_.end(), i); it != pod_actions_.end()) {
+    pod_actions_.erase(it);
+    apply_pod_actions();
   }
-  saved_[i].clear();
   if (std::holds_alternative<Partition>(ev.action)) {
     auto [x, y] = partition_pairs_[i];
     auto& set = partition_is_zone_[i] ? partitioned_zones_ : partitioned_services_;
@@ -1628,7 +1649,7 @@ void Mesh::Impl::handle(const simcore::Event<uint64_t>& ev) {
       if (exchanges_.is(idx, gen)) arrive_at_pod(idx);
       break;
     case kComputeDone:
-      if (exchanges_.is(idx, gen)) {
+      if (exchanges_.is(idx, gen) && exchanges_[idx].phase == Exchange::kRunning) {
         ++exchanges_[idx].step;
         run_steps(idx);
       }
