@@ -1,5 +1,6 @@
 // The HDF5 results writer; see results_file.h for the contract, docs/results-format.md for the
-// layout.
+// layout.  What goes into each table is decided in result_tables.cc; this file maps the tables
+// onto HDF5 groups, datasets and attributes.
 //
 // Every HDF5 C call goes through check() / check_id() (the HighFive habit): a negative return
 // becomes a ResultsFileError whose message is the failed step plus HDF5's error stack, walked
@@ -14,17 +15,12 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
-#include <limits>
 #include <mutex>
-#include <tuple>
+#include <type_traits>
 #include <utility>
-
-#include "analysis/istio_metrics.h"
-#include "policies/response_flags.h"
+#include <variant>
 
 namespace meshsim::analysis {
 namespace {
@@ -224,313 +220,61 @@ void write_dataset(hid_t parent, const std::string& name, hid_t file_type, hid_t
   if (units != nullptr) attribute(d.get(), "units", std::string(units));
 }
 
+// ---- the tables --------------------------------------------------------------------------
+
+void write_attribute(hid_t object, const Attribute& a) {
+  std::visit([&](const auto& v) { attribute(object, a.name, v); }, a.value);
+}
+
+void write_column(hid_t parent, const Column& c) {
+  const char* units = c.units.empty() ? nullptr : c.units.c_str();
+  std::visit(
+      [&](const auto& values) {
+        using T = typename std::decay_t<decltype(values)>::value_type;
+        if constexpr (std::is_same_v<T, std::string>) {
+          // Fixed-length UTF-8 strings, as wide as the longest (at least 1 byte), NUL-padded.
+          size_t width = 1;
+          for (const auto& v : values) width = std::max(width, v.size());
+          std::vector<char> buffer(values.size() * width, '\0');
+          for (size_t i = 0; i < values.size(); ++i) {
+            std::memcpy(buffer.data() + i * width, values[i].data(), values[i].size());
+          }
+          const Handle type = string_type(width);
+          write_dataset(parent, c.name, type.get(), type.get(), values.size(), 0, buffer.data(),
+                        units);
+        } else {
+          write_dataset(parent, c.name, H5Type<T>::file(), H5Type<T>::mem(), values.size(), 0,
+                        values.data(), units);
+        }
+      },
+      c.values);
+}
+
 // A table: a group of equally long 1-D datasets (columns), with attribute `columns` listing
-// them in their intended order.
-class TableWriter {
- public:
-  TableWriter(hid_t parent, const std::string& name, size_t rows)
-      : group_(group(parent, name)), name_(name), rows_(rows) {}
-
-  template <typename T>
-  void column(const std::string& name, const std::vector<T>& values, const char* units = nullptr) {
-    assert_rows(values.size());
-    write_dataset(group_.get(), name, H5Type<T>::file(), H5Type<T>::mem(), rows_, 0, values.data(),
-                  units);
-    names_.push_back(name);
-  }
-
-  // Fixed-length UTF-8 strings, as wide as the longest (at least 1 byte), NUL-padded.
-  void column(const std::string& name, const std::vector<std::string>& values) {
-    assert_rows(values.size());
-    size_t width = 1;
-    for (const auto& v : values) width = std::max(width, v.size());
-    std::vector<char> buffer(values.size() * width, '\0');
-    for (size_t i = 0; i < values.size(); ++i) {
-      std::memcpy(buffer.data() + i * width, values[i].data(), values[i].size());
+// them in their intended order, then the table's own attributes.
+void write_table(hid_t parent, const std::string& name, const Table& t) {
+  Handle g = group(parent, name);
+  std::vector<std::string> names;
+  for (const Column& c : t.columns) {
+    if (c.size() != t.rows()) {
+      throw ResultsFileError("internal error: column length mismatch in " + name);
     }
-    const Handle type = string_type(width);
-    write_dataset(group_.get(), name, type.get(), type.get(), rows_, 0, buffer.data(), nullptr);
-    names_.push_back(name);
+    write_column(g.get(), c);
+    names.push_back(c.name);
   }
-
-  hid_t get() const { return group_.get(); }
-
-  void finish() {
-    attribute(group_.get(), "columns", names_);
-    group_.close("closing group " + name_);
-  }
-
- private:
-  void assert_rows(size_t n) const {
-    if (n != rows_) throw ResultsFileError("internal error: column length mismatch in " + name_);
-  }
-
-  Handle group_;
-  std::string name_;
-  size_t rows_;
-  std::vector<std::string> names_;
-};
-
-void matrix(hid_t parent, const std::string& name, const std::vector<uint64_t>& values,
-            size_t cols) {
-  write_dataset(parent, name, H5Type<uint64_t>::file(), H5Type<uint64_t>::mem(),
-                values.size() / cols, cols, values.data(), nullptr);
+  for (const Attribute& a : t.attributes) write_attribute(g.get(), a);
+  attribute(g.get(), "columns", names);
+  g.close("closing group " + name);
 }
 
-// ---- the sections ------------------------------------------------------------------------
-
-// Divisions, not Time::to_seconds()'s multiplication by 1e-9, so that whole numbers of seconds
-// or milliseconds are stored exactly (12 s is 12.0, not 12.000000000000002).
-double ns_to_ms(int64_t ns) { return static_cast<double>(ns) / 1e6; }
-double seconds(simcore::Time t) { return static_cast<double>(t.ns()) / 1e9; }
-
-void write_metadata(hid_t file, const MeshMetrics& m, const RunMetadata& meta) {
-  Handle g = group(file, "metadata");
-  attribute(g.get(), "format", std::string("meshsim-results"));
-  attribute(g.get(), "format_version", kResultsFormatVersion);
-  attribute(g.get(), "meshsim_version", meta.meshsim_version);
-  attribute(g.get(), "seed", meta.seed);
-  attribute(g.get(), "scenario_text", scenario_text(meta.sources));
-  std::vector<std::string> paths;
-  for (const auto& [path, text] : meta.sources) paths.push_back(path);
-  attribute(g.get(), "scenario_files", paths);
-  attribute(g.get(), "wall_time_s", meta.wall_time_s);
-  attribute(g.get(), "sim_duration_s", seconds(m.end()));
-  attribute(g.get(), "warmup_s", seconds(m.warmup()));
-  attribute(g.get(), "interval_s", seconds(m.interval()));
-  attribute(g.get(), "events", m.events());
-  attribute(g.get(), "requests_recorded", m.recorded());
-  attribute(g.get(), "requests_dropped_warmup", m.dropped());
-  attribute(g.get(), "created_utc", meta.created_utc.empty() ? utc_now() : meta.created_utc);
-  g.close("closing /metadata");
-}
-
-void write_catalog(hid_t file, const MeshMetrics& m) {
-  const models::MeshCatalog& c = m.catalog();
-  Handle g = group(file, "catalog");
-  {
-    TableWriter t(g.get(), "workloads", c.workloads.size());
-    std::vector<std::string> name, service, ns, version, app;
-    for (const auto& w : c.workloads) {
-      name.push_back(w.name);
-      service.push_back(w.service);
-      ns.push_back(w.namespace_);
-      version.push_back(w.version);
-      app.push_back(w.app);
-    }
-    t.column("name", name);
-    t.column("service", service);
-    t.column("namespace", ns);
-    t.column("version", version);
-    t.column("app", app);
-    t.finish();
+void write_matrix(hid_t parent, const std::string& name, const Matrix& m) {
+  if (m.values.size() != m.rows * m.cols) {
+    throw ResultsFileError("internal error: matrix size mismatch in " + name);
   }
-  {
-    TableWriter t(g.get(), "services", c.services.size());
-    std::vector<std::string> name, ns, fqdn;
-    for (const auto& s : c.services) {
-      name.push_back(s.name);
-      ns.push_back(s.namespace_);
-      fqdn.push_back(s.fqdn());
-    }
-    t.column("name", name);
-    t.column("namespace", ns);
-    t.column("fqdn", fqdn);
-    t.finish();
-  }
-  {
-    TableWriter t(g.get(), "loads", c.loads.size());
-    t.column("name", c.loads);
-    t.finish();
-  }
-  g.close("closing /catalog");
-}
-
-// The label and figure columns shared by /series/requests and /totals/requests.
-struct RequestColumns {
-  std::vector<std::string> reporter, source_workload, source_version, destination_service,
-      destination_service_name, destination_service_namespace, destination_workload,
-      destination_version, response_flags, load;
-  std::vector<uint16_t> response_code;
-  std::vector<uint64_t> count, retries;
-  std::vector<double> sum_ms, p50_ms, p90_ms, p99_ms;
-  std::vector<uint64_t> buckets;  // rows x IstioBucketCounts
-
-  void add(const MeshMetrics& m, const SeriesKey& k, const SeriesStats& s) {
-    reporter.emplace_back(reporter_label(k.reporter));
-    source_workload.emplace_back(m.workload_name(k.source_workload));
-    source_version.emplace_back(m.workload_version(k.source_workload));
-    destination_service.emplace_back(m.service_fqdn(k.destination_service));
-    destination_service_name.emplace_back(m.service_name(k.destination_service));
-    destination_service_namespace.emplace_back(m.service_namespace(k.destination_service));
-    destination_workload.emplace_back(m.workload_name(k.destination_workload));
-    destination_version.emplace_back(m.workload_version(k.destination_workload));
-    response_code.push_back(k.response_code);
-    response_flags.push_back(policies::response_flags_string(k.response_flags));
-    load.emplace_back(m.load_name(k.load));
-    count.push_back(s.count);
-    retries.push_back(s.retries());
-    sum_ms.push_back(static_cast<double>(s.latency.sum() / 1e6L));
-    p50_ms.push_back(ns_to_ms(s.latency.value_at_percentile(50)));
-    p90_ms.push_back(ns_to_ms(s.latency.value_at_percentile(90)));
-    p99_ms.push_back(ns_to_ms(s.latency.value_at_percentile(99)));
-    const IstioBucketCounts b = s.istio_buckets.cumulative();
-    buckets.insert(buckets.end(), b.begin(), b.end());
-  }
-
-  void write_labels(TableWriter& t) const {
-    t.column(std::string(kLabelReporter), reporter);
-    t.column(std::string(kLabelSourceWorkload), source_workload);
-    t.column(std::string(kLabelSourceVersion), source_version);
-    t.column(std::string(kLabelDestinationService), destination_service);
-    t.column(std::string(kLabelDestinationServiceName), destination_service_name);
-    t.column(std::string(kLabelDestinationServiceNamespace), destination_service_namespace);
-    t.column(std::string(kLabelDestinationWorkload), destination_workload);
-    t.column(std::string(kLabelDestinationVersion), destination_version);
-    t.column(std::string(kLabelResponseCode), response_code);
-    t.column(std::string(kLabelResponseFlags), response_flags);
-    t.column("load", load);
-  }
-
-  void write_figures(TableWriter& t) const {
-    t.column("count", count);
-    t.column("retries", retries);
-    t.column("latency_sum_ms", sum_ms, "ms");
-    t.column("latency_p50_ms", p50_ms, "ms");
-    t.column("latency_p90_ms", p90_ms, "ms");
-    t.column("latency_p99_ms", p99_ms, "ms");
-  }
-};
-
-void write_bucket_matrix(hid_t parent, const std::vector<uint64_t>& buckets) {
-  constexpr size_t kCols = std::tuple_size_v<IstioBucketCounts>;
-  matrix(parent, "latency_buckets", buckets, kCols);
-  const Handle d(H5Dopen2(parent, "latency_buckets", H5P_DEFAULT), H5Dclose,
-                 "opening latency_buckets");
-  std::vector<double> le(kIstioDurationBucketsMs.begin(), kIstioDurationBucketsMs.end());
-  le.push_back(std::numeric_limits<double>::infinity());
-  attribute(d.get(), "le", le);
-  attribute(d.get(), "metric", std::string(kRequestDuration) + "_bucket");
-  attribute(d.get(), "units", std::string("ms"));
-}
-
-void write_series(hid_t file, const MeshMetrics& m) {
-  RequestColumns cols;
-  std::vector<double> interval_start_s;
-  m.for_each_interval_series([&](int64_t k, const SeriesKey& key, const SeriesStats& s) {
-    interval_start_s.push_back(seconds(m.interval() * k));
-    cols.add(m, key, s);
-  });
-  Handle g = group(file, "series");
-  {
-    TableWriter t(g.get(), "requests", interval_start_s.size());
-    t.column("interval_start_s", interval_start_s, "s");
-    cols.write_labels(t);
-    cols.write_figures(t);
-    attribute(t.get(), "metric", std::string(kRequestsTotal));
-    t.finish();
-  }
-  write_bucket_matrix(g.get(), cols.buckets);
-  g.close("closing /series");
-}
-
-void write_totals(hid_t file, const MeshMetrics& m) {
-  RequestColumns cols;
-  std::vector<int64_t> min_ns, max_ns;
-  std::vector<uint64_t> sum_ns;
-  std::vector<uint64_t> h_row, h_lower, h_upper, h_count;
-  uint64_t row = 0;
-  m.for_each_total([&](const SeriesKey& key, const SeriesStats& s) {
-    cols.add(m, key, s);
-    min_ns.push_back(s.latency.min());
-    max_ns.push_back(s.latency.max());
-    sum_ns.push_back(static_cast<uint64_t>(s.latency.sum()));
-    for (const Bucket& b : s.latency.buckets()) {
-      h_row.push_back(row);
-      h_lower.push_back(b.lower);
-      h_upper.push_back(b.upper_exclusive);
-      h_count.push_back(b.count);
-    }
-    ++row;
-  });
-  Handle g = group(file, "totals");
-  {
-    TableWriter t(g.get(), "requests", cols.count.size());
-    cols.write_labels(t);
-    cols.write_figures(t);
-    t.column("latency_min_ns", min_ns, "ns");
-    t.column("latency_max_ns", max_ns, "ns");
-    t.column("latency_sum_ns", sum_ns, "ns");
-    attribute(t.get(), "metric", std::string(kRequestsTotal));
-    t.finish();
-  }
-  write_bucket_matrix(g.get(), cols.buckets);
-  {
-    TableWriter t(g.get(), "histograms", h_row.size());
-    t.column("row", h_row);
-    t.column("lower_ns", h_lower, "ns");
-    t.column("upper_ns", h_upper, "ns");
-    t.column("count", h_count);
-    t.finish();
-  }
-  g.close("closing /totals");
-}
-
-void write_timeline(hid_t file, const MeshMetrics& m) {
-  std::vector<const models::TimelineRecord*> order;
-  for (const auto& r : m.timeline_records()) order.push_back(&r);
-  std::stable_sort(order.begin(), order.end(),
-                   [](const auto* a, const auto* b) { return a->at < b->at; });
-  std::vector<double> at_s;
-  std::vector<std::string> description;
-  std::vector<uint8_t> undo;
-  for (const auto* r : order) {
-    at_s.push_back(seconds(r->at));
-    description.push_back(r->description);
-    undo.push_back(r->undo ? 1 : 0);
-  }
-  TableWriter t(file, "timeline", order.size());
-  t.column("at_s", at_s, "s");
-  t.column("description", description);
-  t.column("undo", undo);
-  t.finish();
-}
-
-void write_traces(hid_t file, const MeshMetrics& m) {
-  std::vector<const models::SpanRecord*> order;
-  for (const auto& s : m.span_records()) order.push_back(&s);
-  std::sort(order.begin(), order.end(), [](const auto* a, const auto* b) {
-    return std::tie(a->trace_id, a->start, a->span_id, a->end) <
-           std::tie(b->trace_id, b->start, b->span_id, b->end);
-  });
-  std::vector<uint64_t> trace_id, span_id, parent;
-  std::vector<double> start_s, end_s;
-  std::vector<std::string> workload, peer_service, flags, kind;
-  std::vector<uint16_t> code;
-  for (const auto* s : order) {
-    trace_id.push_back(s->trace_id);
-    span_id.push_back(s->span_id);
-    parent.push_back(s->parent_span_id);
-    start_s.push_back(seconds(s->start));
-    end_s.push_back(seconds(s->end));
-    workload.emplace_back(m.workload_name(s->workload));
-    peer_service.emplace_back(m.service_fqdn(s->peer_service));
-    code.push_back(s->response_code);
-    flags.push_back(policies::response_flags_string(s->response_flags));
-    kind.emplace_back(s->kind == models::Reporter::kDestination ? "server" : "client");
-  }
-  TableWriter t(file, "traces", order.size());
-  t.column("trace_id", trace_id);
-  t.column("span_id", span_id);
-  t.column("parent_span_id", parent);
-  t.column("start_s", start_s, "s");
-  t.column("end_s", end_s, "s");
-  t.column("workload", workload);
-  t.column("peer_service", peer_service);
-  t.column("response_code", code);
-  t.column("response_flags", flags);
-  t.column("kind", kind);
-  t.finish();
+  write_dataset(parent, name, H5Type<uint64_t>::file(), H5Type<uint64_t>::mem(), m.rows, m.cols,
+                m.values.data(), nullptr);
+  const Handle d(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), H5Dclose, "opening " + name);
+  for (const Attribute& a : m.attributes) write_attribute(d.get(), a);
 }
 
 // Turns HDF5's automatic error printing off for the writer's lifetime, then restores it.
@@ -559,7 +303,7 @@ void fsync_file(const std::filesystem::path& path) {
   ::close(fd);
 }
 
-void write_file(const std::filesystem::path& temp, const MeshMetrics& m, const RunMetadata& meta,
+void write_file(const std::filesystem::path& temp, const ResultTables& t,
                 const ResultsFileOptions& options) {
   auto done = [&](std::string_view section) {
     if (options.after_group) options.after_group(section);
@@ -569,42 +313,44 @@ void write_file(const std::filesystem::path& temp, const MeshMetrics& m, const R
   check(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_SEMI), "setting the file close degree");
   Handle file(H5Fcreate(temp.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()), H5Fclose,
               "cannot create " + temp.string());
-  write_metadata(file.get(), m, meta);
+  {
+    Handle g = group(file.get(), "metadata");
+    for (const Attribute& a : t.metadata) write_attribute(g.get(), a);
+    g.close("closing /metadata");
+  }
   done("metadata");
-  write_catalog(file.get(), m);
+  {
+    Handle g = group(file.get(), "catalog");
+    write_table(g.get(), "workloads", t.catalog_workloads);
+    write_table(g.get(), "services", t.catalog_services);
+    write_table(g.get(), "loads", t.catalog_loads);
+    g.close("closing /catalog");
+  }
   done("catalog");
-  write_series(file.get(), m);
+  {
+    Handle g = group(file.get(), "series");
+    write_table(g.get(), "requests", t.series_requests);
+    write_matrix(g.get(), "latency_buckets", t.series_latency_buckets);
+    g.close("closing /series");
+  }
   done("series");
-  write_totals(file.get(), m);
+  {
+    Handle g = group(file.get(), "totals");
+    write_table(g.get(), "requests", t.totals_requests);
+    write_matrix(g.get(), "latency_buckets", t.totals_latency_buckets);
+    write_table(g.get(), "histograms", t.totals_histograms);
+    g.close("closing /totals");
+  }
   done("totals");
-  write_timeline(file.get(), m);
+  write_table(file.get(), "timeline", t.timeline);
   done("timeline");
-  write_traces(file.get(), m);
+  write_table(file.get(), "traces", t.traces);
   done("traces");
   check(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), "flushing " + temp.string());
   file.close("closing " + temp.string());
 }
 
 }  // namespace
-
-std::string scenario_text(const std::vector<std::pair<std::string, std::string>>& sources) {
-  std::string out;
-  for (const auto& [path, text] : sources) {
-    out += "# --- file: " + path + "\n";
-    out += text;
-    if (!text.empty() && text.back() != '\n') out += '\n';
-  }
-  return out;
-}
-
-std::string utc_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buffer;
-}
 
 std::filesystem::path results_temp_path(const std::filesystem::path& path) {
   return std::filesystem::path(path.string() + ".tmp-" + std::to_string(::getpid()));
@@ -615,6 +361,11 @@ void write_results_file(const std::filesystem::path& path, const MeshMetrics& me
   if (!metrics.finished()) {
     throw ResultsFileError("results file " + path.string() + ": the run has not finished");
   }
+  write_results_file(path, build_result_tables(metrics, metadata), options);
+}
+
+void write_results_file(const std::filesystem::path& path, const ResultTables& tables,
+                        const ResultsFileOptions& options) {
   static std::mutex hdf5_mutex;  // the HDF5 C library is not reentrant
   const std::lock_guard lock(hdf5_mutex);
   const QuietHdf5 quiet;
@@ -626,7 +377,7 @@ void write_results_file(const std::filesystem::path& path, const MeshMetrics& me
   };
   const std::string prefix = "results file " + path.string() + ": ";
   try {
-    write_file(temp, metrics, metadata, options);
+    write_file(temp, tables, options);
     fsync_file(temp);
     if (std::rename(temp.c_str(), path.c_str()) != 0) {
       const int err = errno;

@@ -1,4 +1,5 @@
-// Writing a run's results as one HDF5 file (layout: docs/results-format.md).
+// Writing a run's results as one HDF5 file (layout: docs/results-format.md).  The tables are
+// built by build_result_tables() (result_tables.h); this file only writes them.
 //
 // Contract:
 //   * All or nothing.  The file is written under a temporary name `<path>.tmp-<pid>` in the same
@@ -22,22 +23,13 @@
 #include <vector>
 
 #include "analysis/mesh_metrics.h"
+#include "analysis/result_tables.h"
 
 namespace meshsim::analysis {
 
 class ResultsFileError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
-};
-
-// What the results carry besides the metrics.
-struct RunMetadata {
-  std::string meshsim_version;
-  uint64_t seed = 0;
-  // The scenario's source files as (path, text), in the order they were read.
-  std::vector<std::pair<std::string, std::string>> sources;
-  double wall_time_s = 0;   // wall-clock time the run took
-  std::string created_utc;  // "2025-01-31T12:00:00Z"; empty: the current time (utc_now())
 };
 
 struct ResultsFileOptions {
@@ -48,20 +40,16 @@ struct ResultsFileOptions {
 };
 
 // Writes `metrics` (which must have finished()) and `metadata` to `path`; see the contract above.
+// Equivalent to write_results_file(path, build_result_tables(metrics, metadata), options).
 void write_results_file(const std::filesystem::path& path, const MeshMetrics& metrics,
                         const RunMetadata& metadata, const ResultsFileOptions& options = {});
 
-// The sources concatenated, each preceded by a line "# --- file: <path>" and ending in a newline:
-// the /metadata/scenario_text attribute.
-std::string scenario_text(const std::vector<std::pair<std::string, std::string>>& sources);
-
-// The current UTC time as "YYYY-MM-DDTHH:MM:SSZ" (always 20 characters).
-std::string utc_now();
+// Writes tables built by build_result_tables() (e.g. kept by the Python bindings after the
+// metrics are gone); same contract.
+void write_results_file(const std::filesystem::path& path, const ResultTables& tables,
+                        const ResultsFileOptions& options = {});
 
 // The temporary name write_results_file() uses for `path` in this process.
 std::filesystem::path results_temp_path(const std::filesystem::path& path);
-
-// Results format version, /metadata/format_version; bumped when the layout changes incompatibly.
-inline constexpr uint32_t kResultsFormatVersion = 1;
 
 }  // namespace meshsim::analysis

@@ -1,0 +1,360 @@
+"""A run's results as pandas DataFrames (``meshsim.Results``, ``meshsim.open_results``).
+
+The tables are those of the HDF5 results file (docs/results-format.md), whichever way they
+arrive: from a run in this process (``Scenario.run``: the C++ columns, viewed without copying)
+or from a file that ``meshsim run --out`` or ``Results.save`` wrote (``open_results``, read with
+h5py). Both give equal DataFrames for the same run.
+
+``services()``, ``edges()`` and ``latency_quantiles()`` are computed from ``/totals`` following
+analysis/mesh_metrics.h, so they are the figures ``meshsim run`` prints: each request counts
+once, where its caller saw it (reporter ``source``, or ``client`` for edge traffic); a success
+has a response code other than 0 (a reset) and below 500; a timeout has the flag ``UT`` or the
+code 504; retries are attempts beyond the first; rps is requests per second of the measured
+window [warm-up, end]; latency percentiles come from the exact merged histograms
+(``/totals/histograms``), computed by the same C++ code as the CLI's.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import _core
+
+__all__ = ["Results", "open_results", "TABLES"]
+
+# Every table of a results file, by its HDF5 path; the two latency_buckets are matrices.
+TABLES = (
+    "catalog/workloads",
+    "catalog/services",
+    "catalog/loads",
+    "series/requests",
+    "series/latency_buckets",
+    "totals/requests",
+    "totals/latency_buckets",
+    "totals/histograms",
+    "timeline",
+    "traces",
+)
+_MATRICES = ("series/latency_buckets", "totals/latency_buckets")
+
+# /metadata's attributes in the order the writer writes them (h5py lists them by name).
+_METADATA_ORDER = (
+    "format",
+    "format_version",
+    "meshsim_version",
+    "seed",
+    "scenario_text",
+    "scenario_files",
+    "wall_time_s",
+    "sim_duration_s",
+    "warmup_s",
+    "interval_s",
+    "events",
+    "requests_recorded",
+    "requests_dropped_warmup",
+    "created_utc",
+)
+
+_CALLER_REPORTERS = ("source", "client")  # reporters whose records count in services()/edges()
+_EDGE_CLIENT = "client"  # edges()' source for traffic from meshsim's edge load generator
+_TRAFFIC_COLUMNS = ("requests", "rps", "success_pct", "p50_ms", "p90_ms", "p99_ms", "retries",
+                    "timeouts")
+
+
+class Results:
+    """One run's results: the tables of its results file, as DataFrames.
+
+    Made by ``Scenario.run``, ``meshsim.run_many`` or ``meshsim.open_results``; not meant to be
+    constructed directly. Every method returns a new DataFrame (changing it changes nothing here).
+    """
+
+    def __init__(self, tables: Mapping[str, Any], *, core: Any = None, path: str | None = None):
+        """Wraps normalised tables (see ``_from_core``/``open_results``); internal."""
+        self._tables = dict(tables)
+        self._metadata = dict(self._tables.pop("metadata"))
+        self._core = core  # the C++ RunResult, when the run happened in this process
+        self._path = path  # the file the tables were read from, otherwise
+
+    @classmethod
+    def _from_core(cls, core: Any) -> "Results":
+        """Results of a run in this process (a ``_core.RunResult``)."""
+        return cls(_normalise(core.tables()), core=core)
+
+    # ---- the stored tables -----------------------------------------------------------------
+
+    @property
+    def metadata(self) -> dict:
+        """The /metadata attributes: seed, meshsim_version, scenario_text, scenario_files,
+        events, sim_duration_s, warmup_s, interval_s, requests_recorded,
+        requests_dropped_warmup, wall_time_s and created_utc (the last two are wall-clock)."""
+        return dict(self._metadata)
+
+    def table(self, name: str) -> pd.DataFrame | np.ndarray:
+        """Any stored table by its HDF5 path (``meshsim.results.TABLES``), as it is stored:
+        a DataFrame, or for ``series/latency_buckets`` and ``totals/latency_buckets`` a
+        rows x 20 array of Istio's cumulative bucket counts (bounds: ``LATENCY_BUCKETS_LE_MS``)."""
+        if name not in self._tables:
+            raise KeyError(f"no table {name!r}; the tables are {', '.join(TABLES)}")
+        value = self._tables[name]
+        if name in _MATRICES:
+            return np.array(value)  # a writable copy
+        return pd.DataFrame(value, copy=True)
+
+    def series(self) -> pd.DataFrame:
+        """The /series/requests table: one row per (interval, Istio label set) with requests,
+        in interval order; count, retries, latency_sum_ms and latency_p50/p90/p99_ms."""
+        return self.table("series/requests")
+
+    def totals(self) -> pd.DataFrame:
+        """The /totals/requests table: one row per Istio label set over the measured window,
+        with the exact latency_min_ns, latency_max_ns and latency_sum_ns."""
+        return self.table("totals/requests")
+
+    def timeline(self) -> pd.DataFrame:
+        """The chaos timeline as it happened: at_s, description, undo (True for the end of an
+        action with a duration), in time order."""
+        df = self.table("timeline")
+        df["undo"] = df["undo"].astype(bool)
+        return df
+
+    def traces(self) -> pd.DataFrame:
+        """Sampled trace spans, one row per span: trace_id, span_id, parent_span_id (0 for a
+        root), start_s, end_s, workload, peer_service, response_code, response_flags, kind."""
+        return self.table("traces")
+
+    # ---- figures as the CLI prints them ----------------------------------------------------
+
+    def services(self) -> pd.DataFrame:
+        """One row per service of the catalog (catalog order, idle services included), as its
+        callers saw it: service, requests, rps, success_pct, p50_ms, p90_ms, p99_ms, retries,
+        timeouts. ``service`` is the name, or ``name.namespace`` when the mesh spans several
+        namespaces (as ``meshsim run`` prints it). A service without requests has 0 requests and
+        NaN success and latencies (the CLI's ``-``)."""
+        return self._traffic(by_caller=False)
+
+    def edges(self) -> pd.DataFrame:
+        """One row per (caller, destination service) that carried requests: source (the
+        calling workload, or ``client`` for edge traffic), destination (as in ``services()``),
+        then the columns of ``services()``. The edge client first, then callers and
+        destinations in catalog order."""
+        return self._traffic(by_caller=True)
+
+    def latency_quantiles(self, service: str | None = None,
+                          quantiles: Iterable[float] = (0.5, 0.9, 0.99)) -> pd.Series:
+        """Latency quantiles in ms, exact from the merged histograms (within 1/256 of the true
+        sample value; q = 0 and q = 1 give the exact minimum and maximum).
+
+        ``service``: a name as ``services()`` lists it (its FQDN, or its bare name when that is
+        unambiguous, also work), for the requests to that service as its callers saw them; None
+        for every request ``services()`` counts, all services together. Returns a Series
+        indexed by quantile; NaN everywhere when there were no requests.
+        """
+        qs = [float(q) for q in quantiles]
+        for q in qs:
+            if not 0.0 <= q <= 1.0:
+                raise ValueError(f"quantiles must be in [0, 1], got {q!r}")
+        rows = self._caller_rows()
+        if service is not None:
+            index = self._service_index(service)
+            rows = rows[self._row_services()[rows] == index]
+        values = self._quantiles_ms(rows, [q * 100.0 for q in qs])
+        return pd.Series(values, index=pd.Index(qs, name="quantile", dtype=float),
+                         name=service if service is not None else "all", dtype=float)
+
+    # ---- saving ----------------------------------------------------------------------------
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Writes the HDF5 results file ``meshsim run --out`` writes, atomically (a temporary
+        file renamed on success). Results opened from a file are saved as a copy of that file."""
+        path = os.fspath(path)
+        if self._core is not None:
+            self._core.save(path)
+            return
+        temp = f"{path}.tmp-{os.getpid()}"
+        try:
+            shutil.copyfile(self._path, temp)
+            os.replace(temp, path)
+        except BaseException:
+            if os.path.exists(temp):
+                os.remove(temp)
+            raise
+
+    def __repr__(self) -> str:
+        m = self._metadata
+        where = f", file {self._path!r}" if self._path else ""
+        return (f"<meshsim.Results seed {m.get('seed')}, {m.get('sim_duration_s')} s simulated, "
+                f"{len(self._tables['series/requests'].get('count', ()))} series rows{where}>")
+
+    # ---- internals -------------------------------------------------------------------------
+
+    def _service_labels(self) -> list[str]:
+        """The label of each catalog service, as the CLI's summary prints it."""
+        svc = self._tables["catalog/services"]
+        names, namespaces = list(svc["name"]), list(svc["namespace"])
+        if len(set(namespaces)) <= 1:
+            return [str(n) for n in names]
+        return [f"{n}.{ns}" for n, ns in zip(names, namespaces)]
+
+    def _service_index(self, service: str) -> int:
+        labels = self._service_labels()
+        if service in labels:
+            return labels.index(service)
+        svc = self._tables["catalog/services"]
+        fqdns = [str(f) for f in svc["fqdn"]]
+        if service in fqdns:
+            return fqdns.index(service)
+        bare = [i for i, n in enumerate(svc["name"]) if n == service]
+        if len(bare) == 1:
+            return bare[0]
+        raise KeyError(f"no service {service!r}; the services are {', '.join(labels)}")
+
+    def _row_services(self) -> np.ndarray:
+        """Per /totals row: the catalog index of its destination service (-1: unknown)."""
+        index = {str(f): i for i, f in enumerate(self._tables["catalog/services"]["fqdn"])}
+        return np.array([index.get(str(f), -1)
+                         for f in self._tables["totals/requests"]["destination_service"]],
+                        dtype=np.int64)
+
+    def _caller_rows(self) -> np.ndarray:
+        """Indices of the /totals rows services() counts: caller reporters, known service."""
+        t = self._tables["totals/requests"]
+        callers = np.isin(t["reporter"].astype(str), _CALLER_REPORTERS)
+        return np.flatnonzero(callers & (self._row_services() >= 0))
+
+    def _measured_s(self) -> float:
+        """The measured window in seconds, computed as MeshMetrics does (integer ns / 1e9)."""
+        end_ns = round(float(self._metadata["sim_duration_s"]) * 1e9)
+        warmup_ns = round(float(self._metadata["warmup_s"]) * 1e9)
+        return float(max(end_ns - warmup_ns, 0)) / 1e9
+
+    def _quantiles_ms(self, rows: np.ndarray, percentiles: list[float]) -> list[float]:
+        """Percentiles (0-100) in ms of the merged latency histograms of /totals rows."""
+        t = self._tables["totals/requests"]
+        if len(rows) == 0 or int(np.sum(t["count"][rows], dtype=np.uint64)) == 0:
+            return [float("nan")] * len(percentiles)
+        h = self._tables["totals/histograms"]
+        starts = np.searchsorted(h["row"], rows, side="left")
+        ends = np.searchsorted(h["row"], rows, side="right")
+        take = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends)])
+        ns = _core.histogram_percentiles(
+            h["lower_ns"][take], h["upper_ns"][take], h["count"][take],
+            int(np.min(t["latency_min_ns"][rows])), int(np.max(t["latency_max_ns"][rows])),
+            int(sum(int(v) for v in t["latency_sum_ns"][rows])), percentiles)
+        return [v / 1e6 for v in ns]
+
+    def _traffic(self, by_caller: bool) -> pd.DataFrame:
+        t = self._tables["totals/requests"]
+        labels = self._service_labels()
+        row_service = self._row_services()
+        workload_index = {str(n): i for i, n in enumerate(self._tables["catalog/workloads"]["name"])}
+        groups: dict[tuple[int, int], list[int]] = {}
+        if not by_caller:  # every catalog service, called or not
+            for s in range(len(labels)):
+                groups[(0, s)] = []
+        for r in self._caller_rows():
+            caller = 0
+            if by_caller:
+                name = str(t["source_workload"][r])
+                caller = -1 if name == "unknown" else workload_index.get(name, -1)
+            groups.setdefault((caller, int(row_service[r])), []).append(int(r))
+
+        workloads = [str(n) for n in self._tables["catalog/workloads"]["name"]]
+        measured_s = self._measured_s()
+        code = t["response_code"].astype(np.int64)
+        flags = [str(f).split(",") for f in t["response_flags"]]
+        out: list[list] = []
+        for (caller, s) in sorted(groups):
+            rows = np.array(groups[(caller, s)], dtype=np.int64)
+            count = t["count"][rows].astype(np.int64)
+            requests = int(count.sum())
+            successes = int(count[(code[rows] != 0) & (code[rows] < 500)].sum())
+            timeout = np.array([("UT" in flags[r]) or code[r] == 504 for r in rows], dtype=bool)
+            timeouts = int(count[timeout].sum()) if len(rows) else 0
+            retries = int(t["retries"][rows].astype(np.int64).sum())
+            rps = requests / measured_s if measured_s > 0 else 0.0
+            success = 100.0 * successes / requests if requests else float("nan")
+            p50, p90, p99 = self._quantiles_ms(rows, [50.0, 90.0, 99.0])
+            key = [labels[s]]
+            if by_caller:
+                key = [_EDGE_CLIENT if caller < 0 else workloads[caller], labels[s]]
+            out.append(key + [requests, rps, success, p50, p90, p99, retries, timeouts])
+        keys = ["source", "destination"] if by_caller else ["service"]
+        df = pd.DataFrame(out, columns=keys + list(_TRAFFIC_COLUMNS))
+        dtypes = {"requests": np.int64, "retries": np.int64, "timeouts": np.int64}
+        dtypes.update({c: float for c in ("rps", "success_pct", "p50_ms", "p90_ms", "p99_ms")})
+        dtypes.update({k: object for k in keys})
+        return df.astype(dtypes)
+
+
+def open_results(path: str | os.PathLike) -> Results:
+    """Reads a results file (``meshsim run --out`` or ``Results.save``) with h5py into a
+    ``Results``, equal to the one the run gave. Raises ValueError if the file is not a meshsim
+    results file of a format version this package reads."""
+    import h5py
+
+    path = os.fspath(path)
+    tables: dict[str, Any] = {}
+    with h5py.File(path, "r") as f:
+        if "metadata" not in f or f["metadata"].attrs.get("format") != "meshsim-results":
+            raise ValueError(f"{path}: not a meshsim results file")
+        version = int(f["metadata"].attrs.get("format_version", 0))
+        if version != 1:
+            raise ValueError(f"{path}: results format version {version}; this meshsim reads 1")
+        attrs = {k: _attribute(v) for k, v in f["metadata"].attrs.items()}
+        tables["metadata"] = {k: attrs.pop(k) for k in _METADATA_ORDER if k in attrs} | attrs
+        for name in TABLES:
+            obj = f[name]
+            if name in _MATRICES:
+                tables[name] = obj[()]
+                continue
+            cols = {}
+            for col in obj.attrs["columns"]:
+                ds = obj[_attribute(col)]
+                cols[_attribute(col)] = ds.asstr()[()] if ds.dtype.kind == "S" else ds[()]
+            tables[name] = cols
+    return Results(_normalise(tables), path=path)
+
+
+# Istio's bucket bounds (ms) of the latency_buckets matrices' columns; the last is +Inf.
+LATENCY_BUCKETS_LE_MS = (0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000,
+                         60000, 300000, 600000, 1800000, 3600000, float("inf"))
+
+
+def _attribute(value: Any) -> Any:
+    """An HDF5 attribute (or name) as the plain Python value the bindings give."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8")
+    if isinstance(value, np.ndarray):
+        return [_attribute(v) for v in value.tolist()]
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    return value
+
+
+def _normalise(tables: Mapping[str, Any]) -> dict[str, Any]:
+    """Tables from either source in one form: columns as 1-D numpy arrays (strings as object
+    arrays of str), matrices as 2-D uint64 arrays, metadata as plain Python values."""
+    out: dict[str, Any] = {"metadata": {k: _attribute(v) for k, v in tables["metadata"].items()}}
+    for name in TABLES:
+        value = tables[name]
+        if name in _MATRICES:
+            out[name] = np.asarray(value, dtype=np.uint64).reshape(-1, len(LATENCY_BUCKETS_LE_MS))
+            continue
+        cols = {}
+        for col, values in value.items():
+            if isinstance(values, np.ndarray) and values.dtype != object:
+                cols[col] = values
+            else:
+                arr = np.empty(len(values), dtype=object)
+                arr[:] = [str(v) for v in values]
+                cols[col] = arr
+        out[name] = cols
+    return out

@@ -1,0 +1,158 @@
+// Tests for analysis/result_tables.*: the results tables as plain columns, before HDF5.  They
+// are what the results file and the Python bindings both hand out, so the tests pin the column
+// order and element types of docs/results-format.md, and that writing the tables gives the very
+// file write_results_file(metrics) gives.
+//
+// Source of truth: the hand-made run of mesh_fixture.h and the layout document.
+#include "analysis/result_tables.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "analysis/results_file.h"
+#include "mesh_fixture.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using meshsim::analysis::build_result_tables;
+using meshsim::analysis::MeshMetrics;
+using meshsim::analysis::ResultTables;
+using meshsim::analysis::RunMetadata;
+using meshsim::analysis::Table;
+using meshsim::simcore::Time;
+namespace t = meshsim::testing;
+
+MeshMetrics bookinfo() {
+  MeshMetrics m(Time::from_s(10));
+  t::feed_bookinfo(m);
+  return m;
+}
+
+RunMetadata metadata() {
+  RunMetadata meta;
+  meta.meshsim_version = "0.1.0";
+  meta.seed = 42;
+  meta.sources = {{"bookinfo.yaml", "services: []\n"}};
+  meta.wall_time_s = 1.25;
+  meta.created_utc = "2025-01-31T12:00:00Z";
+  return meta;
+}
+
+std::vector<std::string> names(const Table& table) {
+  std::vector<std::string> out;
+  for (const auto& c : table.columns) out.push_back(c.name);
+  return out;
+}
+
+template <typename T>
+const std::vector<T>& values(const Table& table, const std::string& name) {
+  return std::get<std::vector<T>>(table.column(name).values);
+}
+
+std::string file_bytes(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+TEST_CASE("Result tables: columns in the layout's order, with the file's element types",
+          "[result_tables]") {
+  const ResultTables r = build_result_tables(bookinfo(), metadata());
+  const std::vector<std::string> labels{"reporter",
+                                        "source_workload",
+                                        "source_version",
+                                        "destination_service",
+                                        "destination_service_name",
+                                        "destination_service_namespace",
+                                        "destination_workload",
+                                        "destination_version",
+                                        "response_code",
+                                        "response_flags",
+                                        "load",
+                                        "count",
+                                        "retries",
+                                        "latency_sum_ms",
+                                        "latency_p50_ms",
+                                        "latency_p90_ms",
+                                        "latency_p99_ms"};
+  std::vector<std::string> series{"interval_start_s"};
+  series.insert(series.end(), labels.begin(), labels.end());
+  CHECK(names(r.series_requests) == series);
+  std::vector<std::string> totals = labels;
+  totals.insert(totals.end(), {"latency_min_ns", "latency_max_ns", "latency_sum_ns"});
+  CHECK(names(r.totals_requests) == totals);
+  CHECK(names(r.totals_histograms) ==
+        std::vector<std::string>{"row", "lower_ns", "upper_ns", "count"});
+  CHECK(names(r.catalog_workloads) ==
+        std::vector<std::string>{"name", "service", "namespace", "version", "app"});
+  CHECK(names(r.catalog_services) == std::vector<std::string>{"name", "namespace", "fqdn"});
+  CHECK(names(r.timeline) == std::vector<std::string>{"at_s", "description", "undo"});
+  CHECK(names(r.traces) == std::vector<std::string>{"trace_id", "span_id", "parent_span_id",
+                                                    "start_s", "end_s", "workload", "peer_service",
+                                                    "response_code", "response_flags", "kind"});
+
+  CHECK(values<uint16_t>(r.series_requests, "response_code") ==
+        std::vector<uint16_t>{200, 200, 200, 503, 504, 200, 200, 0, 200});
+  CHECK(values<uint64_t>(r.totals_requests, "count") ==
+        std::vector<uint64_t>{2, 2, 1, 1, 1, 1, 2, 3, 10});
+  CHECK(values<uint8_t>(r.timeline, "undo") == std::vector<uint8_t>{0, 0, 1});
+  CHECK(r.series_requests.column("interval_start_s").units == "s");
+  CHECK(r.series_latency_buckets.rows == 9);
+  CHECK(r.series_latency_buckets.cols == 20);
+  CHECK(r.totals_latency_buckets.values.size() == 9 * 20);
+  CHECK_THROWS_AS(r.series_requests.column("nope"), std::out_of_range);
+}
+
+TEST_CASE("Result tables: every table's columns are equally long", "[result_tables]") {
+  const ResultTables r = build_result_tables(bookinfo(), metadata());
+  for (const Table* table :
+       {&r.catalog_workloads, &r.catalog_services, &r.catalog_loads, &r.series_requests,
+        &r.totals_requests, &r.totals_histograms, &r.timeline, &r.traces}) {
+    for (const auto& c : table->columns) {
+      INFO(c.name);
+      CHECK(c.size() == table->rows());
+    }
+  }
+  CHECK(r.timeline.rows() == 3);
+  CHECK(r.traces.rows() == 2);
+}
+
+TEST_CASE("Result tables: metadata attributes in the file's order", "[result_tables]") {
+  const ResultTables r = build_result_tables(bookinfo(), metadata());
+  std::vector<std::string> attrs;
+  for (const auto& a : r.metadata) attrs.push_back(a.name);
+  CHECK(attrs == std::vector<std::string>{
+                     "format", "format_version", "meshsim_version", "seed", "scenario_text",
+                     "scenario_files", "wall_time_s", "sim_duration_s", "warmup_s", "interval_s",
+                     "events", "requests_recorded", "requests_dropped_warmup", "created_utc"});
+  CHECK(std::get<uint64_t>(r.metadata[3].value) == 42);
+  CHECK(std::get<double>(r.metadata[7].value) == 30.0);
+}
+
+TEST_CASE("Result tables: writing the tables gives the file the metrics give, byte for byte",
+          "[result_tables]") {
+  static std::atomic<int> counter{0};
+  const fs::path dir =
+      fs::temp_directory_path() /
+      ("meshsim-result-tables-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+  fs::create_directories(dir);
+  const MeshMetrics m = bookinfo();
+  meshsim::analysis::write_results_file(dir / "a.h5", m, metadata());
+  meshsim::analysis::write_results_file(dir / "b.h5", build_result_tables(m, metadata()));
+  const std::string a = file_bytes(dir / "a.h5");
+  const std::string b = file_bytes(dir / "b.h5");
+  fs::remove_all(dir);
+  CHECK(!a.empty());
+  CHECK(a == b);
+}
+
+}  // namespace
