@@ -28,9 +28,12 @@ bool is_timeout(uint16_t code, uint32_t flags) {
   return (flags & policies::kUpstreamRequestTimeout) != 0 || code == 504;
 }
 
-// Service and edge figures count requests where the caller saw them (see the header).
-bool counts_for_traffic(models::Reporter r) {
-  return r == models::Reporter::kSource || r == models::Reporter::kClient;
+// Service and edge figures count each request once, where its caller saw it (see the header):
+// a pod's call at its sidecar (source), a load generator's request at the generator (client).
+// An in-mesh load generator also has a sidecar, whose source record would count it twice.
+bool counts_for_traffic(const SeriesKey& key) {
+  if (key.reporter == models::Reporter::kClient) return true;
+  return key.reporter == models::Reporter::kSource && key.source_workload != models::kNoWorkload;
 }
 
 struct TrafficAccumulator {
@@ -217,7 +220,7 @@ std::vector<TrafficStats> MeshMetrics::services() const {
   for (size_t i = 0; i < acc.size(); ++i)
     acc[i].stats.destination_service = static_cast<uint32_t>(i);
   for (const auto& [key, stats] : totals_) {
-    if (!counts_for_traffic(key.reporter) || key.destination_service >= acc.size()) continue;
+    if (!counts_for_traffic(key) || key.destination_service >= acc.size()) continue;
     acc[key.destination_service].add(key, stats);
   }
   const double measured_s = static_cast<double>(measured().ns()) / 1e9;
@@ -231,7 +234,7 @@ std::vector<TrafficStats> MeshMetrics::edges() const {
   // Ordered by (caller, destination) with the edge client (-1) first.
   std::map<std::pair<int64_t, uint32_t>, TrafficAccumulator> acc;
   for (const auto& [key, stats] : totals_) {
-    if (!counts_for_traffic(key.reporter)) continue;
+    if (!counts_for_traffic(key)) continue;
     const int64_t caller =
         key.source_workload == models::kNoWorkload ? -1 : int64_t{key.source_workload};
     TrafficAccumulator& a = acc[{caller, key.destination_service}];

@@ -16,8 +16,10 @@
 //
 // Service and edge figures (services(), edges()) count each request once, where its caller saw
 // it: records with reporter=source (the caller's sidecar: final outcome after retries, flags
-// such as URX) and reporter=client (meshsim's edge load generator, for traffic from outside the
-// mesh).  reporter=destination records are not used there (an attempt retried three times would
+// such as URX) from pods, and reporter=client (meshsim's load generator) for the load's own
+// requests -- also when the generator runs in the mesh with a sidecar, whose reporter=source
+// records (source workload unknown) are then left out so nothing counts twice.
+// reporter=destination records are not used there (an attempt retried three times would
 // count three times), so calls from a caller without a sidecar are missing from these figures
 // (they remain in the series).  Definitions:
 //   success   response_code != 0 (a reset) and response_code < 500; 4xx is a success, as in

@@ -224,7 +224,11 @@ class Results:
     def _caller_rows(self) -> np.ndarray:
         """Indices of the /totals rows services() counts: caller reporters, known service."""
         t = self._tables["totals/requests"]
-        callers = np.isin(t["reporter"].astype(str), _CALLER_REPORTERS)
+        reporter = t["reporter"].astype(str)
+        callers = np.isin(reporter, _CALLER_REPORTERS)
+        # An in-mesh load generator's sidecar (source, no workload) would count its requests a
+        # second time beside the generator's own client record (analysis/mesh_metrics.cc).
+        callers &= ~((reporter == "source") & (t["source_workload"].astype(str) == "unknown"))
         return np.flatnonzero(callers & (self._row_services() >= 0))
 
     def _measured_s(self) -> float:

@@ -273,3 +273,32 @@ TEST_CASE("MeshMetrics names catalog indices with Istio's label values", "[mesh_
 }
 
 }  // namespace
+
+TEST_CASE("An in-mesh load generator's requests count once in services(), not twice") {
+  // Regression: a load generator with a sidecar produces a client record and a reporter=source
+  // record (source workload unknown) for every request; services() counted both (406 rps for a
+  // 200 rps load).  Truth: one request, counted once.
+  using namespace meshsim;
+  analysis::MeshMetrics m;
+  models::MeshCatalog cat;
+  cat.services.push_back({"web", "default"});
+  cat.workloads.push_back({"web-v1", "web", "default", "v1", "web"});
+  cat.loads.push_back("users");
+  m.begin(cat, simcore::Time::from_s(1));
+  std::vector<models::CallRecord> recs(2);
+  for (auto& r : recs) {
+    r.start = simcore::Time::from_ms(100);
+    r.end = simcore::Time::from_ms(120);
+    r.destination_service = 0;
+    r.destination_workload = 0;
+    r.load = 0;
+    r.response_code = 200;
+  }
+  recs[0].reporter = models::Reporter::kClient;
+  recs[1].reporter = models::Reporter::kSource;  // the generator's own sidecar
+  m.calls(recs);
+  m.finish(simcore::Time::from_s(1), 10);
+  const auto services = m.services();
+  REQUIRE(services.size() == 1);
+  CHECK(services[0].requests == 1);
+}

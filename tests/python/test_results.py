@@ -185,3 +185,15 @@ def test_save_to_an_impossible_path_raises_oserror(bookinfo, tmp_path):
     res = bookinfo.run(seed=1, duration="2s", warmup="1s")
     with pytest.raises(OSError):
         res.save(tmp_path / "no-such-dir" / "run.h5")
+
+
+def test_an_in_mesh_load_counts_each_request_once(tmp_path):
+    """Regression: a load generator with a sidecar (inMesh) leaves a client record and a
+    reporter=source record per request; services() and the CLI counted both (twice the rate).
+    Truth: the requests the generator made, i.e. its client records."""
+    sc = meshsim.Scenario.load(EXAMPLES / "zone-outage").set({"Load/shoppers.spec.inMesh": True})
+    res = sc.run(seed=3, duration="20s")
+    t = res.totals()
+    clients = int(t.loc[t["reporter"] == "client", "count"].sum())
+    web = res.services().set_index("service").loc["web"]
+    assert web["requests"] == clients
