@@ -166,10 +166,19 @@ Document* OverrideApplier::find_document(std::string_view lhs, std::size_t& path
     return nullptr;
   }
   if (same_name.size() > 1) {
-    error(Code::kOverridePathNotFound, name_column,
-          kind_name + " '" + best->name +
-              "' exists in several namespaces; --set cannot tell them apart");
-    return nullptr;
+    // Several documents of one kind and name: in one namespace, a later manifest replaces an
+    // earlier one (kubectl apply, MSH0008), so the override goes to the one in force, the last.
+    // Across namespaces --set cannot tell them apart.
+    const bool one_namespace = std::all_of(same_name.begin(), same_name.end(), [&](const Document* d) {
+      return d->namespace_ == same_name.front()->namespace_;
+    });
+    if (!one_namespace) {
+      error(Code::kOverridePathNotFound, name_column,
+            kind_name + " '" + best->name +
+                "' exists in several namespaces; --set cannot tell them apart");
+      return nullptr;
+    }
+    best = same_name.back();
   }
   path_start = kind_end + 1 + best->name.size();
   return best;

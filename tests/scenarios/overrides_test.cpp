@@ -178,3 +178,21 @@ TEST_CASE("overrides: --set: malformed, ambiguous and unparsable overrides") {
 }
 
 }  // namespace
+
+TEST_CASE("overrides: --set reaches the manifest in force when a later file replaces one") {
+  // Regression: Bookinfo plus a task file defining VirtualService 'reviews' again (same
+  // namespace: kubectl-apply replacement, MSH0008) made --set on it fail as ambiguous.
+  // Truth: the later manifest is the one in force, so the override applies to it.
+  LoadOptions o;
+  o.overrides = {"VirtualService/reviews.spec.http[0].route[0].weight=20"};
+  const Scenario s = load_scenario(
+      {examples("bookinfo"), examples("bookinfo-tasks/virtual-service-reviews-50-v3.yaml")}, o);
+  const meshsim::policies::VirtualServiceConfig* reviews = nullptr;
+  for (const auto& vs : s.mesh.traffic.virtual_services)
+    if (vs.name == "reviews") reviews = &vs;
+  REQUIRE(reviews != nullptr);
+  REQUIRE(reviews->http.size() == 1);
+  REQUIRE(reviews->http[0].destinations.size() == 2);  // the 50-v3 task's route, not all-v1's
+  CHECK(reviews->http[0].destinations[0].weight == 20);
+  CHECK(reviews->http[0].destinations[1].weight == 50);
+}
