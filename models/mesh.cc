@@ -156,6 +156,7 @@ class Mesh::Impl {
     double error_probability = 0.0;
     uint32_t error_status = 503;
     uint32_t next_worker = 0;  // round robin of its calls over its sidecar's workers
+    uint64_t address_hash = 0;  // consistent-hash key for useSourceIp (its name stands for its IP)
     Stream compute_rng, call_rng, lb_rng, error_rng, network_rng;
   };
   struct ServiceRt {
@@ -449,6 +450,7 @@ Mesh::Impl::Impl(const MeshConfig& config) : cfg_(config) {
       p.lb_rng = Stream(seed, p.name, "lb");
       p.error_rng = Stream(seed, p.name, "errors");
       p.network_rng = Stream(seed, p.name, "network");
+      p.address_hash = policies::hash_key(p.name);
       wr.pods.push_back(static_cast<uint32_t>(pods_.size()));
       services_[wr.service].ready_pods.push_back(static_cast<uint32_t>(pods_.size()));
       pods_.push_back(std::move(p));
@@ -1018,7 +1020,10 @@ void Mesh::Impl::open_connection(uint32_t cci, uint32_t pool, policies::Connecti
 // those refused at attach answer 503 UO, and new connections are opened.
 void Mesh::Impl::pool_events(uint32_t cci, uint32_t pool) {
   ClientCluster& cc = *client_clusters_[cci];
-  const policies::PoolEvents ev = events_;  // copy: the handlers below may reuse events_
+  // Take the events out (the handlers below may produce new ones) and hand the vectors back
+  // afterwards, so their capacity is reused: no allocation per pool event once warm.
+  policies::PoolEvents ev;
+  std::swap(ev, events_);
   const uint32_t host = pool / kSidecarWorkers;
   const uint32_t pod = traffic_->cluster(cc.cluster).pods[host];
   for (const auto& c : ev.opened) open_connection(cci, pool, c, pod);
@@ -1040,6 +1045,10 @@ void Mesh::Impl::pool_events(uint32_t cci, uint32_t pool) {
     policies::release(st.retry, c2.retry_breaker);
     sidecar_finish(si, 503, st.flags | ResponseFlag::kUpstreamOverflow);
   }
+  ev.clear();
+  if (events_.attached.empty() && events_.overflowed.empty() && events_.failed.empty() &&
+      events_.opened.empty())
+    std::swap(ev, events_);  // nothing new meanwhile: keep the reused vectors
 }
 
 // The attempt no longer needs its place in the pool: waiting -> cancelled; attached -> the
@@ -1105,7 +1114,8 @@ std::optional<uint64_t> Mesh::Impl::hash_key(uint32_t si) {
   if (!cr.hash_lb) return std::nullopt;
   const Call& c = calls_pool_[st.call];
   if (cr.hash_source_ip)
-    return policies::hash_key(c.caller_pod == kNone ? "load:" + loads_[c.load].cfg->name : pods_[c.caller_pod].name);
+    return c.caller_pod == kNone ? policies::hash_key("load:" + loads_[c.load].cfg->name)
+                                 : pods_[c.caller_pod].address_hash;
   if (cr.hash_header.empty()) return std::nullopt;
   if (c.step != nullptr)
     for (const auto& [k, v] : c.step->headers)
