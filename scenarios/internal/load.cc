@@ -229,7 +229,7 @@ void read_load(const Context& ctx, const Document& doc, Draft& draft) {
   const std::string owner = doc.label();
   const Mapping spec(ctx, spec_node, owner,
                      {"target", "port", "model", "rate", "schedule", "connections", "thinkTime",
-                      "requests", "zone", "inMesh", "timeout", "retries"});
+                      "requests", "zone", "inMesh", "timeout", "retries", "maxRequests"});
   if (!spec.is_mapping()) return;
   models::LoadConfig load;
   LoadSite site;
@@ -310,6 +310,7 @@ void read_load(const Context& ctx, const Document& doc, Draft& draft) {
     if (auto d = read_duration(ctx, t, "timeout", DurationRule::kPositive)) load.timeout = *d;
   }
   if (auto r = spec.integer("retries", 0, 100)) load.retries = static_cast<uint32_t>(*r);
+  if (auto n = spec.integer("maxRequests", 0, 1'000'000'000'000)) load.max_requests = *n;
   draft.mesh.loads.push_back(std::move(load));
   draft.load_sites.push_back(std::move(site));
 }

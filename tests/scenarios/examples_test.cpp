@@ -91,3 +91,17 @@ TEST_CASE(
 }
 
 }  // namespace
+
+TEST_CASE("example circuit-breaking: httpbin behind the Istio task's DestinationRule, fortio -c 3 -n 30") {
+  const Scenario s = load_scenario({examples("circuit-breaking")});
+  REQUIRE(s.mesh.traffic.destination_rules.size() == 1);
+  const auto& pool = s.mesh.traffic.destination_rules[0].traffic_policy.connection_pool;
+  REQUIRE(pool.has_value());
+  CHECK(pool->max_connections == 1);
+  CHECK(pool->http1_max_pending_requests == 1);
+  CHECK(pool->max_requests_per_connection == 1);
+  REQUIRE(s.mesh.loads.size() == 1);
+  CHECK(s.mesh.loads[0].max_requests == 30);
+  CHECK(s.mesh.loads[0].connections == 3);
+  CHECK(s.mesh.loads[0].through_sidecar);
+}

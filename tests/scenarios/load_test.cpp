@@ -121,3 +121,23 @@ TEST_CASE("load: inconsistent specifications are reported with the right code") 
 }
 
 }  // namespace
+
+TEST_CASE("load: maxRequests is fortio's -n (0 = no limit)") {
+  const auto s = meshsim::scenarios::load_scenario_text(R"(
+apiVersion: meshsim.dev/v1alpha1
+kind: Topology
+metadata: {name: t}
+spec:
+  services: [{name: httpbin, ports: [{name: http, port: 8000}]}]
+  workloads: [{name: httpbin-v1, service: httpbin, labels: {app: httpbin, version: v1}}]
+---
+apiVersion: meshsim.dev/v1alpha1
+kind: Load
+metadata: {name: fortio}
+spec: {target: httpbin, model: closed, connections: 3, maxRequests: 30, inMesh: true}
+)");
+  REQUIRE(s.mesh.loads.size() == 1);
+  CHECK(s.mesh.loads[0].max_requests == 30);
+  CHECK(s.mesh.loads[0].connections == 3);
+  CHECK(s.mesh.loads[0].through_sidecar);
+}
