@@ -2,6 +2,8 @@
 // docs/results-format.md for what each table and column means.
 #include "analysis/result_tables.h"
 
+#include "analysis/fingerprint.h"
+
 #include <algorithm>
 #include <ctime>
 #include <limits>
@@ -264,6 +266,8 @@ ResultTables build_result_tables(const MeshMetrics& metrics, const RunMetadata& 
   add_totals(metrics, out);
   add_timeline(metrics, out);
   add_traces(metrics, out);
+  // The run's fingerprint (fingerprint.h): over the tables above, never over the metadata.
+  out.metadata.push_back({"fingerprint", fingerprint_hex(results_fingerprint(out))});
   return out;
 }
 

@@ -17,6 +17,7 @@
 #include <boost/program_options.hpp>
 
 #include "analysis/mesh_metrics.h"
+#include "analysis/result_tables.h"
 #include "analysis/results_file.h"
 #include "analysis/summary.h"
 #include "models/mesh.h"
@@ -179,6 +180,15 @@ int cmd_run(int argc, char** argv) {
   if (shown) std::fprintf(stderr, "\r%80s\r", "");
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
 
+  meshsim::analysis::RunMetadata meta;
+  meta.meshsim_version = kVersion;
+  meta.seed = exp.seed;
+  for (const auto& f : s.sources) meta.sources.emplace_back(f.path, f.text);
+  meta.wall_time_s = wall;
+  const meshsim::analysis::ResultTables tables = meshsim::analysis::build_result_tables(metrics, meta);
+  std::string fingerprint;
+  for (const auto& a : tables.metadata)
+    if (a.name == "fingerprint") fingerprint = std::get<std::string>(a.value);
   if (!quiet) {
     std::cout << meshsim::analysis::format_summary(metrics);
     std::printf("\nseed %llu, %.0f s simulated (%.0f s warm-up), %llu events in %.2f s wall (%.2f M events/s)\n",
@@ -190,14 +200,11 @@ int cmd_run(int argc, char** argv) {
       std::printf("\n");
     }
   }
+  // The fingerprint is printed even with --quiet: CI jobs compare it across commits.
+  std::printf("fingerprint %s\n", fingerprint.c_str());
   if (!out_path.empty()) {
-    meshsim::analysis::RunMetadata meta;
-    meta.meshsim_version = kVersion;
-    meta.seed = exp.seed;
-    for (const auto& f : s.sources) meta.sources.emplace_back(f.path, f.text);
-    meta.wall_time_s = wall;
     try {
-      meshsim::analysis::write_results_file(out_path, metrics, meta);
+      meshsim::analysis::write_results_file(out_path, tables);
     } catch (const std::exception& e) {
       std::cerr << "meshsim: could not write " << out_path << ": " << e.what() << "\n";
       return kRunFailed;

@@ -145,3 +145,21 @@ def test_set_overrides_change_the_run():
     base = meshsim("validate", EXAMPLES / "mm1", check=0)
     p = meshsim("validate", EXAMPLES / "mm1", "--set", "Experiment.spec.nosuchfield=1")
     assert p.returncode == 1 and "<--set 1>" in p.stderr
+
+
+def test_run_prints_the_fingerprint_it_stores_and_it_follows_the_seed(tmp_path):
+    """The fingerprint (a hash of every observation) is printed even with --quiet, equals the
+    results file's /metadata/fingerprint, repeats with the seed and changes with it."""
+    out = tmp_path / "r.h5"
+    def fp(seed, *extra):
+        p = meshsim("run", EXAMPLES / "bookinfo", "--duration", "10s", "--seed", seed, "--quiet", *extra, check=0)
+        line = [l for l in p.stdout.splitlines() if l.startswith("fingerprint ")]
+        assert len(line) == 1, p.stdout
+        return line[0].split()[1]
+    a = fp(4, "--out", out)
+    with h5py.File(out, "r") as f:
+        stored = f["metadata"].attrs["fingerprint"]
+        stored = stored.decode() if isinstance(stored, bytes) else str(stored)
+    assert stored == a
+    assert fp(4) == a
+    assert fp(5) != a

@@ -1,0 +1,77 @@
+// Hashing the result tables; see fingerprint.h.
+#include "analysis/fingerprint.h"
+
+#include <cstdio>
+#include <type_traits>
+#include <variant>
+
+#include <xxhash.h>
+
+namespace meshsim::analysis {
+
+namespace {
+
+class Hasher {
+ public:
+  Hasher() : state_(XXH3_createState()) { XXH3_64bits_reset(state_); }
+  ~Hasher() { XXH3_freeState(state_); }
+  Hasher(const Hasher&) = delete;
+  Hasher& operator=(const Hasher&) = delete;
+
+  void bytes(const void* p, size_t n) { XXH3_64bits_update(state_, p, n); }
+  void text(const std::string& s) {  // length-prefixed, so ("ab","c") != ("a","bc")
+    const uint64_t n = s.size();
+    bytes(&n, sizeof n);
+    bytes(s.data(), s.size());
+  }
+  void table(const std::string& name, const Table& t) {
+    text(name);
+    for (const Column& c : t.columns) {
+      text(c.name);
+      std::visit(
+          [this](const auto& v) {
+            using T = typename std::decay_t<decltype(v)>::value_type;
+            const uint64_t n = v.size();
+            bytes(&n, sizeof n);
+            if constexpr (std::is_same_v<T, std::string>) {
+              for (const auto& s : v) text(s);
+            } else {
+              bytes(v.data(), v.size() * sizeof(T));
+            }
+          },
+          c.values);
+    }
+  }
+  void matrix(const std::string& name, const Matrix& m) {
+    text(name);
+    const uint64_t dims[2] = {m.rows, m.cols};
+    bytes(dims, sizeof dims);
+    bytes(m.values.data(), m.values.size() * sizeof(uint64_t));
+  }
+  uint64_t digest() const { return XXH3_64bits_digest(state_); }
+
+ private:
+  XXH3_state_t* state_;
+};
+
+}  // namespace
+
+uint64_t results_fingerprint(const ResultTables& t) {
+  Hasher h;
+  h.table("series/requests", t.series_requests);
+  h.matrix("series/latency_buckets", t.series_latency_buckets);
+  h.table("totals/requests", t.totals_requests);
+  h.matrix("totals/latency_buckets", t.totals_latency_buckets);
+  h.table("totals/histograms", t.totals_histograms);
+  h.table("timeline", t.timeline);
+  h.table("traces", t.traces);
+  return h.digest();
+}
+
+std::string fingerprint_hex(uint64_t f) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(f));
+  return buf;
+}
+
+}  // namespace meshsim::analysis
