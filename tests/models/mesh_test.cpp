@@ -10,6 +10,7 @@
 #include "analysis/confidence.h"
 #include "analysis/queueing.h"
 #include "models/mesh.h"
+#include "support/recording_sink.h"
 #include "policies/response_flags.h"
 
 using namespace meshsim::models;
@@ -20,28 +21,7 @@ namespace flags = meshsim::policies;
 
 namespace {
 
-struct Collect : ObservationSink {
-  MeshCatalog catalog;
-  std::vector<CallRecord> records;
-  std::vector<SpanRecord> span_records;
-  std::vector<TimelineRecord> events;
-  Time end;
-  uint64_t event_count = 0;
-  void begin(const MeshCatalog& c, Time) override { catalog = c; }
-  void calls(std::span<const CallRecord> r) override { records.insert(records.end(), r.begin(), r.end()); }
-  void spans(std::span<const SpanRecord> r) override { span_records.insert(span_records.end(), r.begin(), r.end()); }
-  void timeline(const TimelineRecord& r) override { events.push_back(r); }
-  void finish(Time e, uint64_t n) override {
-    end = e;
-    event_count = n;
-  }
-  std::vector<CallRecord> of(Reporter r) const {
-    std::vector<CallRecord> out;
-    for (const auto& x : records)
-      if (x.reporter == r) out.push_back(x);
-    return out;
-  }
-};
+using Collect = meshsim::testing::RecordingSink;
 
 MeshConfig base() {
   MeshConfig m;

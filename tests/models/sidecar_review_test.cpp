@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "models/mesh.h"
+#include "support/recording_sink.h"
 #include "policies/response_flags.h"
 
 using namespace meshsim::models;
@@ -27,22 +28,7 @@ using meshsim::policies::VirtualServiceConfig;
 
 namespace {
 
-struct Collect : ObservationSink {
-  std::vector<CallRecord> records;
-  void begin(const MeshCatalog&, Time) override {}
-  void calls(std::span<const CallRecord> r) override {
-    records.insert(records.end(), r.begin(), r.end());
-  }
-  void spans(std::span<const SpanRecord>) override {}
-  void timeline(const TimelineRecord&) override {}
-  void finish(Time, uint64_t) override {}
-  std::vector<CallRecord> of(Reporter r) const {
-    std::vector<CallRecord> out;
-    for (const auto& x : records)
-      if (x.reporter == r) out.push_back(x);
-    return out;
-  }
-};
+using Collect = meshsim::testing::RecordingSink;
 
 struct Outcome {
   Collect c;

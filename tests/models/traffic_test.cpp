@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "models/mesh.h"
+#include "support/recording_sink.h"
 #include "policies/response_flags.h"
 
 using namespace meshsim::models;
@@ -22,20 +23,7 @@ using meshsim::policies::VirtualServiceConfig;
 
 namespace {
 
-struct Collect : ObservationSink {
-  std::vector<CallRecord> records;
-  void begin(const MeshCatalog&, Time) override {}
-  void calls(std::span<const CallRecord> r) override { records.insert(records.end(), r.begin(), r.end()); }
-  void spans(std::span<const SpanRecord>) override {}
-  void timeline(const TimelineRecord&) override {}
-  void finish(Time, uint64_t) override {}
-  std::vector<CallRecord> of(Reporter r, uint32_t service) const {
-    std::vector<CallRecord> out;
-    for (const auto& x : records)
-      if (x.reporter == r && x.destination_service == service) out.push_back(x);
-    return out;
-  }
-};
+using Collect = meshsim::testing::RecordingSink;
 
 // frontend (1 pod) calls `backend`, whose versions v1 and v2 have one pod each.  Every workload
 // is injected.  Services: 0 = frontend, 1 = backend.  Workloads: 0 frontend, 1 backend-v1,

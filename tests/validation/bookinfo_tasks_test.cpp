@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "models/mesh.h"
+#include "support/recording_sink.h"
 #include "policies/response_flags.h"
 #include "scenarios/scenario.h"
 
@@ -21,15 +22,8 @@ namespace flags = meshsim::policies;
 
 namespace {
 
-struct Collect : ObservationSink {
-  MeshCatalog catalog;
-  std::vector<CallRecord> records;
-  void begin(const MeshCatalog& c, Time) override { catalog = c; }
-  void calls(std::span<const CallRecord> r) override { records.insert(records.end(), r.begin(), r.end()); }
-  void spans(std::span<const SpanRecord>) override {}
-  void timeline(const TimelineRecord&) override {}
-  void finish(Time, uint64_t) override {}
-
+// The shared recording sink, plus queries by service and workload name.
+struct Collect : meshsim::testing::RecordingSink {
   uint32_t service(const std::string& name) const {
     for (uint32_t i = 0; i < catalog.services.size(); ++i)
       if (catalog.services[i].name == name) return i;
