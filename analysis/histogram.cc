@@ -40,7 +40,7 @@ Bucket bucket_at(size_t index, uint64_t count) {
 // The 1-based rank of the p-th percentile among n samples: ceil(p/100 * n), at least 1.  The
 // product is snapped to a nearby integer first, so p = 0.1 with n = 1e5 gives rank 100 and not
 // the 101 that ceil(100.00000000000001) would.
-uint64_t rank_for(double p, uint64_t n) {
+uint64_t rank_for_impl(double p, uint64_t n) {
   const double exact = p / 100.0 * static_cast<double>(n);
   const double nearest = std::round(exact);
   const double r =
@@ -49,6 +49,8 @@ uint64_t rank_for(double p, uint64_t n) {
 }
 
 }  // namespace
+
+uint64_t percentile_rank(double p, uint64_t n) { return rank_for_impl(p, n); }
 
 void Histogram::record(int64_t ns, uint64_t count) {
   assert(ns >= 0 && "Histogram::record: negative latency");
@@ -101,7 +103,7 @@ int64_t Histogram::value_at_percentile(double p) const {
   if (total_ == 0) return 0;
   if (!(p > 0.0)) return min_;  // also NaN, should asserts be compiled out
   if (p >= 100.0) return max_;
-  const uint64_t rank = rank_for(p, total_);
+  const uint64_t rank = rank_for_impl(p, total_);
   uint64_t seen = 0;
   for (size_t i = 0; i < counts_.size(); ++i) {
     seen += counts_[i];

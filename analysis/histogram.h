@@ -37,6 +37,11 @@ struct Bucket {
   bool operator==(const Bucket&) const = default;
 };
 
+// The rank (1-based, in [1, n]) of the p-th percentile of n sorted samples, as
+// Histogram::value_at_percentile counts it: ceil(p/100 * n), with p/100 * n snapped to a nearby
+// integer first.  For code that walks buckets of its own (weighted merges).  n > 0, 0 < p < 100.
+uint64_t percentile_rank(double p, uint64_t n);
+
 // Thread safety: a Histogram is not synchronised; record into one per thread and merge().
 class Histogram {
  public:

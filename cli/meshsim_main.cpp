@@ -3,6 +3,7 @@
 //   meshsim run FILE_OR_DIR... [--seed N] [--duration D] [--warmup D] [--out results.h5] [--set K=V]...
 //   meshsim validate FILE_OR_DIR... [--set K=V]...
 //   meshsim graph FILE_OR_DIR... [--format dot|json] [--set K=V]...
+//   meshsim check / compare: see check_commands.cpp
 //
 // Exit codes: 0 ok; 1 invalid scenario (or, later, a failed expectation); 2 usage error;
 // 3 the run could not finish (e.g. the results file could not be written; none is left behind).
@@ -17,6 +18,7 @@
 #include <boost/program_options.hpp>
 
 #include "analysis/mesh_metrics.h"
+#include "cli/commands.h"
 #include "analysis/result_tables.h"
 #include "analysis/results_file.h"
 #include "analysis/summary.h"
@@ -39,9 +41,12 @@ void print_usage(std::ostream& o) {
        "  run       simulate the scenario, print a summary, optionally write an HDF5 results file\n"
        "  validate  check the scenario and report every error with file:line:column\n"
        "  graph     print the service graph (Graphviz DOT or JSON)\n"
+       "  check     run replications and judge the scenarios' expectations (CI: exit 1 on failure)\n"
+       "  compare   compare two variants under common random numbers (CI: exit 1 on regression)\n"
        "  version   print the version\n\n"
        "`meshsim <command> --help` lists a command's options.\n"
-       "exit codes: 0 ok, 1 invalid scenario, 2 usage error, 3 the run could not finish\n";
+       "exit codes: 0 ok, 1 invalid scenario, 2 usage error, 3 the run could not finish\n"
+       "  (check: 1 an expectation failed, 2 bad input; compare: 1 a regression, 2 bad input)\n";
 }
 
 struct Common {
@@ -264,6 +269,8 @@ int main(int argc, char** argv) {
     if (cmd == "run") return cmd_run(argc - 1, argv + 1);
     if (cmd == "validate") return cmd_validate(argc - 1, argv + 1);
     if (cmd == "graph") return cmd_graph(argc - 1, argv + 1);
+    if (cmd == "check") return meshsim::cli::cmd_check(argc - 1, argv + 1);
+    if (cmd == "compare") return meshsim::cli::cmd_compare(argc - 1, argv + 1);
     if (cmd == "version" || cmd == "--version") {
       std::cout << "meshsim " << kVersion << "\n";
       return kOk;

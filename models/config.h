@@ -231,12 +231,65 @@ struct ApplyManifest {
 struct RemoveManifest { std::string kind; std::string name; std::string namespace_; };
 
 struct TimelineEvent {
+  std::string name;  // optional; an expectation's `during:` names it
   Time at;
   Time duration = Time::max();  // the action is undone after it.  Default: for the rest of the run.
   std::string description;      // for the results ("kill 2 pods of reviews-v3")
   std::variant<KillPods, ZoneOutage, AddLatency, InjectErrors, CpuSlowdown, Partition,
                ApplyManifest, RemoveManifest>
       action;
+};
+
+// ---- Expectations (meshsim check / compare; the runtime ignores them) ---------------------
+
+// One measurable claim about a run, e.g. "productpage's p99 during the outage <= 500 ms".  Which
+// requests count, and how each metric is defined, is in analysis/expectations.h; the language
+// is in scenarios/README.md, "Expectations".
+struct ExpectationConfig {
+  enum class Metric : uint8_t {
+    kSuccessRate,         // fraction of requests with a response code in [1, 500)
+    kLatency,             // `percentile` of end - start, seconds (percentile 0: the mean)
+    kRetryAmplification,  // upstream attempts per request, at the caller's sidecar
+    kAttemptsPerRoot,     // attempts reaching the target per request of the loads
+    kFlagShare,           // fraction of requests whose response flags include `flag`
+    kThroughput,          // requests per second
+  };
+  enum class Bound : uint8_t { kAtLeast, kAtMost };
+
+  std::string name;         // "productpage p99 latency during brownout"
+  std::string where;        // "file:line:column" of the criterion, for reports
+  // Which requests: to `service` (required), optionally only those served by `workload` or by a
+  // pod of `version`, only those from the caller workload `from` (or from the Load `from_load`:
+  // its generator's own requests), only those of the Load `load` at any depth.
+  std::string service;
+  std::string namespace_ = "default";
+  std::string workload;
+  std::string version;
+  std::string from;
+  std::string from_load;
+  std::string load;
+  // When: requests ending in [window_from, window_to); the measured window (after the warm-up)
+  // is also applied.  `during` is the timeline event's name it came from ("" = the whole run).
+  std::string during;
+  Time window_from = Time::zero();
+  Time window_to = Time::max();
+
+  Metric metric = Metric::kSuccessRate;
+  double percentile = 99;  // kLatency
+  std::string flag;        // kFlagShare: an Envoy flag ("UO", "URX", "UT", ...)
+  Bound bound = Bound::kAtLeast;
+  double threshold = 0;    // fraction for rates and shares, seconds for latency
+};
+
+// How meshsim check and compare run a scenario.
+struct CheckConfig {
+  uint32_t replications = 5;  // independent runs, seeds seed, seed + 1, ...
+  double confidence = 0.95;   // two-sided level of every interval
+  // compare: a difference worse than these (and significant) is a regression.
+  double max_success_drop = 0.001;       // 0.1 percentage point
+  double max_latency_increase = 0.10;    // relative, for mean, p50, p90 and p99
+  double max_amplification_increase = 0.05;  // absolute, attempts per request
+  double max_slower_probability = 0.55;  // Mann-Whitney: P(candidate slower than base)
 };
 
 // ---- The whole scenario's model part ------------------------------------------------------
@@ -253,6 +306,8 @@ struct ExperimentConfig {
   std::string istio_version = "1.27";  // Istio release whose behaviour is mirrored; kept as given
   // Istio's connectTimeout default: how long a call into a partition waits before failing.
   Time connect_timeout = Time::from_s(10);
+  std::vector<ExpectationConfig> expectations;  // in the order written
+  CheckConfig check;
 };
 
 struct MeshConfig {

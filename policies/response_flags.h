@@ -6,7 +6,9 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
+#include <string_view>
 
 namespace meshsim::policies {
 
@@ -33,5 +35,14 @@ enum ResponseFlag : uint32_t {
 
 // "UF,URX" style; "-" for none (as Envoy's access log prints it).
 std::string response_flags_string(uint32_t flags);
+
+struct ResponseFlagName {
+  uint32_t bit;
+  std::string_view name;  // Envoy's short name, "UO"
+};
+// Every flag meshsim sets, in Envoy's printing order.
+std::span<const ResponseFlagName> response_flag_table();
+// The bit of one short name ("UO"); 0 for an unknown name.
+uint32_t response_flag_from_string(std::string_view name);
 
 }  // namespace meshsim::policies

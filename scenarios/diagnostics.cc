@@ -129,6 +129,10 @@ constexpr CatalogueEntry kCatalogue[] = {
     {Code::kPartitionUnknownSide, "MSH0215", E, "PartitionUnknownSide",
      "A partition side is neither a service nor a zone.",
      "partition: '{0}' is neither a service nor a zone"},
+    {Code::kExpectationNamesNothing, "MSH0216", E, "ExpectationNamesNothing",
+     "An expectation names a workload, version, caller, Load or timeline event that the "
+     "scenario does not have.",
+     "{0}: no {1} is called '{2}' (there are {3})"},
     // ---- Istio manifests.
     {Code::kUnknownDestinationHost, "MSH0301", E, "UnknownDestinationHost",
      "A VirtualService routes to a host that is neither a service nor a ServiceEntry host.",

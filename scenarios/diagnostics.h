@@ -91,6 +91,7 @@ enum class Code : int {
   kRemoveNamesNothing = 213,
   kApplyMeshsimKind = 214,
   kPartitionUnknownSide = 215,
+  kExpectationNamesNothing = 216,
   // Istio manifests.
   kUnknownDestinationHost = 301,
   kUnknownSubset = 302,

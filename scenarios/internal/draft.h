@@ -79,12 +79,25 @@ struct LoadSite {
 struct EventSite {
   std::string namespace_;
   SourceLocation where_action;   // the action's mapping
+  SourceLocation where_name;     // `name`, or the event when it has none
   SourceLocation where_service;  // selector fields, or where_action
   SourceLocation where_workload;
   SourceLocation where_zone;
   SourceLocation where_from;  // partition sides
   SourceLocation where_to;
   std::optional<Document> applied;  // apply: the manifest, parsed
+};
+
+// Parallel to MeshConfig::experiment.expectations: where each expectation's references were
+// written (one entry of `expect:` gives one expectation per criterion, sharing these).
+struct ExpectationSite {
+  std::string namespace_;
+  SourceLocation where_service;
+  SourceLocation where_workload;
+  SourceLocation where_version;
+  SourceLocation where_from;
+  SourceLocation where_load;
+  SourceLocation where_during;
 };
 
 struct Draft {
@@ -97,6 +110,7 @@ struct Draft {
   std::map<std::string, SourceLocation> topology_settings;
   std::vector<LoadSite> load_sites;
   std::vector<EventSite> event_sites;
+  std::vector<ExpectationSite> expectation_sites;
   std::optional<SourceLocation> experiment;  // where the Experiment is, once read
   bool max_call_depth_set = false;
   std::vector<Manifest> istio;

@@ -21,7 +21,7 @@ void read_experiment(const Context& ctx, const Document& doc, Draft& draft) {
   if (!spec_node.IsDefined() || spec_node.IsNull()) return;  // all defaults
   const Mapping spec(ctx, spec_node, doc.label() + " spec",
                      {"seed", "duration", "warmup", "interval", "traceSampling", "maxCallDepth",
-                      "istioVersion", "include"});
+                      "istioVersion", "include", "check", "expect"});
   if (!spec.is_mapping()) return;
   models::ExperimentConfig& x = draft.mesh.experiment;
   if (auto s = spec.integer("seed", 0, UINT64_MAX)) x.seed = *s;
@@ -64,6 +64,8 @@ void read_experiment(const Context& ctx, const Document& doc, Draft& draft) {
   if (const YAML::Node inc = spec.get("include"); inc.IsDefined()) {
     read_string_list(ctx, inc, "include");
   }
+  if (const YAML::Node c = spec.get("check"); c.IsDefined()) read_check_settings(ctx, c, x.check);
+  if (const YAML::Node e = spec.get("expect"); e.IsDefined()) read_expectations(ctx, doc, e, draft);
 }
 
 }  // namespace meshsim::scenarios::internal

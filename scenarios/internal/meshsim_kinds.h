@@ -18,6 +18,12 @@ void read_load(const Context& ctx, const Document& doc, Draft& draft);
 // `reader` reads the files that 'apply' events name.
 void read_timeline(const Context& ctx, const Document& doc, Draft& draft, DocumentReader& reader);
 void read_experiment(const Context& ctx, const Document& doc, Draft& draft);
+// The Experiment's `expect:` list (expectations.cc): one ExpectationConfig per criterion, and
+// its ExpectationSite, appended to the draft.
+void read_expectations(const Context& ctx, const Document& doc, const YAML::Node& node,
+                       Draft& draft);
+// The Experiment's `check:` mapping.
+void read_check_settings(const Context& ctx, const YAML::Node& node, models::CheckConfig& out);
 
 // A workload's handlers list; `owner` names the workload in messages.  Appends one CallSite per
 // CallStep, in traversal order.

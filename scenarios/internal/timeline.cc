@@ -68,6 +68,7 @@ bool check_applied(const Context& timeline_ctx, Document& doc) {
 }
 
 struct EventBase {
+  std::string name;
   Time at;
   Time duration = Time::max();
   std::string suffix;  // " for 30s"
@@ -94,10 +95,11 @@ void read_timeline(const Context& ctx, const Document& doc, Draft& draft, Docume
     ++index;
     const std::string owner = doc.label() + " event " + std::to_string(index);
     const Mapping m(ctx, *it, owner,
-                    {"at", "duration", "killPods", "zoneOutage", "addLatency", "injectErrors",
+                    {"name", "at", "duration", "killPods", "zoneOutage", "addLatency", "injectErrors",
                      "cpuSlowdown", "partition", "apply", "remove"});
     if (!m.is_mapping()) continue;
     EventBase base;
+    base.name = m.string("name").value_or("");
     const YAML::Node at = m.require("at");
     auto t =
         at.IsDefined() ? read_duration(ctx, at, "at", DurationRule::kNonNegative) : std::nullopt;
@@ -127,8 +129,10 @@ void read_timeline(const Context& ctx, const Document& doc, Draft& draft, Docume
     EventSite site;
     site.namespace_ = doc.namespace_;
     site.where_action = ctx.at(body);
+    site.where_name = m.where("name");
     site.where_service = site.where_workload = site.where_zone = site.where_action;
     models::TimelineEvent ev;
+    ev.name = base.name;
     ev.at = base.at;
     ev.duration = base.duration;
     bool ok = t.has_value();

@@ -3,8 +3,10 @@
 
 #include <algorithm>
 #include <numeric>
+#include <set>
 
 #include "scenarios/internal/call_graph.h"
+#include "scenarios/internal/durations.h"
 #include "scenarios/internal/istio.h"
 #include "scenarios/internal/suggest.h"
 
@@ -13,6 +15,7 @@ namespace {
 
 using models::ServiceConfig;
 using models::WorkloadConfig;
+using simcore::Time;
 
 bool selects(const models::Labels& selector, const models::Labels& labels) {
   if (selector.empty()) return false;  // a Service without a selector has no pods
@@ -49,6 +52,7 @@ class Checker {
   void calls();
   void loads();
   void timeline();
+  void expectations();
   void istio();
   void cycles();
 
@@ -85,6 +89,7 @@ void Checker::run() {
   calls();
   loads();
   timeline();
+  expectations();
   istio();
   cycles();
 }
@@ -425,6 +430,114 @@ void Checker::timeline() {
   std::vector<models::TimelineEvent> sorted;
   for (std::size_t i : order) sorted.push_back(d_.mesh.timeline[i]);
   d_.mesh.timeline = std::move(sorted);
+}
+
+void Checker::expectations() {
+  auto& list = d_.mesh.experiment.expectations;
+  auto names_nothing = [&](const SourceLocation& where, const std::string& owner,
+                           const std::string& what, const std::string& name,
+                           const std::vector<std::string>& candidates) {
+    diag_.report(Code::kExpectationNamesNothing, where,
+                 {owner, what, name, candidates.empty() ? "none" : quote_join(candidates)},
+                 suggest(name, candidates));
+  };
+  std::vector<std::string> load_names;
+  for (const auto& l : d_.mesh.loads) load_names.push_back(l.name);
+  std::vector<std::string> event_names;
+  for (const auto& ev : d_.mesh.timeline) {
+    if (!ev.name.empty() &&
+        std::find(event_names.begin(), event_names.end(), ev.name) == event_names.end())
+      event_names.push_back(ev.name);
+  }
+  // One `expect:` entry gives several expectations with the same site: report each problem once.
+  std::set<std::pair<std::string, std::string>> reported;  // (where, what)
+  auto once = [&](const SourceLocation& where, const std::string& what) {
+    return reported.insert({where.to_string(), what}).second;
+  };
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    models::ExpectationConfig& e = list[i];
+    const ExpectationSite& site = d_.expectation_sites[i];
+    const std::string owner = "expectation '" + e.name + "'";
+    const auto svc = resolve(e.service, site.namespace_);
+    if (!svc) {
+      if (once(site.where_service, "service"))
+        diag_.report(Code::kUnknownService, site.where_service, {e.service, owner},
+                     suggest(e.service, service_names_));
+      continue;
+    }
+    const ServiceConfig& service = d_.mesh.services[*svc];
+    e.service = service.name;
+    e.namespace_ = service.namespace_;
+    std::vector<const WorkloadConfig*> backing;
+    for (const Built& b : built_) {
+      if (b.service_index == *svc || (b.config.namespace_ == service.namespace_ &&
+                                      selects(service.selector, b.config.labels)))
+        backing.push_back(&b.config);
+    }
+    if (!e.workload.empty()) {
+      std::vector<std::string> names;
+      for (const auto* w : backing) names.push_back(w->name);
+      if (std::find(names.begin(), names.end(), e.workload) == names.end() &&
+          once(site.where_workload, "workload"))
+        names_nothing(site.where_workload, owner, "a workload of service '" + service.name + "'",
+                      e.workload, names);
+    }
+    if (!e.version.empty()) {
+      std::vector<std::string> versions;
+      for (const auto* w : backing) {
+        const auto v = w->labels.find("version");
+        if (v != w->labels.end() &&
+            std::find(versions.begin(), versions.end(), v->second) == versions.end())
+          versions.push_back(v->second);
+      }
+      if (std::find(versions.begin(), versions.end(), e.version) == versions.end() &&
+          once(site.where_version, "version"))
+        names_nothing(site.where_version, owner,
+                      "a version (label) of service '" + service.name + "'", e.version, versions);
+    }
+    if (!e.from.empty()) {
+      const bool is_workload = std::any_of(built_.begin(), built_.end(), [&](const Built& b) {
+        return b.config.name == e.from;
+      });
+      if (!is_workload) {
+        if (std::find(load_names.begin(), load_names.end(), e.from) != load_names.end()) {
+          e.from_load = e.from;
+          e.from.clear();
+        } else if (once(site.where_from, "from")) {
+          std::vector<std::string> callers = load_names;
+          for (const Built& b : built_) callers.push_back(b.config.name);
+          names_nothing(site.where_from, owner, "a calling workload or Load", e.from, callers);
+        }
+      }
+    }
+    if (!e.load.empty() &&
+        std::find(load_names.begin(), load_names.end(), e.load) == load_names.end() &&
+        once(site.where_load, "load"))
+      names_nothing(site.where_load, owner, "a Load", e.load, load_names);
+    if (!e.during.empty()) {
+      bool found = false;
+      Time from = Time::max(), to = Time::zero();
+      for (const auto& ev : d_.mesh.timeline) {
+        if (ev.name != e.during) continue;
+        found = true;
+        from = std::min(from, ev.at);
+        to = std::max(to, ev.duration == Time::max() ? Time::max() : ev.at + ev.duration);
+      }
+      if (!found) {
+        if (once(site.where_during, "during"))
+          names_nothing(site.where_during, owner, "a timeline event", e.during, event_names);
+      } else {
+        e.window_from = from;
+        e.window_to = to;
+      }
+    }
+    if (e.window_from >= d_.mesh.experiment.duration && once(site.where_during, "window"))
+      diag_.report(Code::kOutOfRange, site.where_during,
+                   {"the window of " + owner,
+                    "within the run (which ends at " +
+                        format_duration(d_.mesh.experiment.duration) + ")",
+                    "a start at " + format_duration(e.window_from)});
+  }
 }
 
 void Checker::istio() {

@@ -1,0 +1,380 @@
+// Replications, check verdicts and paired comparisons; see check.h.
+#include "analysis/check.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cassert>
+#include <chrono>
+#include <cmath>
+#include <exception>
+#include <limits>
+#include <thread>
+#include <tuple>
+#include <utility>
+
+#include <xxhash.h>
+
+#include "analysis/expectations.h"
+#include "analysis/fingerprint.h"
+#include "analysis/mesh_metrics.h"
+#include "analysis/paired_statistics.h"
+#include "analysis/result_tables.h"
+#include "models/mesh.h"
+
+namespace meshsim::analysis {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr size_t kBootstrapResamples = 2000;
+constexpr uint64_t kBootstrapSeed = 0x6d657368636d70ULL;  // "meshcmp": fixed, so reruns agree
+
+// Feeds one run's observations to two sinks.
+class Tee final : public models::ObservationSink {
+ public:
+  Tee(models::ObservationSink& a, models::ObservationSink& b) : a_(a), b_(b) {}
+  void begin(const models::MeshCatalog& c, simcore::Time interval) override {
+    a_.begin(c, interval);
+    b_.begin(c, interval);
+  }
+  void calls(std::span<const models::CallRecord> r) override {
+    a_.calls(r);
+    b_.calls(r);
+  }
+  void spans(std::span<const models::SpanRecord> r) override {
+    a_.spans(r);
+    b_.spans(r);
+  }
+  void timeline(const models::TimelineRecord& r) override {
+    a_.timeline(r);
+    b_.timeline(r);
+  }
+  void finish(simcore::Time end, uint64_t events) override {
+    a_.finish(end, events);
+    b_.finish(end, events);
+  }
+
+ private:
+  models::ObservationSink& a_;
+  models::ObservationSink& b_;
+};
+
+std::string service_label(const ServiceSample& s) {
+  return s.namespace_ == "default" ? s.name : s.name + "." + s.namespace_;
+}
+
+bool satisfies(const models::ExpectationConfig& e, double v) {
+  return e.bound == models::ExpectationConfig::Bound::kAtLeast ? v >= e.threshold
+                                                               : v <= e.threshold;
+}
+
+// The change a difference with interval [lower, upper] makes; `worse_sign` +1 when larger is
+// worse; `null` the value of no change; `beyond` whether the estimate passes the threshold.
+Change classify(double lower, double upper, double null, int worse_sign, bool beyond) {
+  if (std::isnan(lower) || std::isnan(upper)) return Change::kNone;
+  const bool above = lower > null, below = upper < null;
+  if (!above && !below) return Change::kNone;
+  const bool worse = worse_sign > 0 ? above : below;
+  if (!worse) return Change::kImprovement;
+  return beyond ? Change::kRegression : Change::kWorse;
+}
+
+}  // namespace
+
+Replication run_replication(const models::MeshConfig& config, uint64_t seed) {
+  const auto wall_start = std::chrono::steady_clock::now();
+  models::MeshConfig c = config;
+  c.experiment.seed = seed;
+  models::Mesh mesh(c);
+  MeshMetrics metrics(c.experiment.warmup);
+  ExpectationProbe probe(c.experiment.expectations, c.experiment.warmup);
+  Tee tee(metrics, probe);
+  mesh.run(tee);
+
+  Replication out;
+  out.seed = seed;
+  out.events = mesh.events();
+  RunMetadata meta;  // the fingerprint reads no metadata but the tables
+  meta.seed = seed;
+  meta.created_utc = "1970-01-01T00:00:00Z";
+  out.fingerprint = results_fingerprint(build_result_tables(metrics, meta));
+  out.expectation_values = probe.values();
+  out.expectation_requests = probe.requests();
+  const auto services = metrics.services();
+  for (const TrafficStats& t : services) {
+    ServiceSample s;
+    s.name = std::string(metrics.service_name(t.destination_service));
+    s.namespace_ = std::string(metrics.service_namespace(t.destination_service));
+    s.requests = t.requests;
+    s.successes = t.successes;
+    s.attempts = t.requests + t.retries;
+    s.latency = t.latency;
+    out.services.push_back(std::move(s));
+  }
+  out.wall_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  return out;
+}
+
+std::vector<Replication> run_replications(std::span<const ReplicationJob> jobs, size_t threads) {
+  const size_t n = jobs.size();
+  std::vector<Replication> results(n);
+  std::vector<std::exception_ptr> errors(n);
+  const size_t hardware = std::max(1U, std::thread::hardware_concurrency());
+  const size_t workers = std::max<size_t>(1, std::min(n, threads == 0 ? hardware : threads));
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next++; i < n; i = next++) {
+      try {
+        results[i] = run_replication(*jobs[i].config, jobs[i].seed);
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (size_t w = 1; w < workers; ++w) pool.emplace_back(work);
+  work();  // the calling thread is a worker too
+  for (auto& t : pool) t.join();
+  for (const auto& e : errors) {
+    if (e) std::rethrow_exception(e);
+  }
+  return results;
+}
+
+std::vector<uint64_t> replication_seeds(const models::ExperimentConfig& experiment, uint32_t n) {
+  std::vector<uint64_t> seeds;
+  for (uint32_t r = 0; r < n; ++r) seeds.push_back(experiment.seed + r);
+  return seeds;
+}
+
+uint64_t combined_fingerprint(std::span<const Replication> replications) {
+  std::vector<uint64_t> fps;
+  for (const Replication& r : replications) fps.push_back(r.fingerprint);
+  return XXH3_64bits(fps.data(), fps.size() * sizeof(uint64_t));
+}
+
+const char* to_string(Verdict v) {
+  switch (v) {
+    case Verdict::kPass: return "pass";
+    case Verdict::kMarginal: return "marginal";
+    case Verdict::kFail: return "fail";
+    case Verdict::kNoData: return "no data";
+  }
+  return "?";
+}
+
+const char* to_string(Change c) {
+  switch (c) {
+    case Change::kNone: return "no significant change";
+    case Change::kImprovement: return "improvement";
+    case Change::kWorse: return "worse";
+    case Change::kRegression: return "regression";
+  }
+  return "?";
+}
+
+bool CheckResult::failed(bool strict) const {
+  return std::any_of(expectations.begin(), expectations.end(),
+                     [&](const ExpectationResult& e) { return e.failed(strict); });
+}
+
+CheckResult evaluate_check(const models::ExperimentConfig& experiment,
+                           std::span<const Replication> replications) {
+  assert(!replications.empty());
+  CheckResult out;
+  out.confidence = experiment.check.confidence;
+  for (const Replication& r : replications) {
+    out.seeds.push_back(r.seed);
+    out.fingerprints.push_back(r.fingerprint);
+    out.events += r.events;
+    out.wall_s += r.wall_s;
+  }
+  out.fingerprint = combined_fingerprint(replications);
+  for (size_t i = 0; i < experiment.expectations.size(); ++i) {
+    ExpectationResult res;
+    res.expectation = experiment.expectations[i];
+    Accumulator acc;
+    bool missing = false;
+    for (const Replication& r : replications) {
+      const double v = r.expectation_values.at(i);
+      res.values.push_back(v);
+      res.requests += r.expectation_requests.at(i);
+      if (std::isnan(v)) {
+        missing = true;
+      } else {
+        acc.add(v);
+      }
+    }
+    res.interval = t_interval(acc, experiment.check.confidence);
+    if (missing) {
+      res.verdict = Verdict::kNoData;
+    } else if (!satisfies(res.expectation, res.interval.estimate)) {
+      res.verdict = Verdict::kFail;
+    } else {
+      const double far = res.expectation.bound == models::ExpectationConfig::Bound::kAtLeast
+                             ? res.interval.lower()
+                             : res.interval.upper();
+      // One replication has no interval: its estimate alone decides, but it is never sure.
+      res.verdict = (!std::isnan(far) && satisfies(res.expectation, far)) ? Verdict::kPass
+                                                                          : Verdict::kMarginal;
+    }
+    out.expectations.push_back(std::move(res));
+  }
+  return out;
+}
+
+bool CompareResult::regressed() const {
+  return std::any_of(metrics.begin(), metrics.end(),
+                     [](const MetricComparison& m) { return m.change == Change::kRegression; });
+}
+
+CompareResult compare_runs(std::span<const Replication> base,
+                           std::span<const Replication> candidate,
+                           const models::CheckConfig& settings) {
+  assert(base.size() == candidate.size() && !base.empty());
+  CompareResult out;
+  out.confidence = settings.confidence;
+  out.replications = base.size();
+  out.base_fingerprint = combined_fingerprint(base);
+  out.candidate_fingerprint = combined_fingerprint(candidate);
+  const size_t n = base.size();
+  const double level = settings.confidence;
+
+  auto find = [](const Replication& r, const ServiceSample& like) -> const ServiceSample* {
+    for (const ServiceSample& s : r.services) {
+      if (s.name == like.name && s.namespace_ == like.namespace_) return &s;
+    }
+    return nullptr;
+  };
+  auto total_requests = [&](std::span<const Replication> side, const ServiceSample& like) {
+    uint64_t t = 0;
+    for (const Replication& r : side) {
+      if (const ServiceSample* s = find(r, like)) t += s->requests;
+    }
+    return t;
+  };
+  for (const ServiceSample& s : base.front().services) {
+    const bool in_base = total_requests(base, s) > 0;
+    const bool in_candidate = total_requests(candidate, s) > 0;
+    if (in_base && !in_candidate) out.only_in_base.push_back(service_label(s));
+    if (!in_base || !in_candidate) continue;
+
+    // Per-replication samples, paired by index; a side that is missing the service in one
+    // replication contributes an empty sample there.
+    std::vector<const ServiceSample*> b(n), c(n);
+    for (size_t r = 0; r < n; ++r) {
+      b[r] = find(base[r], s);
+      c[r] = find(candidate[r], s);
+    }
+    auto ratio = [](const ServiceSample* x, uint64_t ServiceSample::*num) {
+      return x && x->requests ? static_cast<double>(x->*num) / static_cast<double>(x->requests)
+                              : kNaN;
+    };
+    auto pooled_ratio = [&](const std::vector<const ServiceSample*>& side,
+                            uint64_t ServiceSample::*num) {
+      uint64_t a = 0, d = 0;
+      for (const auto* x : side) {
+        if (x) a += x->*num, d += x->requests;
+      }
+      return d ? static_cast<double>(a) / static_cast<double>(d) : kNaN;
+    };
+    const std::string label = service_label(s);
+
+    // Success rate and retry amplification: paired t over per-replication ratios.
+    for (const auto& [metric, member, worse_sign, threshold, unit] :
+         {std::tuple{"success rate", &ServiceSample::successes, -1, settings.max_success_drop, "%"},
+          std::tuple{"retry amplification", &ServiceSample::attempts, +1,
+                     settings.max_amplification_increase, "x"}}) {
+      std::vector<double> bv, cv;
+      for (size_t r = 0; r < n; ++r) {
+        const double x = ratio(b[r], member), y = ratio(c[r], member);
+        if (std::isnan(x) || std::isnan(y)) continue;
+        bv.push_back(x);
+        cv.push_back(y);
+      }
+      MetricComparison m;
+      m.service = label;
+      m.metric = metric;
+      m.method = "paired t";
+      m.unit = unit;
+      m.base = pooled_ratio(b, member);
+      m.candidate = pooled_ratio(c, member);
+      m.threshold = threshold;
+      if (bv.empty()) {
+        m.difference = m.candidate - m.base;
+        m.lower = m.upper = kNaN;
+      } else {
+        const ConfidenceInterval ci = paired_t_interval(bv, cv, level);
+        m.difference = ci.estimate;
+        m.lower = ci.lower();
+        m.upper = ci.upper();
+        if (ci.half_width == 0) m.lower = m.upper = ci.estimate;
+      }
+      const bool beyond = worse_sign > 0 ? m.difference > threshold : -m.difference > threshold;
+      m.change = classify(m.lower, m.upper, 0.0, worse_sign, beyond);
+      out.metrics.push_back(std::move(m));
+    }
+
+    // Latency: relative differences of the pooled distributions, paired bootstrap.
+    std::vector<Histogram> bh(n), ch(n);
+    for (size_t r = 0; r < n; ++r) {
+      if (b[r]) bh[r] = b[r]->latency;
+      if (c[r]) ch[r] = c[r]->latency;
+    }
+    const WeightedHistograms bw(bh), cw(ch);
+    for (const double p : {0.0, 50.0, 90.0, 99.0}) {
+      auto stat_of = [p](const WeightedHistograms& h, std::span<const uint32_t> w) {
+        return p == 0 ? h.mean(w) : h.percentile(w, p);
+      };
+      const auto boot = paired_bootstrap(
+          n,
+          [&](std::span<const uint32_t> w) {
+            const double x = stat_of(bw, w), y = stat_of(cw, w);
+            return x > 0 ? (y - x) / x : kNaN;
+          },
+          level, kBootstrapResamples, kBootstrapSeed);
+      MetricComparison m;
+      m.service = label;
+      m.metric = p == 0 ? "mean" : "p";  // (built in steps: GCC 12's -Wrestrict misfires)
+      if (p != 0) m.metric += std::to_string(static_cast<int>(p));
+      m.metric += " latency";
+      m.method = "paired bootstrap";
+      m.unit = "s";
+      const std::vector<uint32_t> ones(n, 1);
+      m.base = stat_of(bw, ones) / 1e9;
+      m.candidate = stat_of(cw, ones) / 1e9;
+      m.difference = boot.estimate;
+      m.lower = boot.lower;
+      m.upper = boot.upper;
+      m.threshold = settings.max_latency_increase;
+      m.change = classify(m.lower, m.upper, 0.0, +1, m.difference > m.threshold);
+      out.metrics.push_back(std::move(m));
+    }
+
+    // The whole latency distribution: P(candidate request slower than base request).
+    const auto boot = paired_bootstrap(
+        n,
+        [&](std::span<const uint32_t> w) { return cw.probability_greater(w, bw, w); }, level,
+        kBootstrapResamples, kBootstrapSeed);
+    MetricComparison m;
+    m.service = label;
+    m.metric = "P(slower)";
+    m.method = "Mann-Whitney, paired bootstrap";
+    m.unit = "";
+    m.base = 0.5;
+    m.candidate = boot.estimate;
+    m.difference = boot.estimate;
+    m.lower = boot.lower;
+    m.upper = boot.upper;
+    m.threshold = settings.max_slower_probability;
+    m.change = classify(m.lower, m.upper, 0.5, +1, m.difference > m.threshold);
+    out.metrics.push_back(std::move(m));
+  }
+  for (const ServiceSample& s : candidate.front().services) {
+    if (total_requests(candidate, s) > 0 && total_requests(base, s) == 0)
+      out.only_in_candidate.push_back(service_label(s));
+  }
+  return out;
+}
+
+}  // namespace meshsim::analysis

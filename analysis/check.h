@@ -1,0 +1,153 @@
+// `meshsim check` and `meshsim compare` below the command line: running replications of a
+// scenario (in parallel, deterministically), judging its expectations with confidence
+// intervals, and comparing two variants of a scenario under common random numbers.
+//
+// Replications.  Replication r (0-based) of a scenario runs it with seed experiment.seed + r and
+// nothing else changed, so replication 0 is exactly `meshsim run` (same fingerprint), and the
+// base and candidate of a comparison run with the same seeds (common random numbers: every
+// random stream is keyed by seed, entity and purpose, simcore/rng.h).  Jobs run on a pool of
+// threads; each has its own Mesh and sinks and writes only its own slot, so results do not
+// depend on the number of threads or on which thread ran what.
+//
+// Check verdicts.  An expectation's value is measured once per replication (ExpectationProbe);
+// the estimate is their mean and the interval a Student-t interval over replications at the
+// scenario's confidence level.  With bound "at least x" (e.g. success rate >= 99 %):
+//   pass      the whole interval satisfies the bound (lower >= x)
+//   marginal  the estimate satisfies it but the interval reaches past x: more replications
+//             would be needed to be sure; a failure only under --strict
+//   fail      the estimate does not satisfy it
+//   no data   some replication counted no request for it (a check that measures nothing is
+//             a broken check, so this fails)
+// and symmetrically for "at most".
+//
+// Compare verdicts.  Per service that carried requests in both variants, each metric's paired
+// difference (candidate - base) gets an interval at the scenario's confidence level:
+//   success rate, retry amplification   paired t over replications (per-run ratios)
+//   mean, p50, p90, p99 latency         relative difference of the pooled distributions,
+//                                       paired bootstrap over replications (2000 resamples)
+//   P(slower)                           Mann-Whitney probability that a candidate request is
+//                                       slower than a base request, paired bootstrap
+// A difference is significant when its interval excludes "no change" (0, or 1/2 for
+// P(slower)).  Significant and in the bad direction is "worse"; worse by more than the
+// threshold (models::CheckConfig) is a "regression", and any regression fails the comparison.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "analysis/confidence.h"
+#include "analysis/histogram.h"
+#include "models/config.h"
+
+namespace meshsim::analysis {
+
+// A service's traffic in one replication, counted as MeshMetrics::services() counts it.
+struct ServiceSample {
+  std::string name;
+  std::string namespace_;
+  uint64_t requests = 0;
+  uint64_t successes = 0;
+  uint64_t attempts = 0;  // requests + retries
+  Histogram latency;      // ns
+};
+
+// What one replication leaves behind.
+struct Replication {
+  uint64_t seed = 0;
+  uint64_t fingerprint = 0;  // results_fingerprint of the run (as `meshsim run` prints it)
+  uint64_t events = 0;
+  double wall_s = 0;
+  std::vector<double> expectation_values;      // per expectation of the experiment
+  std::vector<uint64_t> expectation_requests;  // requests each one counted
+  std::vector<ServiceSample> services;         // every catalog service, in catalog order
+};
+
+struct ReplicationJob {
+  const models::MeshConfig* config = nullptr;  // outlives the run
+  uint64_t seed = 0;
+};
+
+// Runs `config` to its experiment's duration with `seed`.
+Replication run_replication(const models::MeshConfig& config, uint64_t seed);
+
+// Runs every job on `threads` threads (0: one per hardware thread), results in job order.  If a
+// job throws, the first failed job's exception (in job order) is rethrown after all finished.
+std::vector<Replication> run_replications(std::span<const ReplicationJob> jobs, size_t threads);
+
+// The seeds of a check: experiment.seed + r for r in [0, n).
+std::vector<uint64_t> replication_seeds(const models::ExperimentConfig& experiment, uint32_t n);
+
+// XXH3 over the replications' fingerprints in order: one number for the whole check.
+uint64_t combined_fingerprint(std::span<const Replication> replications);
+
+// ---- check ----
+
+enum class Verdict { kPass, kMarginal, kFail, kNoData };
+const char* to_string(Verdict v);  // "pass", "marginal", "fail", "no data"
+
+struct ExpectationResult {
+  models::ExpectationConfig expectation;
+  std::vector<double> values;  // per replication
+  uint64_t requests = 0;       // over all replications
+  ConfidenceInterval interval;
+  Verdict verdict = Verdict::kNoData;
+  bool failed(bool strict) const {
+    return verdict == Verdict::kFail || verdict == Verdict::kNoData ||
+           (strict && verdict == Verdict::kMarginal);
+  }
+};
+
+struct CheckResult {
+  std::vector<ExpectationResult> expectations;
+  std::vector<uint64_t> seeds;
+  std::vector<uint64_t> fingerprints;  // per replication
+  uint64_t fingerprint = 0;            // combined_fingerprint
+  double confidence = 0;
+  uint64_t events = 0;  // over all replications
+  double wall_s = 0;    // summed over replications (CPU-ish time, not elapsed)
+  bool failed(bool strict) const;
+};
+
+// Judges `experiment.expectations` on the replications (one per seed, at least one).
+CheckResult evaluate_check(const models::ExperimentConfig& experiment,
+                           std::span<const Replication> replications);
+
+// ---- compare ----
+
+enum class Change { kNone, kImprovement, kWorse, kRegression };
+const char* to_string(Change c);  // "no significant change", "improvement", "worse", "regression"
+
+struct MetricComparison {
+  std::string service;    // "reviews" (or "reviews.ns" outside the default namespace)
+  std::string metric;     // "success rate", "p99 latency", "retry amplification", "P(slower)"
+  std::string method;     // "paired t", "paired bootstrap", "Mann-Whitney, paired bootstrap"
+  std::string unit;       // "%", "s", "x", "" (how base and candidate read)
+  double base = 0;        // pooled over replications
+  double candidate = 0;
+  // candidate - base: percentage points for success rate, relative (0.1 = +10 %) for latency,
+  // absolute for amplification; P(slower) itself for P(slower).
+  double difference = 0;
+  double lower = 0, upper = 0;  // interval of `difference`
+  double threshold = 0;         // beyond this (in the bad direction) a significant change fails
+  Change change = Change::kNone;
+};
+
+struct CompareResult {
+  std::vector<MetricComparison> metrics;
+  std::vector<std::string> only_in_base, only_in_candidate;  // services
+  uint64_t base_fingerprint = 0, candidate_fingerprint = 0;
+  double confidence = 0;
+  size_t replications = 0;
+  bool regressed() const;
+};
+
+// Compares replications paired by index (same seeds; asserted equal counts).  `settings` gives
+// the thresholds and the confidence level.
+CompareResult compare_runs(std::span<const Replication> base,
+                           std::span<const Replication> candidate,
+                           const models::CheckConfig& settings);
+
+}  // namespace meshsim::analysis

@@ -1,0 +1,206 @@
+// Paired t, paired bootstrap, weighted histogram merges and Mann-Whitney; see
+// paired_statistics.h.
+#include "analysis/paired_statistics.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+#include <limits>
+
+#include <boost/math/distributions/normal.hpp>
+
+#include "analysis/accumulator.h"
+#include "simcore/rng.h"
+
+namespace meshsim::analysis {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// numpy's default ("linear", type 7) quantile of sorted values.
+double quantile_sorted(const std::vector<double>& v, double q) {
+  if (v.empty()) return kNaN;
+  const double h = (static_cast<double>(v.size()) - 1) * q;
+  const auto lo = static_cast<size_t>(std::floor(h));
+  const size_t hi = std::min(lo + 1, v.size() - 1);
+  return v[lo] + (h - static_cast<double>(lo)) * (v[hi] - v[lo]);
+}
+
+}  // namespace
+
+ConfidenceInterval paired_t_interval(std::span<const double> base,
+                                     std::span<const double> candidate, double level) {
+  assert(base.size() == candidate.size());
+  Accumulator d;
+  for (size_t i = 0; i < base.size(); ++i) d.add(candidate[i] - base[i]);
+  return t_interval(d, level);
+}
+
+BootstrapInterval paired_bootstrap(size_t n,
+                                   const std::function<double(std::span<const uint32_t>)>& statistic,
+                                   double level, size_t resamples, uint64_t seed) {
+  assert(n >= 1 && resamples >= 1);
+  BootstrapInterval out;
+  out.level = level;
+  out.resamples = resamples;
+  std::vector<uint32_t> weights(n, 1);
+  out.estimate = statistic(weights);
+  simcore::Stream rng(seed, "paired-bootstrap", "resample");
+  std::vector<double> stats;
+  stats.reserve(resamples);
+  for (size_t b = 0; b < resamples; ++b) {
+    std::fill(weights.begin(), weights.end(), 0);
+    for (size_t i = 0; i < n; ++i) ++weights[rng.below(n)];
+    const double s = statistic(weights);
+    if (!std::isnan(s)) stats.push_back(s);
+  }
+  std::sort(stats.begin(), stats.end());
+  out.lower = quantile_sorted(stats, (1 - level) / 2);
+  out.upper = quantile_sorted(stats, (1 + level) / 2);
+  return out;
+}
+
+WeightedHistograms::WeightedHistograms(std::span<const Histogram> replications) {
+  std::vector<std::vector<Bucket>> per;
+  for (const Histogram& h : replications) {
+    per.push_back(h.buckets());
+    for (const Bucket& b : per.back()) grid_.push_back({b.lower, b.upper_exclusive, 0});
+    mins_.push_back(h.min());
+    maxs_.push_back(h.max());
+    sums_.push_back(h.sum());
+    totals_.push_back(h.count());
+  }
+  std::sort(grid_.begin(), grid_.end(),
+            [](const Bucket& a, const Bucket& b) { return a.lower < b.lower; });
+  grid_.erase(std::unique(grid_.begin(), grid_.end(),
+                          [](const Bucket& a, const Bucket& b) { return a.lower == b.lower; }),
+              grid_.end());
+  counts_.assign(per.size(), std::vector<uint64_t>(grid_.size(), 0));
+  for (size_t r = 0; r < per.size(); ++r) {
+    size_t k = 0;
+    for (const Bucket& b : per[r]) {
+      while (grid_[k].lower != b.lower) ++k;  // both increasing; every bucket is on the grid
+      counts_[r][k] = b.count;
+    }
+  }
+}
+
+double WeightedHistograms::percentile(std::span<const uint32_t> weights, double p) const {
+  assert(weights.size() == replications());
+  uint64_t total = 0;
+  int64_t lo = std::numeric_limits<int64_t>::max(), hi = std::numeric_limits<int64_t>::min();
+  for (size_t r = 0; r < weights.size(); ++r) {
+    if (weights[r] == 0 || totals_[r] == 0) continue;
+    total += weights[r] * totals_[r];
+    lo = std::min(lo, mins_[r]);
+    hi = std::max(hi, maxs_[r]);
+  }
+  if (total == 0) return kNaN;
+  if (!(p > 0)) return static_cast<double>(lo);
+  if (p >= 100) return static_cast<double>(hi);
+  const uint64_t rank = percentile_rank(p, total);
+  uint64_t seen = 0;
+  for (size_t k = 0; k < grid_.size(); ++k) {
+    for (size_t r = 0; r < weights.size(); ++r) seen += weights[r] * counts_[r][k];
+    if (seen >= rank) {
+      const auto mid = static_cast<int64_t>(grid_[k].midpoint());
+      return static_cast<double>(std::clamp(mid, lo, hi));
+    }
+  }
+  return static_cast<double>(hi);
+}
+
+double WeightedHistograms::mean(std::span<const uint32_t> weights) const {
+  assert(weights.size() == replications());
+  long double sum = 0;
+  uint64_t total = 0;
+  for (size_t r = 0; r < weights.size(); ++r) {
+    sum += static_cast<long double>(weights[r]) * sums_[r];
+    total += weights[r] * totals_[r];
+  }
+  return total == 0 ? kNaN : static_cast<double>(sum / static_cast<long double>(total));
+}
+
+double WeightedHistograms::probability_greater(std::span<const uint32_t> weights,
+                                               const WeightedHistograms& other,
+                                               std::span<const uint32_t> other_weights) const {
+  // Walk both grids in increasing order; for each of this side's buckets, count the other side's
+  // mass strictly below it (greater) and in the same bucket (ties).  Buckets of one layout
+  // either coincide or do not overlap, so comparing lower bounds orders them.
+  auto mass = [](const WeightedHistograms& h, std::span<const uint32_t> w, size_t k) {
+    long double m = 0;
+    for (size_t r = 0; r < w.size(); ++r) m += static_cast<long double>(w[r]) * h.counts_[r][k];
+    return m;
+  };
+  long double below = 0, u = 0, nx = 0, ny = 0;
+  size_t j = 0;
+  for (size_t k = 0; k < grid_.size(); ++k) {
+    while (j < other.grid_.size() && other.grid_[j].lower < grid_[k].lower) {
+      below += mass(other, other_weights, j);
+      ++j;
+    }
+    long double tie = 0;
+    if (j < other.grid_.size() && other.grid_[j].lower == grid_[k].lower) {
+      tie = mass(other, other_weights, j);
+    }
+    const long double x = mass(*this, weights, k);
+    u += x * (below + tie / 2);
+    nx += x;
+  }
+  for (size_t k = 0; k < other.grid_.size(); ++k) ny += mass(other, other_weights, k);
+  if (nx == 0 || ny == 0) return kNaN;
+  return static_cast<double>(u / (nx * ny));
+}
+
+MannWhitney mann_whitney(const Histogram& x, const Histogram& y) {
+  MannWhitney out;
+  const auto bx = x.buckets(), by = y.buckets();
+  const double nx = static_cast<double>(x.count()), ny = static_cast<double>(y.count());
+  if (nx == 0 || ny == 0) {
+    out.probability = kNaN;
+    return out;
+  }
+  long double below = 0, u = 0, tie_term = 0;
+  size_t j = 0;
+  for (const Bucket& b : bx) {
+    while (j < by.size() && by[j].lower < b.lower) {
+      const auto t = static_cast<long double>(by[j].count);
+      tie_term += t * t * t - t;
+      below += t;
+      ++j;
+    }
+    long double tie = 0;
+    if (j < by.size() && by[j].lower == b.lower) {
+      tie = static_cast<long double>(by[j].count);
+      ++j;
+    }
+    const auto c = static_cast<long double>(b.count);
+    u += c * (below + tie / 2);
+    below += tie;
+    const long double group = c + tie;
+    tie_term += group * group * group - group;
+  }
+  for (; j < by.size(); ++j) {
+    const auto t = static_cast<long double>(by[j].count);
+    tie_term += t * t * t - t;
+  }
+  out.u = static_cast<double>(u);
+  out.probability = out.u / (nx * ny);
+  // scipy.stats.mannwhitneyu(method="asymptotic", use_continuity=True, two-sided).
+  const double n = nx + ny;
+  const double mu = nx * ny / 2;
+  const double var =
+      nx * ny / 12 * ((n + 1) - static_cast<double>(tie_term) / (n * (n - 1)));
+  const double big_u = std::max(out.u, nx * ny - out.u);
+  if (!(var > 0)) {
+    out.z = 0;
+    out.p_value = 1;
+    return out;
+  }
+  out.z = (big_u - mu - 0.5) / std::sqrt(var);
+  const boost::math::normal normal;
+  out.p_value = std::clamp(2 * boost::math::cdf(boost::math::complement(normal, out.z)), 0.0, 1.0);
+  return out;
+}
+
+}  // namespace meshsim::analysis

@@ -1,0 +1,449 @@
+// meshsim check and meshsim compare: the CI side of the command line (docs/ci.md).
+//
+//   meshsim check FILE_OR_DIR... [--replications N] [--jobs N] [--strict] [--junit F] [--markdown F]
+//   meshsim compare BASE CANDIDATE [--replications N] [--jobs N] [--max-regression K=V]...
+//                   [--candidate-set K=V]... [--all] [--junit F] [--markdown F]
+//
+// Exit codes: 0 every expectation holds / no regression; 1 an expectation failed / a
+// regression; 2 bad input (usage, a scenario that does not load, nothing to compare); 3 a run
+// could not finish or a report could not be written.
+#include "cli/commands.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+
+#include "analysis/check.h"
+#include "analysis/check_report.h"
+#include "scenarios/scenario.h"
+#include "scenarios/suite.h"
+
+namespace po = boost::program_options;
+using meshsim::simcore::Time;
+
+namespace meshsim::cli {
+namespace {
+
+constexpr int kOk = 0, kFailed = 1, kUsage = 2, kRunFailed = 3;
+
+struct RunSettings {
+  std::vector<std::string> overrides;
+  std::string replications_text, duration_text, jobs_text;
+  std::optional<uint32_t> replications;
+  std::optional<Time> duration;
+  size_t jobs = 0;  // 0: one per hardware thread
+  std::string junit_path, markdown_path;
+  bool quiet = false;
+};
+
+void add_run_options(po::options_description& d, RunSettings& s) {
+  d.add_options()
+      ("replications,n", po::value<std::string>(&s.replications_text),
+       "replications per scenario (default: the Experiment's spec.check.replications, else 5)")
+      ("duration", po::value<std::string>(&s.duration_text), "simulated duration of each run, e.g. 60s")
+      ("jobs,j", po::value<std::string>(&s.jobs_text), "runs at once (default: one per core); results do not depend on it")
+      ("set", po::value<std::vector<std::string>>(&s.overrides)->composing(),
+       "override a field of every scenario: KIND[/NAME].path=VALUE (repeatable)")
+      ("junit", po::value<std::string>(&s.junit_path), "write a JUnit XML report here")
+      ("markdown", po::value<std::string>(&s.markdown_path), "write a Markdown report (for a pull-request comment) here")
+      ("quiet,q", po::bool_switch(&s.quiet), "print only the final line");
+}
+
+// Checks the numeric options; false after printing why.
+bool finish_run_options(RunSettings& s) {
+  auto integer = [](const std::string& text, const char* name, uint64_t lo, uint64_t hi,
+                    uint64_t& out) {
+    const auto r = std::from_chars(text.data(), text.data() + text.size(), out);
+    if (r.ec != std::errc() || r.ptr != text.data() + text.size() || out < lo || out > hi) {
+      std::cerr << "meshsim: --" << name << " expects an integer from " << lo << " to " << hi
+                << ", got '" << text << "'\n";
+      return false;
+    }
+    return true;
+  };
+  uint64_t v = 0;
+  if (!s.replications_text.empty()) {
+    if (!integer(s.replications_text, "replications", 2, 10'000, v)) return false;
+    s.replications = static_cast<uint32_t>(v);
+  }
+  if (!s.jobs_text.empty()) {
+    if (!integer(s.jobs_text, "jobs", 1, 4096, v)) return false;
+    s.jobs = v;
+  }
+  if (!s.duration_text.empty()) {
+    const auto t = scenarios::parse_duration(s.duration_text);
+    if (!t || *t <= Time::zero()) {
+      std::cerr << "meshsim: --duration expects a duration like '60s', got '" << s.duration_text
+                << "'\n";
+      return false;
+    }
+    s.duration = *t;
+  }
+  return true;
+}
+
+// Writes a report atomically (a temporary file renamed into place), so that a failure never
+// leaves half a report where CI would read it.
+bool write_report(const std::string& path, const std::string& text) {
+  namespace fs = std::filesystem;
+  const std::string tmp = path + ".tmp" + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) {
+      std::cerr << "meshsim: could not write " << path << "\n";
+      std::error_code ec;
+      fs::remove(tmp, ec);
+      return false;
+    }
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) {
+    std::cerr << "meshsim: could not write " << path << ": " << ec.message() << "\n";
+    fs::remove(tmp, ec);
+    return false;
+  }
+  return true;
+}
+
+// A scenario loaded for check/compare, or the error text of why not.
+struct Loaded {
+  std::string name;
+  std::optional<scenarios::Scenario> scenario;
+  std::string error;
+};
+
+Loaded load_one(const scenarios::SuiteEntry& entry, const std::vector<std::string>& overrides,
+                const RunSettings& s) {
+  Loaded l;
+  l.name = entry.name;
+  try {
+    l.scenario = scenarios::load_scenario({entry.path}, {overrides});
+  } catch (const scenarios::ScenarioError& e) {
+    l.error = e.what();
+    return l;
+  }
+  auto& exp = l.scenario->mesh.experiment;
+  if (s.replications) exp.check.replications = *s.replications;
+  if (s.duration) exp.duration = *s.duration;
+  if (exp.warmup >= exp.duration) {
+    l.error = "the warm-up (" + std::to_string(exp.warmup.to_seconds()) +
+              " s) must be shorter than the duration (" +
+              std::to_string(exp.duration.to_seconds()) + " s)";
+    l.scenario.reset();
+  }
+  return l;
+}
+
+bool parse_command(int argc, char** argv, po::options_description& visible,
+                   po::options_description& all, const po::positional_options_description& pos,
+                   const char* usage, po::variables_map& vm, int& code) {
+  try {
+    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "meshsim: " << e.what() << "\n" << usage << "\n";
+    code = kUsage;
+    return false;
+  }
+  if (vm.count("help")) {
+    std::cout << usage << "\n\n" << visible << "\n";
+    code = kOk;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int cmd_check(int argc, char** argv) {
+  RunSettings s;
+  bool strict = false;
+  std::vector<std::string> inputs;
+  po::options_description opts("meshsim check options");
+  opts.add_options()("help,h", "show this help")(
+      "strict", po::bool_switch(&strict),
+      "a marginal expectation (interval reaching past the bound) fails too");
+  add_run_options(opts, s);
+  po::options_description all;
+  all.add(opts).add_options()("input", po::value<std::vector<std::string>>(&inputs), "scenarios");
+  po::positional_options_description pos;
+  pos.add("input", -1);
+  po::variables_map vm;
+  int code = kOk;
+  const char* usage =
+      "usage: meshsim check FILE_OR_DIR... [--replications N] [--jobs N] [--strict] "
+      "[--junit out.xml] [--markdown out.md] [--set K=V]...";
+  if (!parse_command(argc, argv, opts, all, pos, usage, vm, code)) return code;
+  if (inputs.empty()) {
+    std::cerr << "meshsim: no scenario file or directory given\n" << usage << "\n";
+    return kUsage;
+  }
+  if (!finish_run_options(s)) return kUsage;
+  std::vector<scenarios::SuiteEntry> entries;
+  try {
+    entries = scenarios::discover_scenarios(inputs);
+  } catch (const std::exception& e) {
+    std::cerr << "meshsim: " << e.what() << "\n";
+    return kUsage;
+  }
+  if (entries.empty()) {
+    std::cerr << "meshsim: no scenario (no file with an Experiment) under the given paths\n";
+    return kUsage;
+  }
+
+  std::vector<Loaded> loaded;
+  for (const auto& e : entries) loaded.push_back(load_one(e, s.overrides, s));
+  std::vector<analysis::ReplicationJob> jobs;
+  std::vector<std::pair<size_t, size_t>> slices(loaded.size());  // [first job, count)
+  for (size_t i = 0; i < loaded.size(); ++i) {
+    if (!loaded[i].scenario) continue;
+    const auto& exp = loaded[i].scenario->mesh.experiment;
+    slices[i] = {jobs.size(), exp.check.replications};
+    for (uint64_t seed : analysis::replication_seeds(exp, exp.check.replications))
+      jobs.push_back({&loaded[i].scenario->mesh, seed});
+  }
+  if (!s.quiet && isatty(fileno(stderr)))
+    std::fprintf(stderr, "meshsim check: %zu scenario(s), %zu run(s)\n", entries.size(), jobs.size());
+  std::vector<analysis::Replication> reps;
+  try {
+    reps = analysis::run_replications(jobs, s.jobs);
+  } catch (const std::exception& e) {
+    std::cerr << "meshsim: a run could not finish: " << e.what() << "\n";
+    return kRunFailed;
+  }
+
+  std::vector<analysis::ScenarioCheck> checks;
+  bool broken = false;
+  for (size_t i = 0; i < loaded.size(); ++i) {
+    analysis::ScenarioCheck c;
+    c.name = loaded[i].name;
+    if (!loaded[i].scenario) {
+      c.error = loaded[i].error;
+      broken = true;
+    } else {
+      const auto [first, count] = slices[i];
+      const std::span<const analysis::Replication> mine(reps.data() + first, count);
+      c.result = analysis::evaluate_check(loaded[i].scenario->mesh.experiment, mine);
+      c.elapsed_s = c.result.wall_s;
+    }
+    checks.push_back(std::move(c));
+  }
+  const std::string text = analysis::check_text(checks, strict);
+  if (s.quiet) {
+    std::cout << text.substr(text.rfind('\n', text.size() - 2) + 1);
+  } else {
+    std::cout << text;
+  }
+  // Load errors go to stderr too, where a terminal user looks for them.
+  for (const auto& c : checks) {
+    if (!c.error.empty()) std::cerr << c.error << "\n";
+  }
+  if (!s.junit_path.empty() && !write_report(s.junit_path, analysis::check_junit(checks, strict)))
+    return kRunFailed;
+  if (!s.markdown_path.empty() &&
+      !write_report(s.markdown_path, analysis::check_markdown(checks, strict)))
+    return kRunFailed;
+  if (broken) return kUsage;
+  const bool failed = std::any_of(checks.begin(), checks.end(), [&](const analysis::ScenarioCheck& c) {
+    return c.result.failed(strict);
+  });
+  return failed ? kFailed : kOk;
+}
+
+namespace {
+
+// "successRate=0.5%" and friends into `settings`; false after printing why.
+bool apply_regression_option(const std::string& kv, models::CheckConfig& settings) {
+  const auto eq = kv.find('=');
+  const std::string key = kv.substr(0, eq);
+  std::string value = eq == std::string::npos ? "" : kv.substr(eq + 1);
+  const bool percent = !value.empty() && value.back() == '%';
+  if (percent) value.pop_back();
+  double v = 0;
+  const auto r = std::from_chars(value.data(), value.data() + value.size(), v);
+  const bool number = !value.empty() && r.ec == std::errc() && r.ptr == value.data() + value.size() && v >= 0;
+  if (key == "successRate" && number && percent) {
+    settings.max_success_drop = v / 100;
+  } else if (key == "latency" && number && percent) {
+    settings.max_latency_increase = v / 100;
+  } else if (key == "retryAmplification" && number && !percent) {
+    settings.max_amplification_increase = v;
+  } else if (key == "slowerProbability" && number && percent && v >= 50 && v <= 100) {
+    settings.max_slower_probability = v / 100;
+  } else {
+    std::cerr << "meshsim: --max-regression expects successRate=P%, latency=P%, "
+                 "retryAmplification=X or slowerProbability=P% (50-100), got '"
+              << kv << "'\n";
+    return false;
+  }
+  return true;
+}
+
+// The name of an entry relative to the path it was found under: "retry-storm" for
+// "base/retry-storm" found under "base".
+std::string relative_name(const scenarios::SuiteEntry& e, const std::string& root) {
+  std::string r = root;
+  while (r.size() > 1 && r.back() == '/') r.pop_back();
+  if (e.name == r) return "";
+  if (e.name.rfind(r + "/", 0) == 0) return e.name.substr(r.size() + 1);
+  return e.name;
+}
+
+}  // namespace
+
+int cmd_compare(int argc, char** argv) {
+  RunSettings s;
+  bool all_metrics = false;
+  std::vector<std::string> inputs, regression, candidate_overrides;
+  po::options_description opts("meshsim compare options");
+  opts.add_options()("help,h", "show this help")(
+      "max-regression", po::value<std::vector<std::string>>(&regression)->composing(),
+      "fail beyond this worsening: successRate=0.1%, latency=10%, retryAmplification=0.05, "
+      "slowerProbability=55% (repeatable; default: the base Experiment's spec.check.regression)")(
+      "candidate-set", po::value<std::vector<std::string>>(&candidate_overrides)->composing(),
+      "override a field of the candidate only (after --set): KIND[/NAME].path=VALUE")(
+      "all", po::bool_switch(&all_metrics), "list every metric, not only significant changes");
+  add_run_options(opts, s);
+  po::options_description all;
+  all.add(opts).add_options()("input", po::value<std::vector<std::string>>(&inputs), "scenarios");
+  po::positional_options_description pos;
+  pos.add("input", -1);
+  po::variables_map vm;
+  int code = kOk;
+  const char* usage =
+      "usage: meshsim compare BASE CANDIDATE [--replications N] [--jobs N] "
+      "[--max-regression K=V]... [--candidate-set K=V]... [--junit out.xml] [--markdown out.md]";
+  if (!parse_command(argc, argv, opts, all, pos, usage, vm, code)) return code;
+  if (inputs.size() != 2) {
+    std::cerr << "meshsim: compare takes two paths, BASE and CANDIDATE (got " << inputs.size()
+              << ")\n" << usage << "\n";
+    return kUsage;
+  }
+  if (!finish_run_options(s)) return kUsage;
+  std::vector<scenarios::SuiteEntry> base_entries, candidate_entries;
+  try {
+    base_entries = scenarios::discover_scenarios({inputs[0]});
+    candidate_entries = scenarios::discover_scenarios({inputs[1]});
+  } catch (const std::exception& e) {
+    std::cerr << "meshsim: " << e.what() << "\n";
+    return kUsage;
+  }
+  // Pairs: one scenario each, or the scenarios of two suites matched by their relative path.
+  std::vector<std::pair<scenarios::SuiteEntry, scenarios::SuiteEntry>> pairs;
+  if (base_entries.size() == 1 && candidate_entries.size() == 1) {
+    pairs.emplace_back(base_entries[0], candidate_entries[0]);
+  } else {
+    std::map<std::string, scenarios::SuiteEntry> by_name;
+    for (const auto& e : candidate_entries) by_name[relative_name(e, inputs[1])] = e;
+    for (const auto& b : base_entries) {
+      const auto it = by_name.find(relative_name(b, inputs[0]));
+      if (it == by_name.end()) {
+        std::cerr << "meshsim: " << b.name << " has no counterpart in " << inputs[1]
+                  << "; not compared\n";
+        continue;
+      }
+      pairs.emplace_back(b, it->second);
+      by_name.erase(it);
+    }
+    for (const auto& [name, e] : by_name)
+      std::cerr << "meshsim: " << e.name << " is new in " << inputs[1] << "; not compared\n";
+  }
+  if (pairs.empty()) {
+    std::cerr << "meshsim: nothing to compare\n";
+    return kUsage;
+  }
+
+  struct Pair {
+    Loaded base, candidate;
+    models::CheckConfig settings;
+    std::string name;
+    size_t first = 0, count = 0;  // base jobs at first, candidate jobs at first + count
+  };
+  std::vector<Pair> loaded;
+  std::vector<analysis::ReplicationJob> jobs;
+  std::vector<std::string> all_candidate_overrides = s.overrides;
+  all_candidate_overrides.insert(all_candidate_overrides.end(), candidate_overrides.begin(),
+                                 candidate_overrides.end());
+  for (const auto& [b, c] : pairs) {
+    Pair p;
+    p.name = b.name == c.name ? b.name : b.name + " vs " + c.name;
+    p.base = load_one(b, s.overrides, s);
+    p.candidate = load_one(c, all_candidate_overrides, s);
+    if (p.base.scenario && p.candidate.scenario) {
+      p.settings = p.base.scenario->mesh.experiment.check;
+      for (const auto& kv : regression) {
+        if (!apply_regression_option(kv, p.settings)) return kUsage;
+      }
+    }
+    loaded.push_back(std::move(p));
+  }
+  // Jobs point into `loaded`'s scenarios, so they are made once the vector has settled.
+  // Common random numbers: the candidate runs with the base's seeds.
+  for (Pair& p : loaded) {
+    if (!p.base.scenario || !p.candidate.scenario) continue;
+    const auto seeds =
+        analysis::replication_seeds(p.base.scenario->mesh.experiment, p.settings.replications);
+    p.first = jobs.size();
+    p.count = seeds.size();
+    for (uint64_t seed : seeds) jobs.push_back({&p.base.scenario->mesh, seed});
+    for (uint64_t seed : seeds) jobs.push_back({&p.candidate.scenario->mesh, seed});
+  }
+  std::vector<analysis::Replication> reps;
+  try {
+    reps = analysis::run_replications(jobs, s.jobs);
+  } catch (const std::exception& e) {
+    std::cerr << "meshsim: a run could not finish: " << e.what() << "\n";
+    return kRunFailed;
+  }
+  std::vector<analysis::ScenarioCompare> compares;
+  bool broken = false;
+  for (const Pair& p : loaded) {
+    analysis::ScenarioCompare c;
+    c.name = p.name;
+    if (!p.base.scenario || !p.candidate.scenario) {
+      c.error = !p.base.error.empty() ? "base: " + p.base.error : "candidate: " + p.candidate.error;
+      broken = true;
+    } else {
+      const std::span<const analysis::Replication> b(reps.data() + p.first, p.count);
+      const std::span<const analysis::Replication> k(reps.data() + p.first + p.count, p.count);
+      c.result = analysis::compare_runs(b, k, p.settings);
+      for (const auto& r : b) c.elapsed_s += r.wall_s;
+      for (const auto& r : k) c.elapsed_s += r.wall_s;
+    }
+    compares.push_back(std::move(c));
+  }
+  const std::string text = analysis::compare_text(compares, all_metrics);
+  if (s.quiet) {
+    std::cout << text.substr(text.rfind('\n', text.size() - 2) + 1);
+  } else {
+    std::cout << text;
+  }
+  for (const auto& c : compares) {
+    if (!c.error.empty()) std::cerr << c.error << "\n";
+  }
+  if (!s.junit_path.empty() && !write_report(s.junit_path, analysis::compare_junit(compares)))
+    return kRunFailed;
+  if (!s.markdown_path.empty() &&
+      !write_report(s.markdown_path, analysis::compare_markdown(compares, all_metrics)))
+    return kRunFailed;
+  if (broken) return kUsage;
+  const bool regressed = std::any_of(compares.begin(), compares.end(),
+                                     [](const analysis::ScenarioCompare& c) { return c.result.regressed(); });
+  return regressed ? kFailed : kOk;
+}
+
+}  // namespace meshsim::cli
