@@ -132,7 +132,7 @@ constexpr CatalogueEntry kCatalogue[] = {
     {Code::kExpectationNamesNothing, "MSH0216", E, "ExpectationNamesNothing",
      "An expectation names a workload, version, caller, Load or timeline event that the "
      "scenario does not have.",
-     "{0}: no {1} is called '{2}' (there are {3})"},
+     "{0}: there is no {1} called '{2}' (there are {3})"},
     // ---- Istio manifests.
     {Code::kUnknownDestinationHost, "MSH0301", E, "UnknownDestinationHost",
      "A VirtualService routes to a host that is neither a service nor a ServiceEntry host.",

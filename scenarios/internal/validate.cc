@@ -479,7 +479,7 @@ void Checker::expectations() {
       for (const auto* w : backing) names.push_back(w->name);
       if (std::find(names.begin(), names.end(), e.workload) == names.end() &&
           once(site.where_workload, "workload"))
-        names_nothing(site.where_workload, owner, "a workload of service '" + service.name + "'",
+        names_nothing(site.where_workload, owner, "workload of service '" + service.name + "'",
                       e.workload, names);
     }
     if (!e.version.empty()) {
@@ -493,7 +493,7 @@ void Checker::expectations() {
       if (std::find(versions.begin(), versions.end(), e.version) == versions.end() &&
           once(site.where_version, "version"))
         names_nothing(site.where_version, owner,
-                      "a version (label) of service '" + service.name + "'", e.version, versions);
+                      "version (label) of service '" + service.name + "'", e.version, versions);
     }
     if (!e.from.empty()) {
       const bool is_workload = std::any_of(built_.begin(), built_.end(), [&](const Built& b) {
@@ -506,14 +506,14 @@ void Checker::expectations() {
         } else if (once(site.where_from, "from")) {
           std::vector<std::string> callers = load_names;
           for (const Built& b : built_) callers.push_back(b.config.name);
-          names_nothing(site.where_from, owner, "a calling workload or Load", e.from, callers);
+          names_nothing(site.where_from, owner, "calling workload or Load", e.from, callers);
         }
       }
     }
     if (!e.load.empty() &&
         std::find(load_names.begin(), load_names.end(), e.load) == load_names.end() &&
         once(site.where_load, "load"))
-      names_nothing(site.where_load, owner, "a Load", e.load, load_names);
+      names_nothing(site.where_load, owner, "Load", e.load, load_names);
     if (!e.during.empty()) {
       bool found = false;
       Time from = Time::max(), to = Time::zero();
@@ -525,7 +525,7 @@ void Checker::expectations() {
       }
       if (!found) {
         if (once(site.where_during, "during"))
-          names_nothing(site.where_during, owner, "a timeline event", e.during, event_names);
+          names_nothing(site.where_during, owner, "timeline event", e.during, event_names);
       } else {
         e.window_from = from;
         e.window_to = to;

@@ -1,0 +1,176 @@
+// Paired statistics for `meshsim compare` against independent answers: hand-computed t
+// intervals, scipy.stats.mannwhitneyu, brute-force pair counts, plain Histogram merges, and the
+// exact multinomial law of a bootstrap resample.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <vector>
+
+#include "analysis/paired_statistics.h"
+
+using meshsim::analysis::Histogram;
+using meshsim::analysis::mann_whitney;
+using meshsim::analysis::paired_bootstrap;
+using meshsim::analysis::paired_t_interval;
+using meshsim::analysis::WeightedHistograms;
+
+namespace {
+
+Histogram of(const std::vector<int64_t>& values) {
+  Histogram h;
+  for (int64_t v : values) h.record(v);
+  return h;
+}
+
+// #(x > y) + #(x == y) / 2 over all pairs, the definition of Mann-Whitney's U.
+double brute_u(const std::vector<int64_t>& x, const std::vector<int64_t>& y) {
+  double u = 0;
+  for (int64_t a : x)
+    for (int64_t b : y) u += a > b ? 1.0 : a == b ? 0.5 : 0.0;
+  return u;
+}
+
+}  // namespace
+
+TEST_CASE("paired t interval: hand-computed differences", "[paired]") {
+  // Differences 1, 2, 3, 4: mean 2.5, s = sqrt(5/3) = 1.29099, se = s / 2 = 0.645497;
+  // t(0.975, 3) = 3.182446 (scipy.stats.t.ppf), half width 2.054290.
+  const std::vector<double> base{10, 20, 30, 40};
+  const std::vector<double> cand{11, 22, 33, 44};
+  const auto ci = paired_t_interval(base, cand, 0.95);
+  CHECK(ci.estimate == Approx(2.5));
+  CHECK(ci.half_width == Approx(3.182446305284263 * std::sqrt(5.0 / 3.0) / 2).epsilon(1e-9));
+  // Pairing matters: unpaired the spread of the levels (10..40) would swamp the difference.
+  CHECK(ci.lower() > 0);
+}
+
+TEST_CASE("paired t interval: equal runs give a zero-width interval at zero", "[paired]") {
+  const std::vector<double> v{0.91, 0.93, 0.95};
+  const auto ci = paired_t_interval(v, v, 0.95);
+  CHECK(ci.estimate == 0);
+  CHECK(ci.half_width == 0);
+}
+
+TEST_CASE("Mann-Whitney U and p-value match scipy on small integer samples", "[paired]") {
+  // Values below 256 ns have exact histogram buckets, so ties are exact ties as in scipy.
+  // scipy.stats.mannwhitneyu(x, y, alternative='two-sided', method='asymptotic',
+  // use_continuity=True) gives the U and p quoted below (scipy 1.10, Debian 12).
+  struct Case {
+    std::vector<int64_t> x, y;
+    double u, p;
+  };
+  const std::vector<Case> cases{
+      {{3, 5, 5, 7, 9, 12, 12, 12, 20}, {1, 4, 5, 6, 6, 8, 10, 15}, 46.0, 0.35797987611814863},
+      {{100, 100, 101, 140, 180}, {90, 100, 100, 100, 120, 130, 200}, 21.0, 0.6134305952350309},
+  };
+  for (const Case& c : cases) {
+    const auto mw = mann_whitney(of(c.x), of(c.y));
+    CHECK(mw.u == Approx(c.u));
+    CHECK(mw.u == Approx(brute_u(c.x, c.y)));
+    CHECK(mw.p_value == Approx(c.p).epsilon(1e-9));
+    CHECK(mw.probability == Approx(c.u / static_cast<double>(c.x.size() * c.y.size())));
+  }
+}
+
+TEST_CASE("Mann-Whitney: a sample against itself is an even match", "[paired]") {
+  const Histogram h = of({5, 9, 9, 30, 1000, 123456});
+  const auto mw = mann_whitney(h, h);
+  CHECK(mw.probability == Approx(0.5));
+  CHECK(mw.p_value == Approx(1.0));
+  CHECK(std::isnan(mann_whitney(h, Histogram{}).probability));
+}
+
+TEST_CASE("weighted histograms: weights 1 equal the plain merge, weights k repeat a run",
+          "[paired]") {
+  const std::vector<Histogram> runs{of({1000, 2000, 3000, 400000}), of({1500, 2500, 9000000}),
+                                    of({10, 20, 30, 40, 50})};
+  const WeightedHistograms w(runs);
+  Histogram all;
+  for (const auto& h : runs) all.merge(h);
+  const std::vector<uint32_t> ones{1, 1, 1};
+  for (double p : {1.0, 25.0, 50.0, 90.0, 99.0, 99.9}) {
+    CHECK(w.percentile(ones, p) == static_cast<double>(all.value_at_percentile(p)));
+  }
+  CHECK(w.mean(ones) == Approx(all.mean()));
+
+  // weights (2, 0, 1): run 0 twice and run 2 once.
+  Histogram picked;
+  picked.merge(runs[0]);
+  picked.merge(runs[0]);
+  picked.merge(runs[2]);
+  const std::vector<uint32_t> w201{2, 0, 1};
+  for (double p : {10.0, 50.0, 75.0, 99.0}) {
+    CHECK(w.percentile(w201, p) == static_cast<double>(picked.value_at_percentile(p)));
+  }
+  CHECK(w.mean(w201) == Approx(picked.mean()));
+  CHECK(std::isnan(w.percentile(std::vector<uint32_t>{0, 0, 0}, 50)));
+}
+
+TEST_CASE("weighted histograms: P(X > Y) equals the brute-force pair count", "[paired]") {
+  const std::vector<int64_t> x0{3, 5, 5, 7}, x1{9, 12, 12, 12, 20};
+  const std::vector<int64_t> y0{1, 4, 5, 6}, y1{6, 8, 10, 15};
+  const WeightedHistograms x(std::vector<Histogram>{of(x0), of(x1)});
+  const WeightedHistograms y(std::vector<Histogram>{of(y0), of(y1)});
+  std::vector<int64_t> xs = x0, ys = y0;
+  xs.insert(xs.end(), x1.begin(), x1.end());
+  ys.insert(ys.end(), y1.begin(), y1.end());
+  const std::vector<uint32_t> ones{1, 1};
+  CHECK(x.probability_greater(ones, y, ones) ==
+        Approx(brute_u(xs, ys) / static_cast<double>(xs.size() * ys.size())));
+  // Weights (0, 2) against (2, 0): x1 twice against y0 twice; pairs scale by 4 on both sides.
+  const std::vector<uint32_t> w02{0, 2}, w20{2, 0};
+  CHECK(x.probability_greater(w02, y, w20) ==
+        Approx(brute_u(x1, y0) / static_cast<double>(x1.size() * y0.size())));
+}
+
+TEST_CASE("paired bootstrap: resamples follow the multinomial law; interval from their quantiles",
+          "[paired]") {
+  // n = 3: a resample is a weight vector (w0, w1, w2) summing to 3, drawn with probability
+  // 3! / (w0! w1! w2!) / 27.  Count the vectors the statistic sees and compare with that law:
+  // each frequency within 5 binomial standard deviations.
+  const std::vector<double> values{1.0, 4.0, 10.0};
+  std::map<std::vector<uint32_t>, int> seen;
+  std::vector<double> stats;
+  bool first = true;
+  const size_t resamples = 27000;
+  const auto boot = paired_bootstrap(
+      3,
+      [&](std::span<const uint32_t> w) {
+        const double mean = (w[0] * values[0] + w[1] * values[1] + w[2] * values[2]) / 3.0;
+        if (first) {
+          first = false;  // the estimate, on the data as is
+        } else {
+          ++seen[std::vector<uint32_t>(w.begin(), w.end())];
+          stats.push_back(mean);
+        }
+        return mean;
+      },
+      0.9, resamples, 7);
+  CHECK(boot.estimate == Approx(5.0));
+  CHECK(seen.size() == 10);  // every composition of 3 into 3 parts occurs
+  auto fact = [](uint32_t k) { return k == 0 ? 1.0 : k == 1 ? 1.0 : k == 2 ? 2.0 : 6.0; };
+  for (const auto& [w, count] : seen) {
+    const double p = 6.0 / (fact(w[0]) * fact(w[1]) * fact(w[2])) / 27.0;
+    const double expected = p * resamples;
+    const double sd = std::sqrt(resamples * p * (1 - p));
+    CHECK(std::abs(count - expected) < 5 * sd);
+  }
+  // The interval is the 5 % and 95 % quantiles (numpy's linear rule) of what was seen.
+  std::sort(stats.begin(), stats.end());
+  auto q = [&](double f) {
+    const double h = static_cast<double>(stats.size() - 1) * f;
+    const auto lo = static_cast<size_t>(h);
+    return stats[lo] + (h - static_cast<double>(lo)) *
+                           (stats[std::min(lo + 1, stats.size() - 1)] - stats[lo]);
+  };
+  CHECK(boot.lower == Approx(q(0.05)));
+  CHECK(boot.upper == Approx(q(0.95)));
+  // Reproducible: the same seed gives the same interval.
+  const auto again = paired_bootstrap(
+      3, [&](std::span<const uint32_t> w) { return (w[0] * 1.0 + w[1] * 4.0 + w[2] * 10.0) / 3; },
+      0.9, resamples, 7);
+  CHECK(again.lower == boot.lower);
+  CHECK(again.upper == boot.upper);
+}
