@@ -24,6 +24,7 @@ from ._core import ScenarioError, __version__  # noqa: E402
 from .results import Results, open_results  # noqa: E402
 from .scenario import Scenario, run_many  # noqa: E402
 from .sweep import sweep  # noqa: E402
+from .ci import check, compare  # noqa: E402
 from . import plots  # noqa: E402
 
 __all__ = [
@@ -33,6 +34,8 @@ __all__ = [
     "open_results",
     "run_many",
     "sweep",
+    "check",
+    "compare",
     "plots",
     "__version__",
 ]

@@ -95,3 +95,20 @@ def run_many(
     warmup_ns: int | None = None,
 ) -> list[RunResult]:
     """Runs once per seed on C++ threads, the GIL released; results in seed order."""
+
+# ---- check.cpp -------------------------------------------------------------------------------
+
+def check(
+    scenario: Scenario,
+    replications: int | None = None,
+    threads: int | None = None,
+) -> dict[str, Any]:
+    """`meshsim check` on one scenario: {rows, seeds, confidence, fingerprint, fingerprints}."""
+
+def compare(
+    base: Scenario,
+    candidate: Scenario,
+    replications: int | None = None,
+    threads: int | None = None,
+) -> dict[str, Any]:
+    """`meshsim compare --all` on two scenarios, common random numbers: {rows, seeds, ...}."""

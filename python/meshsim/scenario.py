@@ -157,6 +157,12 @@ class Scenario:
                          _duration_ns(warmup, "warmup"))
         return Results._from_core(core)
 
+    def check(self, replications: int | None = None, threads: int | None = None):
+        """Judges the scenario's expectations as ``meshsim check`` does; see
+        ``meshsim.check``. Returns a pandas DataFrame, one row per expectation."""
+        from .ci import check
+        return check(self, replications, threads)
+
     def __repr__(self) -> str:
         where = (", ".join(self._origin[1]) if self._origin[0] == "files" else self._origin[2])
         return (f"<meshsim.Scenario {where}: {len(self.services)} service(s), "

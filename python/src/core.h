@@ -28,5 +28,6 @@ void register_errors(pybind11::module_& m);    // module.cpp: exception types an
 void register_scenario(pybind11::module_& m);  // scenario.cpp: Scenario, loading, durations
 void register_results(pybind11::module_& m);   // results.cpp: RunResult, tables, histograms
 void register_run(pybind11::module_& m);       // run.cpp: run, run_many
+void register_check(pybind11::module_& m);     // check.cpp: check, compare
 
 }  // namespace meshsim::python

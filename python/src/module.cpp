@@ -67,4 +67,5 @@ PYBIND11_MODULE(_core, m) {
   meshsim::python::register_scenario(m);
   meshsim::python::register_results(m);
   meshsim::python::register_run(m);
+  meshsim::python::register_check(m);
 }

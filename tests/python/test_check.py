@@ -1,0 +1,71 @@
+"""meshsim.check / Scenario.check and meshsim.compare: the CLI's check and compare from Python.
+
+Truths: the command line's own output for the same scenario (the two front ends share the C++
+code, so they must agree to the digit), the fingerprint of `Scenario.run` (replication 1 is
+that run), and the definitions of docs/ci.md (identical variants change nothing; a change that
+removes every success is a regression).
+"""
+import re
+import subprocess
+
+import pytest
+
+import meshsim
+
+from conftest import EXAMPLES, MESHSIM_BIN
+
+RETRY_STORM = EXAMPLES / "retry-storm"
+FIVE = {"VirtualService/ledger.spec.http[0].retries.attempts": 5}
+
+
+@pytest.fixture(scope="module")
+def storm():
+    return meshsim.Scenario.load(RETRY_STORM)
+
+
+def test_check_agrees_with_the_command_line(storm):
+    df = storm.check(replications=3, threads=2)
+    assert list(df["verdict"]) == ["pass"] * 4
+    cli = subprocess.run([str(MESHSIM_BIN), "check", str(RETRY_STORM), "--replications", "3"],
+                         capture_output=True, text=True, check=True).stdout
+    assert f"fingerprint {df.attrs['fingerprint']} (seed 1: {df.attrs['fingerprints'][0]})" in cli
+    # The CLI prints the estimate of "attempts per load request" with 3 decimals.
+    row = df[df["metric"] == "attempts_per_request"].iloc[0]
+    assert f"measured {row['estimate']:.3f}x" in cli
+    assert df.attrs["seeds"] == [1, 2, 3]
+    assert len(row["values"]) == 3
+    assert row["lower"] <= row["estimate"] <= row["upper"]
+
+
+def test_first_replication_is_the_plain_run(storm):
+    df = storm.check(replications=2)
+    cli = subprocess.run([str(MESHSIM_BIN), "run", str(RETRY_STORM), "--quiet"],
+                         capture_output=True, text=True, check=True).stdout
+    assert re.search(r"fingerprint ([0-9a-f]{16})", cli).group(1) == df.attrs["fingerprints"][0]
+
+
+def test_check_does_not_depend_on_threads(storm):
+    a = storm.check(replications=3, threads=1)
+    b = storm.check(replications=3, threads=3)
+    assert a.attrs["fingerprint"] == b.attrs["fingerprint"]
+    assert a[["estimate", "lower", "upper"]].equals(b[["estimate", "lower", "upper"]])
+
+
+def test_the_retry_storm_fails_and_compare_calls_it_a_regression(storm):
+    five = storm.set(FIVE)
+    failed = five.check(replications=2)
+    assert "fail" in set(failed["verdict"])
+    same = meshsim.compare(storm, storm, replications=2)
+    assert set(same["change"]) == {"no significant change"}
+    assert same.attrs["base_fingerprint"] == same.attrs["candidate_fingerprint"]
+    diff = meshsim.compare(storm, five, replications=3)
+    web = diff[(diff["service"] == "web") & (diff["metric"] == "success rate")].iloc[0]
+    assert web["change"] == "regression"
+    assert web["difference"] < -0.3 and web["upper"] < 0
+
+
+def test_bad_arguments(storm):
+    with pytest.raises(ValueError):
+        storm.check(replications=1)
+    with pytest.raises(TypeError):
+        meshsim.compare(storm, "not a scenario")
