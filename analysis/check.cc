@@ -2,13 +2,10 @@
 #include "analysis/check.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cassert>
 #include <chrono>
 #include <cmath>
-#include <exception>
 #include <limits>
-#include <thread>
 #include <tuple>
 #include <utility>
 
@@ -18,6 +15,7 @@
 #include "analysis/fingerprint.h"
 #include "analysis/mesh_metrics.h"
 #include "analysis/paired_statistics.h"
+#include "analysis/parallel.h"
 #include "analysis/result_tables.h"
 #include "models/mesh.h"
 
@@ -116,28 +114,9 @@ Replication run_replication(const models::MeshConfig& config, uint64_t seed) {
 }
 
 std::vector<Replication> run_replications(std::span<const ReplicationJob> jobs, size_t threads) {
-  const size_t n = jobs.size();
-  std::vector<Replication> results(n);
-  std::vector<std::exception_ptr> errors(n);
-  const size_t hardware = std::max(1U, std::thread::hardware_concurrency());
-  const size_t workers = std::max<size_t>(1, std::min(n, threads == 0 ? hardware : threads));
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i = next++; i < n; i = next++) {
-      try {
-        results[i] = run_replication(*jobs[i].config, jobs[i].seed);
-      } catch (...) {
-        errors[i] = std::current_exception();
-      }
-    }
-  };
-  std::vector<std::thread> pool;
-  for (size_t w = 1; w < workers; ++w) pool.emplace_back(work);
-  work();  // the calling thread is a worker too
-  for (auto& t : pool) t.join();
-  for (const auto& e : errors) {
-    if (e) std::rethrow_exception(e);
-  }
+  std::vector<Replication> results(jobs.size());
+  parallel_for(jobs.size(), threads,
+               [&](size_t i) { results[i] = run_replication(*jobs[i].config, jobs[i].seed); });
   return results;
 }
 

@@ -81,6 +81,41 @@ std::string markdown_escape(const std::string& s) {
 
 bool shown(const MetricComparison& m, bool all) { return all || m.change != Change::kNone; }
 
+// A <testsuite> for a scenario that could not be loaded or run: one <testcase name="load">.
+std::string junit_error_suite(const char* command, const std::string& name, double elapsed_s,
+                              const std::string& error) {
+  return fmt::format(
+      "  <testsuite name=\"{0}\" tests=\"1\" failures=\"0\" errors=\"1\" time=\"{1:.3f}\">\n"
+      "    <testcase classname=\"meshsim.{2}.{0}\" name=\"load\" time=\"0\">\n"
+      "      <error message=\"the scenario could not be loaded or run\">{3}</error>\n"
+      "    </testcase>\n"
+      "  </testsuite>\n",
+      xml_escape(name), elapsed_s, command, xml_escape(error));
+}
+
+// A <testcase> with its outcome: a <failure> of `type`, or the detail as <system-out>.
+std::string junit_case(const char* command, const std::string& suite, const std::string& name,
+                       bool failed, const char* type, const std::string& detail) {
+  std::string out = fmt::format("    <testcase classname=\"meshsim.{}.{}\" name=\"{}\" time=\"0\">\n",
+                                command, xml_escape(suite), xml_escape(name));
+  if (failed) {
+    out += fmt::format("      <failure message=\"{0}\" type=\"{1}\">{0}</failure>\n",
+                       xml_escape(detail), type);
+  } else {
+    out += fmt::format("      <system-out>{}</system-out>\n", xml_escape(detail));
+  }
+  return out + "    </testcase>\n";
+}
+
+std::string junit_document(const char* command, size_t tests, size_t failures, size_t errors,
+                           double time, const std::string& body) {
+  return fmt::format(
+      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+      "<testsuites name=\"meshsim {}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" "
+      "time=\"{:.3f}\">\n{}</testsuites>\n",
+      command, tests, failures, errors, time, body);
+}
+
 }  // namespace
 
 std::string format_expectation_value(const models::ExpectationConfig& e, double v) {
@@ -163,13 +198,7 @@ std::string check_junit(const std::vector<ScenarioCheck>& checks, bool strict) {
     if (!c.error.empty()) {
       ++tests;
       ++errors;
-      body += fmt::format(
-          "  <testsuite name=\"{0}\" tests=\"1\" failures=\"0\" errors=\"1\" time=\"{1:.3f}\">\n"
-          "    <testcase classname=\"meshsim.check.{0}\" name=\"load\" time=\"0\">\n"
-          "      <error message=\"the scenario could not be loaded or run\">{2}</error>\n"
-          "    </testcase>\n"
-          "  </testsuite>\n",
-          xml_escape(c.name), c.elapsed_s, xml_escape(c.error));
+      body += junit_error_suite("check", c.name, c.elapsed_s, c.error);
       continue;
     }
     const CheckResult& r = c.result;
@@ -186,28 +215,16 @@ std::string check_junit(const std::vector<ScenarioCheck>& checks, bool strict) {
         xml_escape(c.name), r.expectations.size(), f, c.elapsed_s, seeds_text(r.seeds),
         r.confidence, fingerprint_hex(r.fingerprint));
     for (const ExpectationResult& e : r.expectations) {
-      body += fmt::format("    <testcase classname=\"meshsim.check.{}\" name=\"{}\" time=\"0\">\n",
-                          xml_escape(c.name), xml_escape(e.expectation.name));
       const std::string detail = fmt::format(
-          "measured {} {} over {} replication(s), expected {}; {}", 
+          "{}: measured {} {} over {} replication(s), expected {}; {}", to_string(e.verdict),
           format_expectation_value(e.expectation, e.interval.estimate), interval_text(e),
           e.values.size(), bound_text(e.expectation), e.expectation.where);
-      if (e.failed(strict)) {
-        body += fmt::format("      <failure message=\"{}\" type=\"{}\">{}</failure>\n",
-                            xml_escape(detail), to_string(e.verdict), xml_escape(detail));
-      } else {
-        body += fmt::format("      <system-out>{} ({})</system-out>\n", xml_escape(detail),
-                            to_string(e.verdict));
-      }
-      body += "    </testcase>\n";
+      body += junit_case("check", c.name, e.expectation.name, e.failed(strict),
+                         to_string(e.verdict), detail);
     }
     body += "  </testsuite>\n";
   }
-  return fmt::format(
-      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-      "<testsuites name=\"meshsim check\" tests=\"{}\" failures=\"{}\" errors=\"{}\" "
-      "time=\"{:.3f}\">\n{}</testsuites>\n",
-      tests, failures, errors, time, body);
+  return junit_document("check", tests, failures, errors, time, body);
 }
 
 std::string check_markdown(const std::vector<ScenarioCheck>& checks, bool strict) {
@@ -302,13 +319,7 @@ std::string compare_junit(const std::vector<ScenarioCompare>& compares) {
     if (!c.error.empty()) {
       ++tests;
       ++errors;
-      body += fmt::format(
-          "  <testsuite name=\"{0}\" tests=\"1\" failures=\"0\" errors=\"1\" time=\"{1:.3f}\">\n"
-          "    <testcase classname=\"meshsim.compare.{0}\" name=\"load\" time=\"0\">\n"
-          "      <error message=\"the scenarios could not be loaded or run\">{2}</error>\n"
-          "    </testcase>\n"
-          "  </testsuite>\n",
-          xml_escape(c.name), c.elapsed_s, xml_escape(c.error));
+      body += junit_error_suite("compare", c.name, c.elapsed_s, c.error);
       continue;
     }
     const CompareResult& r = c.result;
@@ -325,27 +336,16 @@ std::string compare_junit(const std::vector<ScenarioCompare>& compares) {
         xml_escape(c.name), r.metrics.size(), f, c.elapsed_s, fingerprint_hex(r.base_fingerprint),
         fingerprint_hex(r.candidate_fingerprint));
     for (const MetricComparison& m : r.metrics) {
-      body += fmt::format("    <testcase classname=\"meshsim.compare.{}\" name=\"{} {}\" time=\"0\">\n",
-                          xml_escape(c.name), xml_escape(m.service), xml_escape(m.metric));
       const std::string detail = fmt::format(
           "{}: {} -> {}, difference {} [{}, {}] ({}); regression beyond {}", to_string(m.change),
           change_value(m, m.base), change_value(m, m.candidate), difference_text(m, m.difference),
           difference_text(m, m.lower), difference_text(m, m.upper), m.method, threshold_text(m));
-      if (m.change == Change::kRegression) {
-        body += fmt::format("      <failure message=\"{}\" type=\"regression\">{}</failure>\n",
-                            xml_escape(detail), xml_escape(detail));
-      } else {
-        body += fmt::format("      <system-out>{}</system-out>\n", xml_escape(detail));
-      }
-      body += "    </testcase>\n";
+      body += junit_case("compare", c.name, m.service + " " + m.metric,
+                         m.change == Change::kRegression, "regression", detail);
     }
     body += "  </testsuite>\n";
   }
-  return fmt::format(
-      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-      "<testsuites name=\"meshsim compare\" tests=\"{}\" failures=\"{}\" errors=\"{}\" "
-      "time=\"{:.3f}\">\n{}</testsuites>\n",
-      tests, failures, errors, time, body);
+  return junit_document("compare", tests, failures, errors, time, body);
 }
 
 std::string compare_markdown(const std::vector<ScenarioCompare>& compares, bool all) {

@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -29,13 +30,12 @@
 #include "scenarios/scenario.h"
 #include "scenarios/suite.h"
 
-namespace po = boost::program_options;
 using meshsim::simcore::Time;
 
 namespace meshsim::cli {
 namespace {
 
-constexpr int kOk = 0, kFailed = 1, kUsage = 2, kRunFailed = 3;
+constexpr int kOk = 0, kFailed = 1, kUsage = kUsageExit, kRunFailed = 3;
 
 struct RunSettings {
   std::vector<std::string> overrides;
@@ -119,6 +119,35 @@ bool write_report(const std::string& path, const std::string& text) {
   return true;
 }
 
+// Prints the text report (only its last line, the totals, with --quiet) and the errors of
+// scenarios that could not be run (to stderr, where a terminal user looks for them), then writes
+// the reports asked for.  False if a report could not be written.
+template <typename Item>
+bool report(const RunSettings& s, const std::string& text, const std::vector<Item>& items,
+            const std::function<std::string()>& junit,
+            const std::function<std::string()>& markdown) {
+  std::cout << (s.quiet ? text.substr(text.rfind('\n', text.size() - 2) + 1) : text);
+  for (const Item& item : items) {
+    if (!item.error.empty()) std::cerr << item.error << "\n";
+  }
+  if (!s.junit_path.empty() && !write_report(s.junit_path, junit())) return false;
+  if (!s.markdown_path.empty() && !write_report(s.markdown_path, markdown())) return false;
+  return true;
+}
+
+// Runs every job; false after printing why one could not finish (a bug or resource exhaustion:
+// scenario errors are caught when loading).
+bool run_all(const std::vector<analysis::ReplicationJob>& jobs, const RunSettings& s,
+             std::vector<analysis::Replication>& out) {
+  try {
+    out = analysis::run_replications(jobs, s.jobs);
+  } catch (const std::exception& e) {
+    std::cerr << "meshsim: a run could not finish: " << e.what() << "\n";
+    return false;
+  }
+  return true;
+}
+
 // A scenario loaded for check/compare, or the error text of why not.
 struct Loaded {
   std::string name;
@@ -148,25 +177,6 @@ Loaded load_one(const scenarios::SuiteEntry& entry, const std::vector<std::strin
   return l;
 }
 
-bool parse_command(int argc, char** argv, po::options_description& visible,
-                   po::options_description& all, const po::positional_options_description& pos,
-                   const char* usage, po::variables_map& vm, int& code) {
-  try {
-    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "meshsim: " << e.what() << "\n" << usage << "\n";
-    code = kUsage;
-    return false;
-  }
-  if (vm.count("help")) {
-    std::cout << usage << "\n\n" << visible << "\n";
-    code = kOk;
-    return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 int cmd_check(int argc, char** argv) {
@@ -180,14 +190,12 @@ int cmd_check(int argc, char** argv) {
   add_run_options(opts, s);
   po::options_description all;
   all.add(opts).add_options()("input", po::value<std::vector<std::string>>(&inputs), "scenarios");
-  po::positional_options_description pos;
-  pos.add("input", -1);
-  po::variables_map vm;
   int code = kOk;
   const char* usage =
       "usage: meshsim check FILE_OR_DIR... [--replications N] [--jobs N] [--strict] "
       "[--junit out.xml] [--markdown out.md] [--set K=V]...";
-  if (!parse_command(argc, argv, opts, all, pos, usage, vm, code)) return code;
+  po::variables_map vm;
+  if (!parse_options(argc, argv, opts, all, usage, vm, code)) return code;
   if (inputs.empty()) {
     std::cerr << "meshsim: no scenario file or directory given\n" << usage << "\n";
     return kUsage;
@@ -219,12 +227,7 @@ int cmd_check(int argc, char** argv) {
   if (!s.quiet && isatty(fileno(stderr)))
     std::fprintf(stderr, "meshsim check: %zu scenario(s), %zu run(s)\n", entries.size(), jobs.size());
   std::vector<analysis::Replication> reps;
-  try {
-    reps = analysis::run_replications(jobs, s.jobs);
-  } catch (const std::exception& e) {
-    std::cerr << "meshsim: a run could not finish: " << e.what() << "\n";
-    return kRunFailed;
-  }
+  if (!run_all(jobs, s, reps)) return kRunFailed;
 
   std::vector<analysis::ScenarioCheck> checks;
   bool broken = false;
@@ -242,20 +245,9 @@ int cmd_check(int argc, char** argv) {
     }
     checks.push_back(std::move(c));
   }
-  const std::string text = analysis::check_text(checks, strict);
-  if (s.quiet) {
-    std::cout << text.substr(text.rfind('\n', text.size() - 2) + 1);
-  } else {
-    std::cout << text;
-  }
-  // Load errors go to stderr too, where a terminal user looks for them.
-  for (const auto& c : checks) {
-    if (!c.error.empty()) std::cerr << c.error << "\n";
-  }
-  if (!s.junit_path.empty() && !write_report(s.junit_path, analysis::check_junit(checks, strict)))
-    return kRunFailed;
-  if (!s.markdown_path.empty() &&
-      !write_report(s.markdown_path, analysis::check_markdown(checks, strict)))
+  if (!report(s, analysis::check_text(checks, strict), checks,
+              [&] { return analysis::check_junit(checks, strict); },
+              [&] { return analysis::check_markdown(checks, strict); }))
     return kRunFailed;
   if (broken) return kUsage;
   const bool failed = std::any_of(checks.begin(), checks.end(), [&](const analysis::ScenarioCheck& c) {
@@ -320,14 +312,12 @@ int cmd_compare(int argc, char** argv) {
   add_run_options(opts, s);
   po::options_description all;
   all.add(opts).add_options()("input", po::value<std::vector<std::string>>(&inputs), "scenarios");
-  po::positional_options_description pos;
-  pos.add("input", -1);
-  po::variables_map vm;
   int code = kOk;
   const char* usage =
       "usage: meshsim compare BASE CANDIDATE [--replications N] [--jobs N] "
       "[--max-regression K=V]... [--candidate-set K=V]... [--junit out.xml] [--markdown out.md]";
-  if (!parse_command(argc, argv, opts, all, pos, usage, vm, code)) return code;
+  po::variables_map vm;
+  if (!parse_options(argc, argv, opts, all, usage, vm, code)) return code;
   if (inputs.size() != 2) {
     std::cerr << "meshsim: compare takes two paths, BASE and CANDIDATE (got " << inputs.size()
               << ")\n" << usage << "\n";
@@ -403,12 +393,7 @@ int cmd_compare(int argc, char** argv) {
     for (uint64_t seed : seeds) jobs.push_back({&p.candidate.scenario->mesh, seed});
   }
   std::vector<analysis::Replication> reps;
-  try {
-    reps = analysis::run_replications(jobs, s.jobs);
-  } catch (const std::exception& e) {
-    std::cerr << "meshsim: a run could not finish: " << e.what() << "\n";
-    return kRunFailed;
-  }
+  if (!run_all(jobs, s, reps)) return kRunFailed;
   std::vector<analysis::ScenarioCompare> compares;
   bool broken = false;
   for (const Pair& p : loaded) {
@@ -426,19 +411,9 @@ int cmd_compare(int argc, char** argv) {
     }
     compares.push_back(std::move(c));
   }
-  const std::string text = analysis::compare_text(compares, all_metrics);
-  if (s.quiet) {
-    std::cout << text.substr(text.rfind('\n', text.size() - 2) + 1);
-  } else {
-    std::cout << text;
-  }
-  for (const auto& c : compares) {
-    if (!c.error.empty()) std::cerr << c.error << "\n";
-  }
-  if (!s.junit_path.empty() && !write_report(s.junit_path, analysis::compare_junit(compares)))
-    return kRunFailed;
-  if (!s.markdown_path.empty() &&
-      !write_report(s.markdown_path, analysis::compare_markdown(compares, all_metrics)))
+  if (!report(s, analysis::compare_text(compares, all_metrics), compares,
+              [&] { return analysis::compare_junit(compares); },
+              [&] { return analysis::compare_markdown(compares, all_metrics); }))
     return kRunFailed;
   if (broken) return kUsage;
   const bool regressed = std::any_of(compares.begin(), compares.end(),

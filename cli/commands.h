@@ -1,7 +1,21 @@
-// The commands of the `meshsim` executable that live outside meshsim_main.cpp.
+// What the `meshsim` executable's source files share: the commands that live outside
+// meshsim_main.cpp, and option parsing.
 #pragma once
 
+#include <boost/program_options.hpp>
+
 namespace meshsim::cli {
+
+namespace po = boost::program_options;
+
+inline constexpr int kUsageExit = 2;  // every command's exit code for a usage error
+
+// Parses a command's options, positional arguments going to "input"; returns false (and sets
+// `code`: 0 after --help, kUsageExit after printing the error and `usage`) if the command should
+// exit now.  Does not require any input.
+bool parse_options(int argc, char** argv, const po::options_description& visible,
+                   const po::options_description& all, const char* usage, po::variables_map& vm,
+                   int& code);
 
 // meshsim check / compare (check_commands.cpp); argv[0] is the command's name.
 int cmd_check(int argc, char** argv);

@@ -63,25 +63,12 @@ po::options_description common_options(Common& c) {
   return d;
 }
 
-// Parses a command's options; returns false (and sets `code`) if the command should exit now.
+// Parses a command's options and requires an input; returns false (and sets `code`) if the
+// command should exit now.
 bool parse(int argc, char** argv, po::options_description& visible, po::options_description& all,
            const char* usage, int& code) {
-  po::positional_options_description pos;
-  pos.add("input", -1);
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(all).positional(pos).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "meshsim: " << e.what() << "\n" << usage << "\n";
-    code = kUsage;
-    return false;
-  }
-  if (vm.count("help")) {
-    std::cout << usage << "\n\n" << visible << "\n";
-    code = kOk;
-    return false;
-  }
+  if (!meshsim::cli::parse_options(argc, argv, visible, all, usage, vm, code)) return false;
   if (!vm.count("input")) {
     std::cerr << "meshsim: no scenario file or directory given\n" << usage << "\n";
     code = kUsage;

@@ -8,22 +8,20 @@
 // every random stream is keyed by (seed, entity, purpose), so results do not depend on the
 // number of threads or on which thread ran which seed.
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <exception>
 #include <memory>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
 #include "analysis/mesh_metrics.h"
+#include "analysis/parallel.h"
 #include "analysis/result_tables.h"
 #include "analysis/summary.h"
 #include "models/mesh.h"
@@ -105,28 +103,11 @@ std::vector<std::shared_ptr<RunResult>> run_many(const scenarios::Scenario& s,
   }
   const size_t n = experiments.size();
   std::vector<std::shared_ptr<RunResult>> results(n);
-  std::vector<std::exception_ptr> errors(n);
   {
     py::gil_scoped_release release;
-    const size_t hardware = std::max(1U, std::thread::hardware_concurrency());
-    const size_t workers = std::min(n, threads ? static_cast<size_t>(*threads) : hardware);
-    std::atomic<size_t> next{0};
-    auto work = [&] {
-      for (size_t i = next++; i < n; i = next++) {
-        try {
-          results[i] = run_one(s, experiments[i]);
-        } catch (...) {
-          errors[i] = std::current_exception();
-        }
-      }
-    };
-    std::vector<std::thread> pool;
-    for (size_t w = 1; w < workers; ++w) pool.emplace_back(work);
-    work();  // the calling thread is a worker too
-    for (auto& t : pool) t.join();
-  }
-  for (const auto& e : errors) {
-    if (e) std::rethrow_exception(e);  // the first failed seed's error, in seed order
+    // The first failed seed's error, in seed order, is rethrown.
+    analysis::parallel_for(n, threads ? static_cast<size_t>(*threads) : 0,
+                           [&](size_t i) { results[i] = run_one(s, experiments[i]); });
   }
   return results;
 }
