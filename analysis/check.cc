@@ -60,6 +60,21 @@ std::string service_label(const ServiceSample& s) {
   return s.namespace_ == "default" ? s.name : s.name + "." + s.namespace_;
 }
 
+// The values a metric can take.
+std::pair<double, double> metric_range(models::ExpectationConfig::Metric m) {
+  using M = models::ExpectationConfig::Metric;
+  constexpr double inf = std::numeric_limits<double>::infinity();
+  switch (m) {
+    case M::kSuccessRate:
+    case M::kFlagShare: return {0.0, 1.0};
+    case M::kRetryAmplification: return {1.0, inf};
+    case M::kLatency:
+    case M::kAttemptsPerRoot:
+    case M::kThroughput: return {0.0, inf};
+  }
+  return {-inf, inf};
+}
+
 bool satisfies(const models::ExpectationConfig& e, double v) {
   return e.bound == models::ExpectationConfig::Bound::kAtLeast ? v >= e.threshold
                                                                : v <= e.threshold;
@@ -185,14 +200,18 @@ CheckResult evaluate_check(const models::ExperimentConfig& experiment,
       }
     }
     res.interval = t_interval(acc, experiment.check.confidence);
+    const auto [lo, hi] = metric_range(res.expectation.metric);
+    res.lower = std::clamp(res.interval.lower(), lo, hi);  // NaN stays NaN
+    res.upper = std::clamp(res.interval.upper(), lo, hi);
+    if (std::isnan(res.interval.half_width)) res.lower = res.upper = kNaN;
     if (missing) {
       res.verdict = Verdict::kNoData;
     } else if (!satisfies(res.expectation, res.interval.estimate)) {
       res.verdict = Verdict::kFail;
     } else {
       const double far = res.expectation.bound == models::ExpectationConfig::Bound::kAtLeast
-                             ? res.interval.lower()
-                             : res.interval.upper();
+                             ? res.lower
+                             : res.upper;
       // One replication has no interval: its estimate alone decides, but it is never sure.
       res.verdict = (!std::isnan(far) && satisfies(res.expectation, far)) ? Verdict::kPass
                                                                           : Verdict::kMarginal;

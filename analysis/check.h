@@ -92,7 +92,10 @@ struct ExpectationResult {
   models::ExpectationConfig expectation;
   std::vector<double> values;  // per replication
   uint64_t requests = 0;       // over all replications
-  ConfidenceInterval interval;
+  ConfidenceInterval interval;  // Student-t, over replications
+  // The interval cut to the values the metric can take (a rate in [0, 1], a latency >= 0, an
+  // amplification >= 1): what reports print and verdicts use.  NaN with one replication.
+  double lower = 0, upper = 0;
   Verdict verdict = Verdict::kNoData;
   bool failed(bool strict) const {
     return verdict == Verdict::kFail || verdict == Verdict::kNoData ||

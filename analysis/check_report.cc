@@ -19,9 +19,9 @@ std::string bound_text(const models::ExpectationConfig& e) {
 }
 
 std::string interval_text(const ExpectationResult& r) {
-  if (std::isnan(r.interval.half_width)) return "(no interval)";
-  return fmt::format("[{}, {}]", format_expectation_value(r.expectation, r.interval.lower()),
-                     format_expectation_value(r.expectation, r.interval.upper()));
+  if (std::isnan(r.lower)) return "(no interval)";
+  return fmt::format("[{}, {}]", format_expectation_value(r.expectation, r.lower),
+                     format_expectation_value(r.expectation, r.upper));
 }
 
 std::string seeds_text(const std::vector<uint64_t>& seeds) {
@@ -159,7 +159,7 @@ std::string xml_escape(const std::string& s) {
 
 std::string check_text(const std::vector<ScenarioCheck>& checks, bool strict) {
   std::string out;
-  size_t failed = 0, total = 0, broken = 0;
+  size_t failed = 0, total = 0, broken = 0, marginal = 0;
   for (const ScenarioCheck& c : checks) {
     if (!c.error.empty()) {
       out += fmt::format("{}: ERROR\n{}\n\n", c.name, c.error);
@@ -173,17 +173,27 @@ std::string check_text(const std::vector<ScenarioCheck>& checks, bool strict) {
     for (const ExpectationResult& e : r.expectations) {
       ++total;
       failed += e.failed(strict) ? 1 : 0;
+      marginal += !e.failed(strict) && e.verdict == Verdict::kMarginal ? 1 : 0;
       out += fmt::format("  {:<16} {}\n  {:<16}   measured {} {}, expected {}  ({})\n",
                          verdict_word(e, strict), e.expectation.name, "",
                          format_expectation_value(e.expectation, e.interval.estimate),
                          interval_text(e), bound_text(e.expectation), e.expectation.where);
+      if (e.verdict == Verdict::kNoData) {
+        size_t empty = 0;
+        for (double v : e.values) empty += std::isnan(v) ? 1 : 0;
+        out += fmt::format("  {:<16}   no request matched in {} of {} replication(s): is the "
+                           "window inside the run, and does traffic reach the service?\n",
+                           "", empty, e.values.size());
+      }
     }
     // The combined fingerprint, and the first replication's, which `meshsim run` prints too.
     out += fmt::format("  fingerprint {} (seed {}: {})\n\n", fingerprint_hex(r.fingerprint),
                        r.seeds.empty() ? 0 : r.seeds.front(),
                        r.fingerprints.empty() ? "-" : fingerprint_hex(r.fingerprints.front()));
   }
-  out += fmt::format("{} expectation(s): {} passed, {} failed", total, total - failed, failed);
+  out += fmt::format("{} expectation(s): {} passed, {} failed", total, total - failed - marginal,
+                     failed);
+  if (marginal) out += fmt::format(", {} marginal", marginal);
   if (broken) out += fmt::format("; {} scenario(s) could not be checked", broken);
   out += "\n";
   return out;

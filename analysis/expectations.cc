@@ -74,11 +74,12 @@ void ExpectationProbe::begin(const models::MeshCatalog& catalog, simcore::Time) 
 void ExpectationProbe::calls(std::span<const models::CallRecord> records) {
   for (const models::CallRecord& r : records) {
     const bool client = r.reporter == models::Reporter::kClient;
-    // Each request once, at its caller (see the header): not the destination's record, nor the
-    // sidecar record of an in-mesh load generator (its client record counts instead).
-    if (!client && (r.reporter != models::Reporter::kSource ||
-                    r.source_workload == models::kNoWorkload))
-      continue;
+    // Each request once, at its caller (see the header): never the destination's record.  The
+    // sidecar record of an in-mesh load generator (reporter=source, no source workload) counts
+    // only the retries Envoy made there; its request is counted by the client record.
+    if (r.reporter == models::Reporter::kDestination) continue;
+    const bool generator_sidecar = !client && r.source_workload == models::kNoWorkload;
+    const bool as_client = client || generator_sidecar;
     const uint64_t attempts = r.attempts == 0 ? 1 : r.attempts;
     for (size_t i = 0; i < targets_.size(); ++i) {
       const Target& t = targets_[i];
@@ -89,9 +90,13 @@ void ExpectationProbe::calls(std::span<const models::CallRecord> records) {
       if (!t.workloads.empty() && (r.destination_workload >= t.workloads.size() ||
                                    !t.workloads[r.destination_workload]))
         continue;
-      if (t.has_from && (client || r.source_workload != t.from)) continue;
-      if (t.has_from_load && (!client || r.load != t.from_load)) continue;
+      if (t.has_from && (as_client || r.source_workload != t.from)) continue;
+      if (t.has_from_load && (!as_client || r.load != t.from_load)) continue;
       if (t.has_load && r.load != t.load) continue;
+      if (generator_sidecar) {
+        tally.attempts += attempts - 1;
+        continue;
+      }
       ++tally.requests;
       tally.attempts += attempts;
       if (r.response_code != 0 && r.response_code < 500) ++tally.successes;

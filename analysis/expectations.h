@@ -21,7 +21,9 @@
 //   latency               the percentile of end - start in seconds (percentile 0: the mean),
 //                         from a Histogram (relative error <= 1/256)
 //   retry amplification   upstream attempts (1 + Envoy retries, or the generator's own
-//                         attempts) per request: attempts / requests
+//                         attempts) per request: attempts / requests.  An in-mesh generator's
+//                         sidecar retries are added from that sidecar's records (which count
+//                         nothing else)
 //   attempts per request  attempts to the service per root request of the loads (of `load`, if
 //                         given) ending in the same window: how a retry storm multiplies down a
 //                         chain (a request retried 3 times at each of 3 hops is 27 here)

@@ -36,6 +36,12 @@ bool counts_for_traffic(const SeriesKey& key) {
   return key.reporter == models::Reporter::kSource && key.source_workload != models::kNoWorkload;
 }
 
+// The sidecar of an in-mesh load generator: its requests are counted by the generator's client
+// records, but the retries Envoy made for them are only here.
+bool generator_sidecar(const SeriesKey& key) {
+  return key.reporter == models::Reporter::kSource && key.source_workload == models::kNoWorkload;
+}
+
 struct TrafficAccumulator {
   TrafficStats stats;
   std::map<uint16_t, uint64_t> codes;
@@ -220,8 +226,12 @@ std::vector<TrafficStats> MeshMetrics::services() const {
   for (size_t i = 0; i < acc.size(); ++i)
     acc[i].stats.destination_service = static_cast<uint32_t>(i);
   for (const auto& [key, stats] : totals_) {
-    if (!counts_for_traffic(key) || key.destination_service >= acc.size()) continue;
-    acc[key.destination_service].add(key, stats);
+    if (key.destination_service >= acc.size()) continue;
+    if (counts_for_traffic(key)) {
+      acc[key.destination_service].add(key, stats);
+    } else if (generator_sidecar(key)) {
+      acc[key.destination_service].stats.retries += stats.retries();
+    }
   }
   const double measured_s = static_cast<double>(measured().ns()) / 1e9;
   std::vector<TrafficStats> out;
@@ -234,6 +244,13 @@ std::vector<TrafficStats> MeshMetrics::edges() const {
   // Ordered by (caller, destination) with the edge client (-1) first.
   std::map<std::pair<int64_t, uint32_t>, TrafficAccumulator> acc;
   for (const auto& [key, stats] : totals_) {
+    if (generator_sidecar(key)) {  // the edge client's Envoy retries (see services())
+      TrafficAccumulator& a = acc[{-1, key.destination_service}];
+      a.stats.source_workload = models::kNoWorkload;
+      a.stats.destination_service = key.destination_service;
+      a.stats.retries += stats.retries();
+      continue;
+    }
     if (!counts_for_traffic(key)) continue;
     const int64_t caller =
         key.source_workload == models::kNoWorkload ? -1 : int64_t{key.source_workload};

@@ -24,7 +24,9 @@
 // (they remain in the series).  Definitions:
 //   success   response_code != 0 (a reset) and response_code < 500; 4xx is a success, as in
 //             Istio's dashboards' success rate
-//   retries   sum over requests of (attempts - 1)
+//   retries   sum over requests of (attempts - 1); for an in-mesh load generator, also the
+//             retries its sidecar made (from the sidecar's own records, which count nothing
+//             else)
 //   timeouts  requests whose response_flags hold UT, or whose response_code is 504
 //   rps       requests / length of the measured window in seconds
 //   latency   end - start of the reporter's record; percentiles from the merged histogram

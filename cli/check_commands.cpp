@@ -324,6 +324,12 @@ int cmd_compare(int argc, char** argv) {
     return kUsage;
   }
   if (!finish_run_options(s)) return kUsage;
+  {
+    models::CheckConfig scratch;  // the thresholds are checked now, applied per pair below
+    for (const auto& kv : regression) {
+      if (!apply_regression_option(kv, scratch)) return kUsage;
+    }
+  }
   std::vector<scenarios::SuiteEntry> base_entries, candidate_entries;
   try {
     base_entries = scenarios::discover_scenarios({inputs[0]});
@@ -375,9 +381,7 @@ int cmd_compare(int argc, char** argv) {
     p.candidate = load_one(c, all_candidate_overrides, s);
     if (p.base.scenario && p.candidate.scenario) {
       p.settings = p.base.scenario->mesh.experiment.check;
-      for (const auto& kv : regression) {
-        if (!apply_regression_option(kv, p.settings)) return kUsage;
-      }
+      for (const auto& kv : regression) apply_regression_option(kv, p.settings);  // checked above
     }
     loaded.push_back(std::move(p));
   }

@@ -44,7 +44,7 @@ constexpr CatalogueEntry kCatalogue[] = {
      "{0} '{1}' replaces the one defined at {2}"},
     {Code::kMultipleExperiments, "MSH0009", E, "MultipleExperiments",
      "A scenario has more than one Experiment.",
-     "a scenario has at most one Experiment; '{0}' is already defined at {1}"},
+     "a scenario has at most one Experiment; '{0}' comes after the one at {1}"},
     {Code::kNoYamlFiles, "MSH0010", W, "NoYamlFiles", "A directory holds no .yaml or .yml file.",
      "directory '{0}' contains no .yaml or .yml files"},
     // ---- Fields and values.

@@ -47,10 +47,11 @@ std::vector<fs::path> sorted_children(const fs::path& dir) {
 
 void walk(const fs::path& dir, const std::string& name, std::vector<SuiteEntry>& out) {
   const auto children = sorted_children(dir);
-  const bool scenario_dir = std::any_of(children.begin(), children.end(), [](const fs::path& p) {
-    return fs::is_regular_file(p) && is_yaml(p) && holds_experiment(p);
-  });
-  if (scenario_dir) {
+  std::vector<fs::path> experiments;  // own files holding an Experiment
+  for (const fs::path& p : children) {
+    if (fs::is_regular_file(p) && is_yaml(p) && holds_experiment(p)) experiments.push_back(p);
+  }
+  if (experiments.size() == 1) {  // a scenario directory, read whole
     out.push_back({name, dir.generic_string()});
     return;
   }
@@ -58,7 +59,7 @@ void walk(const fs::path& dir, const std::string& name, std::vector<SuiteEntry>&
     const std::string child = name + "/" + p.filename().generic_string();
     if (fs::is_directory(p)) {
       walk(p, child, out);
-    } else if (fs::is_regular_file(p) && is_yaml(p) && holds_experiment(p)) {
+    } else if (std::find(experiments.begin(), experiments.end(), p) != experiments.end()) {
       out.push_back({child, p.generic_string()});
     }
   }

@@ -2,11 +2,12 @@
 //
 // A path names one scenario or a suite of them:
 //   * a file is one scenario;
-//   * a directory with an Experiment document in one of its own *.yaml / *.yml files (not in a
-//     subdirectory) is one scenario, read whole, as `meshsim run DIR` reads it;
-//   * any other directory is a suite: each of its *.yaml / *.yml files that holds an Experiment
-//     is a scenario, and each subdirectory is looked at by these same rules.  Files without an
-//     Experiment are left alone there (they are manifests that scenarios include).
+//   * a directory with exactly one of its own *.yaml / *.yml files (not counting subdirectories)
+//     holding an Experiment is one scenario, read whole, as `meshsim run DIR` reads it;
+//   * any other directory is a suite: each of its own files that holds an Experiment is a
+//     scenario (a file alone; it includes what it needs), and each subdirectory is looked at by
+//     these same rules.  Files without an Experiment are left alone there (they are manifests
+//     that scenarios include).
 // Scenarios are listed in path order, so a suite always runs and reports in the same order.
 // A file that cannot be read or parsed counts as a scenario, so that loading it reports the
 // error.

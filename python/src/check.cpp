@@ -71,8 +71,8 @@ py::dict check(const scenarios::Scenario& s, std::optional<uint32_t> replication
     row["bound"] = x.bound == models::ExpectationConfig::Bound::kAtLeast ? ">=" : "<=";
     row["threshold"] = x.threshold;
     row["estimate"] = e.interval.estimate;
-    row["lower"] = e.interval.lower();
-    row["upper"] = e.interval.upper();
+    row["lower"] = e.lower;
+    row["upper"] = e.upper;
     row["verdict"] = analysis::to_string(e.verdict);
     row["requests"] = e.requests;
     row["values"] = e.values;

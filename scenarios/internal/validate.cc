@@ -531,12 +531,8 @@ void Checker::expectations() {
         e.window_to = to;
       }
     }
-    if (e.window_from >= d_.mesh.experiment.duration && once(site.where_during, "window"))
-      diag_.report(Code::kOutOfRange, site.where_during,
-                   {"the window of " + owner,
-                    "within the run (which ends at " +
-                        format_duration(d_.mesh.experiment.duration) + ")",
-                    "a start at " + format_duration(e.window_from)});
+    // A window after the end of the run is not an error here: a shorter run (--set, --duration,
+    // a notebook's duration=) must still load; `meshsim check` reports it as "no data".
   }
 }
 

@@ -88,6 +88,18 @@ TEST_CASE("check verdicts: pass, marginal, fail and no data", "[check]") {
   CHECK(result.seeds == std::vector<uint64_t>{1, 2, 3});
 }
 
+TEST_CASE("check intervals are cut to the values a metric can take", "[check]") {
+  // 0.998, 1, 1: mean 0.999333, s = 0.0011547, half width 4.302653 * s / sqrt(3) = 0.002868:
+  // the t interval reaches 1.0022, which no success rate can; reports and verdicts use 1.
+  meshsim::models::ExperimentConfig x;
+  x.expectations = {at_least(0.99)};
+  const auto r = evaluate_check(x, measured({0.998, 1.0, 1.0})).expectations.at(0);
+  CHECK(r.interval.upper() > 1.0);
+  CHECK(r.upper == 1.0);
+  CHECK(r.lower == Approx(r.interval.lower()));
+  CHECK(r.verdict == Verdict::kPass);
+}
+
 namespace {
 
 // One service "web" per replication: `requests` requests of which `ok` succeeded, with

@@ -123,3 +123,31 @@ TEST_CASE("expectations: a name the catalog lacks matches nothing", "[expectatio
   CHECK(std::isnan(v[0]));
   CHECK(std::isnan(v[1]));
 }
+
+TEST_CASE("expectations: an in-mesh load generator's sidecar retries count as attempts, once",
+          "[expectations]") {
+  // The generator makes one request (its client record, 1 attempt, 200); its sidecar retried it
+  // twice (reporter=source without a source workload, 3 attempts).  The request counts once; its
+  // upstream attempts are 3.  Istio: the sidecar's record is the outbound one with retries.
+  const uint32_t no = meshsim::models::kNoWorkload;
+  std::vector<meshsim::models::CallRecord> calls{
+      t::call(t::Reporter::kClient, no, t::kProductpage, t::kProductpageV1, 200, 0, 11'000, 1'000),
+      t::call(t::Reporter::kSource, no, t::kProductpage, t::kProductpageV1, 200,
+              meshsim::policies::kUpstreamRetryLimitExceeded, 11'000, 900, 3)};
+  auto amp = expect("productpage", Metric::kRetryAmplification);
+  auto ok = expect("productpage", Metric::kSuccessRate);
+  auto from_load = expect("productpage", Metric::kRetryAmplification);
+  from_load.from_load = "users";
+  auto urx = expect("productpage", Metric::kFlagShare);
+  urx.flag = "URX";  // the client record has no Envoy flags: the sidecar's are not double-counted
+  ExpectationProbe probe({amp, ok, from_load, urx}, Time::from_s(10));
+  probe.begin(t::bookinfo_catalog(), Time::from_s(5));
+  probe.calls(calls);
+  probe.finish(Time::from_s(30), 0);
+  const auto v = probe.values();
+  CHECK(v[0] == Approx(3.0));
+  CHECK(v[1] == 1.0);
+  CHECK(v[2] == Approx(3.0));
+  CHECK(v[3] == 0.0);
+  CHECK(probe.requests() == std::vector<uint64_t>{1, 1, 1, 1});
+}

@@ -296,9 +296,17 @@ TEST_CASE("An in-mesh load generator's requests count once in services(), not tw
   }
   recs[0].reporter = models::Reporter::kClient;
   recs[1].reporter = models::Reporter::kSource;  // the generator's own sidecar
+  recs[1].attempts = 3;                          // ... which retried twice
   m.calls(recs);
   m.finish(simcore::Time::from_s(1), 10);
   const auto services = m.services();
   REQUIRE(services.size() == 1);
   CHECK(services[0].requests == 1);
+  // The sidecar's retries are counted (only there are they seen), the request once.
+  CHECK(services[0].retries == 2);
+  const auto edges = m.edges();
+  REQUIRE(edges.size() == 1);
+  CHECK(edges[0].source_workload == models::kNoWorkload);
+  CHECK(edges[0].requests == 1);
+  CHECK(edges[0].retries == 2);
 }
