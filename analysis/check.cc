@@ -5,6 +5,7 @@
 #include <cassert>
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <tuple>
 #include <utility>
@@ -23,8 +24,6 @@ namespace meshsim::analysis {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr size_t kBootstrapResamples = 2000;
-constexpr uint64_t kBootstrapSeed = 0x6d657368636d70ULL;  // "meshcmp": fixed, so reruns agree
 
 // Feeds one run's observations to two sinks.
 class Tee final : public models::ObservationSink {
@@ -313,59 +312,74 @@ CompareResult compare_runs(std::span<const Replication> base,
       out.metrics.push_back(std::move(m));
     }
 
-    // Latency: relative differences of the pooled distributions, paired bootstrap.
+    // Latency: relative differences of the pooled distributions, paired jackknife.
     std::vector<Histogram> bh(n), ch(n);
     for (size_t r = 0; r < n; ++r) {
       if (b[r]) bh[r] = b[r]->latency;
       if (c[r]) ch[r] = c[r]->latency;
     }
     const WeightedHistograms bw(bh), cw(ch);
+    // The interval of a jackknifed statistic; an infinite estimate (a latency up from exactly
+    // zero) is its own interval, so that it counts as a change beyond any threshold.
+    auto set_interval = [&](MetricComparison& m,
+                            const std::function<double(std::span<const uint32_t>)>& stat) {
+      const ConfidenceInterval ci = paired_jackknife(n, stat, level);
+      m.difference = ci.estimate;
+      m.lower = std::isinf(ci.estimate) ? ci.estimate : ci.lower();
+      m.upper = std::isinf(ci.estimate) ? ci.estimate : ci.upper();
+    };
     for (const double p : {0.0, 50.0, 90.0, 99.0}) {
       auto stat_of = [p](const WeightedHistograms& h, std::span<const uint32_t> w) {
         return p == 0 ? h.mean(w) : h.percentile(w, p);
       };
-      const auto boot = paired_bootstrap(
-          n,
-          [&](std::span<const uint32_t> w) {
-            const double x = stat_of(bw, w), y = stat_of(cw, w);
-            return x > 0 ? (y - x) / x : kNaN;
-          },
-          level, kBootstrapResamples, kBootstrapSeed);
       MetricComparison m;
       m.service = label;
       m.metric = p == 0 ? "mean" : "p";  // (built in steps: GCC 12's -Wrestrict misfires)
       if (p != 0) m.metric += std::to_string(static_cast<int>(p));
       m.metric += " latency";
-      m.method = "paired bootstrap";
+      m.method = "paired jackknife";
       m.unit = "s";
       const std::vector<uint32_t> ones(n, 1);
       m.base = stat_of(bw, ones) / 1e9;
       m.candidate = stat_of(cw, ones) / 1e9;
-      m.difference = boot.estimate;
-      m.lower = boot.lower;
-      m.upper = boot.upper;
+      set_interval(m, [&](std::span<const uint32_t> w) {
+        const double x = stat_of(bw, w), y = stat_of(cw, w);
+        if (x == 0) return y == 0 ? 0.0 : std::numeric_limits<double>::infinity();
+        return (y - x) / x;  // NaN when a side is empty
+      });
       m.threshold = settings.max_latency_increase;
       m.change = classify(m.lower, m.upper, 0.0, +1, m.difference > m.threshold);
       out.metrics.push_back(std::move(m));
     }
 
     // The whole latency distribution: P(candidate request slower than base request).
-    const auto boot = paired_bootstrap(
-        n,
-        [&](std::span<const uint32_t> w) { return cw.probability_greater(w, bw, w); }, level,
-        kBootstrapResamples, kBootstrapSeed);
     MetricComparison m;
     m.service = label;
     m.metric = "P(slower)";
-    m.method = "Mann-Whitney, paired bootstrap";
+    m.method = "Mann-Whitney, paired jackknife";
     m.unit = "";
     m.base = 0.5;
-    m.candidate = boot.estimate;
-    m.difference = boot.estimate;
-    m.lower = boot.lower;
-    m.upper = boot.upper;
+    set_interval(m, [&](std::span<const uint32_t> w) { return cw.probability_greater(w, bw, w); });
+    m.candidate = m.difference;
     m.threshold = settings.max_slower_probability;
     m.change = classify(m.lower, m.upper, 0.5, +1, m.difference > m.threshold);
+    out.metrics.push_back(std::move(m));
+  }
+  // A service that carried traffic in the base and none in the candidate: listed, and a row
+  // (worse, not a regression: removing a service may be the point of the change).
+  for (const std::string& gone : out.only_in_base) {
+    MetricComparison m;
+    m.service = gone;
+    m.metric = "requests";
+    m.method = "traffic stopped";
+    m.unit = "";
+    for (const ServiceSample& s : base.front().services) {
+      if (service_label(s) == gone) m.base = static_cast<double>(total_requests(base, s));
+    }
+    m.candidate = 0;
+    m.difference = -m.base;
+    m.lower = m.upper = m.difference;
+    m.change = Change::kWorse;
     out.metrics.push_back(std::move(m));
   }
   for (const ServiceSample& s : candidate.front().services) {

@@ -24,9 +24,10 @@
 // difference (candidate - base) gets an interval at the scenario's confidence level:
 //   success rate, retry amplification   paired t over replications (per-run ratios)
 //   mean, p50, p90, p99 latency         relative difference of the pooled distributions,
-//                                       paired bootstrap over replications (2000 resamples)
+//                                       delete-one-replication-pair jackknife, t quantile
 //   P(slower)                           Mann-Whitney probability that a candidate request is
-//                                       slower than a base request, paired bootstrap
+//                                       slower than a base request, paired jackknife
+// A service with traffic in the base and none in the candidate gets a "requests" row, worse.
 // A difference is significant when its interval excludes "no change" (0, or 1/2 for
 // P(slower)).  Significant and in the bad direction is "worse"; worse by more than the
 // threshold (models::CheckConfig) is a "regression", and any regression fails the comparison.
@@ -126,7 +127,7 @@ const char* to_string(Change c);  // "no significant change", "improvement", "wo
 struct MetricComparison {
   std::string service;    // "reviews" (or "reviews.ns" outside the default namespace)
   std::string metric;     // "success rate", "p99 latency", "retry amplification", "P(slower)"
-  std::string method;     // "paired t", "paired bootstrap", "Mann-Whitney, paired bootstrap"
+  std::string method;     // "paired t", "paired jackknife", "Mann-Whitney, paired jackknife"
   std::string unit;       // "%", "s", "x", "" (how base and candidate read)
   double base = 0;        // pooled over replications
   double candidate = 0;

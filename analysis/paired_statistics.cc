@@ -1,4 +1,4 @@
-// Paired t, paired bootstrap, weighted histogram merges and Mann-Whitney; see
+// Paired t, paired jackknife, weighted histogram merges and Mann-Whitney; see
 // paired_statistics.h.
 #include "analysis/paired_statistics.h"
 
@@ -8,23 +8,14 @@
 #include <limits>
 
 #include <boost/math/distributions/normal.hpp>
+#include <boost/math/distributions/students_t.hpp>
 
 #include "analysis/accumulator.h"
-#include "simcore/rng.h"
 
 namespace meshsim::analysis {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-// numpy's default ("linear", type 7) quantile of sorted values.
-double quantile_sorted(const std::vector<double>& v, double q) {
-  if (v.empty()) return kNaN;
-  const double h = (static_cast<double>(v.size()) - 1) * q;
-  const auto lo = static_cast<size_t>(std::floor(h));
-  const size_t hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (h - static_cast<double>(lo)) * (v[hi] - v[lo]);
-}
 
 }  // namespace
 
@@ -36,27 +27,30 @@ ConfidenceInterval paired_t_interval(std::span<const double> base,
   return t_interval(d, level);
 }
 
-BootstrapInterval paired_bootstrap(size_t n,
-                                   const std::function<double(std::span<const uint32_t>)>& statistic,
-                                   double level, size_t resamples, uint64_t seed) {
-  assert(n >= 1 && resamples >= 1);
-  BootstrapInterval out;
+ConfidenceInterval paired_jackknife(
+    size_t n, const std::function<double(std::span<const uint32_t>)>& statistic, double level) {
+  assert(n >= 2);
+  ConfidenceInterval out;
   out.level = level;
-  out.resamples = resamples;
   std::vector<uint32_t> weights(n, 1);
   out.estimate = statistic(weights);
-  simcore::Stream rng(seed, "paired-bootstrap", "resample");
-  std::vector<double> stats;
-  stats.reserve(resamples);
-  for (size_t b = 0; b < resamples; ++b) {
-    std::fill(weights.begin(), weights.end(), 0);
-    for (size_t i = 0; i < n; ++i) ++weights[rng.below(n)];
-    const double s = statistic(weights);
-    if (!std::isnan(s)) stats.push_back(s);
+  std::vector<double> theta(n);
+  double mean = 0;
+  for (size_t i = 0; i < n; ++i) {
+    weights[i] = 0;
+    theta[i] = statistic(weights);
+    weights[i] = 1;
+    mean += theta[i] / static_cast<double>(n);
   }
-  std::sort(stats.begin(), stats.end());
-  out.lower = quantile_sorted(stats, (1 - level) / 2);
-  out.upper = quantile_sorted(stats, (1 + level) / 2);
+  double ss = 0;
+  for (double t : theta) ss += (t - mean) * (t - mean);
+  const double se = std::sqrt(static_cast<double>(n - 1) / static_cast<double>(n) * ss);
+  if (!std::isfinite(se)) {
+    out.half_width = kNaN;
+    return out;
+  }
+  const boost::math::students_t t(static_cast<double>(n - 1));
+  out.half_width = boost::math::quantile(boost::math::complement(t, (1 - level) / 2)) * se;
   return out;
 }
 

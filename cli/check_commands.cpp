@@ -128,7 +128,7 @@ bool report(const RunSettings& s, const std::string& text, const std::vector<Ite
             const std::function<std::string()>& markdown) {
   std::cout << (s.quiet ? text.substr(text.rfind('\n', text.size() - 2) + 1) : text);
   for (const Item& item : items) {
-    if (!item.error.empty()) std::cerr << item.error << "\n";
+    if (!item.error.empty()) std::cerr << item.name << ":\n" << item.error << "\n";
   }
   if (!s.junit_path.empty() && !write_report(s.junit_path, junit())) return false;
   if (!s.markdown_path.empty() && !write_report(s.markdown_path, markdown())) return false;
@@ -285,14 +285,12 @@ bool apply_regression_option(const std::string& kv, models::CheckConfig& setting
   return true;
 }
 
-// The name of an entry relative to the path it was found under: "retry-storm" for
-// "base/retry-storm" found under "base".
-std::string relative_name(const scenarios::SuiteEntry& e, const std::string& root) {
-  std::string r = root;
-  while (r.size() > 1 && r.back() == '/') r.pop_back();
-  if (e.name == r) return "";
-  if (e.name.rfind(r + "/", 0) == 0) return e.name.substr(r.size() + 1);
-  return e.name;
+// What pairs a scenario of one side with one of the other: the path of its Experiment's file
+// below the path given ("retry-storm/meshsim.yaml"; "" when a file was given).
+std::string pairing_key(const scenarios::SuiteEntry& e, const std::string& root) {
+  namespace fs = std::filesystem;
+  if (!fs::is_directory(root)) return "";
+  return fs::path(e.experiment_file).lexically_relative(root).generic_string();
 }
 
 }  // namespace
@@ -340,22 +338,32 @@ int cmd_compare(int argc, char** argv) {
   }
   // Pairs: one scenario each, or the scenarios of two suites matched by their relative path.
   std::vector<std::pair<scenarios::SuiteEntry, scenarios::SuiteEntry>> pairs;
-  if (base_entries.size() == 1 && candidate_entries.size() == 1) {
-    pairs.emplace_back(base_entries[0], candidate_entries[0]);
-  } else {
-    std::map<std::string, scenarios::SuiteEntry> by_name;
-    for (const auto& e : candidate_entries) by_name[relative_name(e, inputs[1])] = e;
-    for (const auto& b : base_entries) {
-      const auto it = by_name.find(relative_name(b, inputs[0]));
-      if (it == by_name.end()) {
-        std::cerr << "meshsim: " << b.name << " has no counterpart in " << inputs[1]
-                  << "; not compared\n";
-        continue;
-      }
-      pairs.emplace_back(b, it->second);
-      by_name.erase(it);
+  // Scenarios pair by the path of their Experiment's file below the given paths; two single
+  // scenarios whose files are named differently (or two files) pair with each other, said on
+  // stderr.
+  std::map<std::string, scenarios::SuiteEntry> by_key;
+  for (const auto& e : candidate_entries) by_key[pairing_key(e, inputs[1])] = e;
+  std::vector<scenarios::SuiteEntry> unpaired;
+  for (const auto& b : base_entries) {
+    const auto it = by_key.find(pairing_key(b, inputs[0]));
+    if (it == by_key.end()) {
+      unpaired.push_back(b);
+      continue;
     }
-    for (const auto& [name, e] : by_name)
+    pairs.emplace_back(b, it->second);
+    by_key.erase(it);
+  }
+  if (pairs.empty() && unpaired.size() == 1 && by_key.size() == 1) {
+    const auto& c = by_key.begin()->second;
+    if (!pairing_key(unpaired[0], inputs[0]).empty() || !pairing_key(c, inputs[1]).empty())
+      std::cerr << "meshsim: comparing " << unpaired[0].experiment_file << " with "
+                << c.experiment_file << "\n";
+    pairs.emplace_back(unpaired[0], c);
+  } else {
+    for (const auto& b : unpaired)
+      std::cerr << "meshsim: " << b.name << " has no counterpart in " << inputs[1]
+                << "; not compared\n";
+    for (const auto& [key, e] : by_key)
       std::cerr << "meshsim: " << e.name << " is new in " << inputs[1] << "; not compared\n";
   }
   if (pairs.empty()) {

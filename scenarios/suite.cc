@@ -45,14 +45,24 @@ std::vector<fs::path> sorted_children(const fs::path& dir) {
   return out;
 }
 
+// Whether a subdirectory of `dir`, at any depth, holds an Experiment.
+bool any_experiment_below(const fs::path& dir) {
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file() && e.path().parent_path() != dir && is_yaml(e.path()) &&
+        holds_experiment(e.path()))
+      return true;
+  }
+  return false;
+}
+
 void walk(const fs::path& dir, const std::string& name, std::vector<SuiteEntry>& out) {
   const auto children = sorted_children(dir);
   std::vector<fs::path> experiments;  // own files holding an Experiment
   for (const fs::path& p : children) {
     if (fs::is_regular_file(p) && is_yaml(p) && holds_experiment(p)) experiments.push_back(p);
   }
-  if (experiments.size() == 1) {  // a scenario directory, read whole
-    out.push_back({name, dir.generic_string()});
+  if (experiments.size() == 1 && !any_experiment_below(dir)) {  // a scenario, read whole
+    out.push_back({name, dir.generic_string(), experiments.front().generic_string()});
     return;
   }
   for (const fs::path& p : children) {
@@ -60,7 +70,7 @@ void walk(const fs::path& dir, const std::string& name, std::vector<SuiteEntry>&
     if (fs::is_directory(p)) {
       walk(p, child, out);
     } else if (std::find(experiments.begin(), experiments.end(), p) != experiments.end()) {
-      out.push_back({child, p.generic_string()});
+      out.push_back({child, p.generic_string(), p.generic_string()});
     }
   }
 }
@@ -76,7 +86,7 @@ std::vector<SuiteEntry> discover_scenarios(const std::vector<std::string>& paths
     if (fs::is_directory(p)) {
       walk(p, name, out);
     } else if (fs::exists(p)) {
-      out.push_back({name, given});
+      out.push_back({name, given, given});
     } else {
       throw std::runtime_error("no such file or directory: " + given);
     }

@@ -1,6 +1,6 @@
 // Binding: `meshsim check` and `meshsim compare` from Python (analysis/check.h), for notebooks.
 // Both run their replications on C++ threads with the GIL released and hand back plain rows
-// (lists of dicts) that the Python layer turns into DataFrames (python/meshsim/check.py).
+// (lists of dicts) that the Python layer turns into DataFrames (python/meshsim/ci.py).
 #include <cstdint>
 #include <optional>
 #include <stdexcept>

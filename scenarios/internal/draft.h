@@ -79,7 +79,6 @@ struct LoadSite {
 struct EventSite {
   std::string namespace_;
   SourceLocation where_action;   // the action's mapping
-  SourceLocation where_name;     // `name`, or the event when it has none
   SourceLocation where_service;  // selector fields, or where_action
   SourceLocation where_workload;
   SourceLocation where_zone;

@@ -241,6 +241,10 @@ void read_expectations(const Context& ctx, const Document& doc, const YAML::Node
     if (const YAML::Node n = m.get("maxFlagShare"); n.IsDefined()) {
       const Mapping f = Mapping::lenient(ctx, n, owner + " maxFlagShare");
       if (f.is_mapping()) {
+        if (f.entries().empty()) {
+          ctx.report(Code::kWrongType, n,
+                     {"maxFlagShare", "flags and percentages like {UO: 1%}", "{}"});
+        }
         for (const auto& [key, kv] : f.entries()) {
           if (std::find(flag_names().begin(), flag_names().end(), key) == flag_names().end()) {
             ctx.report(Code::kUnknownValue, kv.first,

@@ -129,7 +129,6 @@ void read_timeline(const Context& ctx, const Document& doc, Draft& draft, Docume
     EventSite site;
     site.namespace_ = doc.namespace_;
     site.where_action = ctx.at(body);
-    site.where_name = m.where("name");
     site.where_service = site.where_workload = site.where_zone = site.where_action;
     models::TimelineEvent ev;
     ev.name = base.name;

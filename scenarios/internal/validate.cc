@@ -474,6 +474,22 @@ void Checker::expectations() {
                                       selects(service.selector, b.config.labels)))
         backing.push_back(&b.config);
     }
+    // A load generator does not record which pod answered (it is not Envoy), so its requests
+    // would silently fall out of a workload/version filter: say so rather than count a part.
+    if ((!e.workload.empty() || !e.version.empty()) && e.from.empty()) {
+      for (std::size_t li = 0; li < d_.mesh.loads.size(); ++li) {
+        const models::LoadConfig& l = d_.mesh.loads[li];
+        if (resolve(l.target_service, d_.load_sites[li].namespace_) != svc) continue;
+        const bool w = !e.workload.empty();
+        if (once(w ? site.where_workload : site.where_version, "load-target"))
+          diag_.report(Code::kConflictingFields, w ? site.where_workload : site.where_version,
+                       {w ? "workload" : "version",
+                        "a service that Load '" + l.name +
+                            "' calls directly (the load generator does not record which pod "
+                            "answered); add 'from: <caller workload>' to count the calls of pods"});
+        break;
+      }
+    }
     if (!e.workload.empty()) {
       std::vector<std::string> names;
       for (const auto* w : backing) names.push_back(w->name);

@@ -202,10 +202,29 @@ TEST_CASE("compare: slower latencies are regressions of the percentiles and of P
   // values do not: allow 1 %.
   CHECK(slower.difference == Approx(u / 40000).epsilon(0.01));
   CHECK(slower.change == Change::kRegression);
-  // Identical replications: the bootstrap cannot vary, so each interval is one point.
+  // Identical replications: the jackknife cannot vary, so each interval is one point.
   CHECK(slower.lower == Approx(slower.upper));
   CHECK(metric(r, "success rate").change == Change::kNone);
   CHECK(metric(r, "retry amplification").change == Change::kNone);
+}
+
+TEST_CASE("compare: a latency up from exactly zero is a regression, not 'no change'",
+          "[check][compare]") {
+  // A relative change from 0 is infinite; it must fail, not vanish as NaN.
+  std::vector<Replication> base, cand;
+  for (uint64_t s = 1; s <= 3; ++s) {
+    base.push_back(run(s, 3, 3, 3, {0, 0, 0}));
+    cand.push_back(run(s, 3, 3, 3, {500, 500, 500}));
+  }
+  const auto r = compare_runs(base, cand, {});
+  for (const char* name : {"mean latency", "p50 latency", "p99 latency"}) {
+    INFO(name);
+    CHECK(std::isinf(metric(r, name).difference));
+    CHECK(metric(r, name).change == Change::kRegression);
+  }
+  const auto same = compare_runs(base, base, {});
+  CHECK(metric(same, "p99 latency").difference == 0);
+  CHECK(metric(same, "p99 latency").change == Change::kNone);
 }
 
 TEST_CASE("compare: services only one side carries are listed, not compared", "[check][compare]") {
@@ -231,4 +250,15 @@ TEST_CASE("compare: services only one side carries are listed, not compared", "[
   CHECK(r.only_in_candidate == std::vector<std::string>{"cache"});
   CHECK(r.only_in_base.empty());
   for (const auto& m : r.metrics) CHECK(m.service == "web");
+  // The other way round, the cache stops carrying traffic: a "requests" row, worse (shown in
+  // every report), not a regression.
+  const auto gone = compare_runs(cand, base, {});
+  CHECK(gone.only_in_base == std::vector<std::string>{"cache"});
+  const auto& row = gone.metrics.back();
+  CHECK(row.service == "cache");
+  CHECK(row.metric == "requests");
+  CHECK(row.base == 10);
+  CHECK(row.candidate == 0);
+  CHECK(row.change == Change::kWorse);
+  CHECK_FALSE(gone.regressed());
 }

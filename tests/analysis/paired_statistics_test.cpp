@@ -1,10 +1,11 @@
 // Paired statistics for `meshsim compare` against independent answers: hand-computed t
 // intervals, scipy.stats.mannwhitneyu, brute-force pair counts, plain Histogram merges, and the
-// exact multinomial law of a bootstrap resample.
+// jackknife's identity with the t interval for a mean.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <vector>
 
@@ -12,7 +13,6 @@
 
 using meshsim::analysis::Histogram;
 using meshsim::analysis::mann_whitney;
-using meshsim::analysis::paired_bootstrap;
 using meshsim::analysis::paired_t_interval;
 using meshsim::analysis::WeightedHistograms;
 
@@ -125,52 +125,36 @@ TEST_CASE("weighted histograms: P(X > Y) equals the brute-force pair count", "[p
         Approx(brute_u(x1, y0) / static_cast<double>(x1.size() * y0.size())));
 }
 
-TEST_CASE("paired bootstrap: resamples follow the multinomial law; interval from their quantiles",
-          "[paired]") {
-  // n = 3: a resample is a weight vector (w0, w1, w2) summing to 3, drawn with probability
-  // 3! / (w0! w1! w2!) / 27.  Count the vectors the statistic sees and compare with that law:
-  // each frequency within 5 binomial standard deviations.
-  const std::vector<double> values{1.0, 4.0, 10.0};
-  std::map<std::vector<uint32_t>, int> seen;
-  std::vector<double> stats;
-  bool first = true;
-  const size_t resamples = 27000;
-  const auto boot = paired_bootstrap(
-      3,
-      [&](std::span<const uint32_t> w) {
-        const double mean = (w[0] * values[0] + w[1] * values[1] + w[2] * values[2]) / 3.0;
-        if (first) {
-          first = false;  // the estimate, on the data as is
-        } else {
-          ++seen[std::vector<uint32_t>(w.begin(), w.end())];
-          stats.push_back(mean);
-        }
-        return mean;
-      },
-      0.9, resamples, 7);
-  CHECK(boot.estimate == Approx(5.0));
-  CHECK(seen.size() == 10);  // every composition of 3 into 3 parts occurs
-  auto fact = [](uint32_t k) { return k == 0 ? 1.0 : k == 1 ? 1.0 : k == 2 ? 2.0 : 6.0; };
-  for (const auto& [w, count] : seen) {
-    const double p = 6.0 / (fact(w[0]) * fact(w[1]) * fact(w[2])) / 27.0;
-    const double expected = p * resamples;
-    const double sd = std::sqrt(resamples * p * (1 - p));
-    CHECK(std::abs(count - expected) < 5 * sd);
-  }
-  // The interval is the 5 % and 95 % quantiles (numpy's linear rule) of what was seen.
-  std::sort(stats.begin(), stats.end());
-  auto q = [&](double f) {
-    const double h = static_cast<double>(stats.size() - 1) * f;
-    const auto lo = static_cast<size_t>(h);
-    return stats[lo] + (h - static_cast<double>(lo)) *
-                           (stats[std::min(lo + 1, stats.size() - 1)] - stats[lo]);
+TEST_CASE("paired jackknife: for a mean it is exactly the t interval", "[paired]") {
+  // The jackknife standard error of a sample mean is s / sqrt(n) (Efron & Tibshirani, ch. 11),
+  // so with the t quantile the interval must equal the t interval of the same values.  The
+  // statistic sees weights: 0 leaves a replication out.
+  const std::vector<double> v{1.0, 4.0, 10.0, 2.5, 7.0};
+  auto mean_of = [&](std::span<const uint32_t> w) {
+    double sum = 0, n = 0;
+    for (size_t i = 0; i < v.size(); ++i) sum += w[i] * v[i], n += w[i];
+    return sum / n;
   };
-  CHECK(boot.lower == Approx(q(0.05)));
-  CHECK(boot.upper == Approx(q(0.95)));
-  // Reproducible: the same seed gives the same interval.
-  const auto again = paired_bootstrap(
-      3, [&](std::span<const uint32_t> w) { return (w[0] * 1.0 + w[1] * 4.0 + w[2] * 10.0) / 3; },
-      0.9, resamples, 7);
-  CHECK(again.lower == boot.lower);
-  CHECK(again.upper == boot.upper);
+  const auto jk = meshsim::analysis::paired_jackknife(v.size(), mean_of, 0.95);
+  meshsim::analysis::Accumulator acc;
+  for (double x : v) acc.add(x);
+  const auto t = meshsim::analysis::t_interval(acc, 0.95);
+  CHECK(jk.estimate == Approx(t.estimate));
+  CHECK(jk.half_width == Approx(t.half_width).epsilon(1e-12));
+}
+
+TEST_CASE("paired jackknife: two replications, a constant statistic, an infinite one",
+          "[paired]") {
+  // n = 2, statistic = mean: theta = (v1, v0), SE = |v0 - v1| / 2, t(0.975, 1) = 12.706205.
+  const auto jk = meshsim::analysis::paired_jackknife(
+      2, [](std::span<const uint32_t> w) { return (w[0] * 3.0 + w[1] * 5.0) / (w[0] + w[1]); },
+      0.95);
+  CHECK(jk.estimate == Approx(4.0));
+  CHECK(jk.half_width == Approx(12.706204736432095).epsilon(1e-9));
+  const auto flat =
+      meshsim::analysis::paired_jackknife(3, [](std::span<const uint32_t>) { return 0.25; }, 0.9);
+  CHECK(flat.half_width == 0);
+  const auto inf = meshsim::analysis::paired_jackknife(
+      3, [](std::span<const uint32_t>) { return std::numeric_limits<double>::infinity(); }, 0.9);
+  CHECK(std::isnan(inf.half_width));
 }

@@ -428,6 +428,37 @@ def test_experiment_files_side_by_side_are_scenarios_of_a_suite(tmp_path):
     assert list(parse_check(p.stdout)) == [f"{tmp_path}/fast.yaml", f"{tmp_path}/slow.yaml"]
 
 
+def test_a_directory_with_its_own_experiment_and_scenario_subdirectories_is_a_suite(tmp_path):
+    """suite.h: a directory is one scenario only if its one Experiment file is its own and no
+    subdirectory holds another; here the top-level file and the subdirectory's are two scenarios
+    (before: read as one scenario, MSH0009, exit 2)."""
+    write(tmp_path / "mesh.yaml", MM1_MANIFEST)
+    write(tmp_path / "top.yaml", MM1_EXPERIMENT.format(name="top", include="mesh.yaml",
+                                                       bound="10ms"))
+    write(tmp_path / "sub" / "meshsim.yaml",
+          MM1_EXPERIMENT.format(name="sub", include="../mesh.yaml", bound="10ms"))
+    p = meshsim("check", tmp_path, "--replications", "2", check=0)
+    assert list(parse_check(p.stdout)) == [f"{tmp_path}/sub", f"{tmp_path}/top.yaml"]
+
+
+def test_compare_pairs_suites_by_path_and_single_scenarios_whatever_their_names(tmp_path):
+    """docs/ci.md: a suite's scenarios pair by their path below the given directories, so a
+    scenario added in the candidate is named and skipped while the others are compared (exit 0
+    here: same files); two single scenarios pair whatever they are called."""
+    for side in ("base", "cand"):
+        write(tmp_path / side / "mesh.yaml", MM1_MANIFEST)
+        write(tmp_path / side / "a.yaml", MM1_EXPERIMENT.format(name="a", include="mesh.yaml",
+                                                                bound="10ms"))
+    write(tmp_path / "cand" / "b.yaml", MM1_EXPERIMENT.format(name="b", include="mesh.yaml",
+                                                              bound="10ms"))
+    p = meshsim("compare", tmp_path / "base", tmp_path / "cand", "--replications", "2", check=0)
+    assert "b.yaml is new in" in p.stderr
+    assert "identical behaviour" in p.stdout
+    p = meshsim("compare", tmp_path / "base" / "a.yaml", tmp_path / "cand" / "b.yaml",
+                "--replications", "2", check=0)
+    assert "identical behaviour" in p.stdout
+
+
 # ---- 7. compare ----
 
 def compare_lines(stdout):

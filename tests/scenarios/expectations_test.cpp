@@ -183,6 +183,10 @@ TEST_CASE("expect: mistakes are reported at their line:column with what was expe
        "did you mean 'minSuccessRate'?"},
       {"  expect:\n  - {service: web, during: {from: 50s, to: 40s}, minSuccessRate: 99%}\n",
        "MSH0104", "<string>:31:44", "after during.from"},
+      {"  expect:\n  - {service: web, version: v1, minSuccessRate: 99%}\n", "MSH0109",
+       "<string>:31:29", "Load 'shoppers' calls directly"},
+      {"  expect:\n  - {service: web, maxFlagShare: {}}\n", "MSH0101", "<string>:31:34",
+       "flags and percentages"},
       {"  check: {replications: 1}\n", "MSH0104", "<string>:30:25", "replications"},
       {"  check: {confidence: 40%}\n", "MSH0104", "<string>:30:23", "at least 50%"},
   };
