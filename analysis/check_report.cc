@@ -146,8 +146,9 @@ std::string xml_escape(const std::string& s) {
       case '"': out += "&quot;"; break;
       case '\'': out += "&apos;"; break;
       default:
+        // XML 1.0 allows no other control character, not even as a reference.
         if (static_cast<unsigned char>(ch) < 0x20 && ch != '\n' && ch != '\t' && ch != '\r')
-          out += fmt::format("&#x{:x};", static_cast<int>(ch));  // not valid XML 1.0 either way
+          out += '?';
         else
           out += ch;
     }

@@ -44,7 +44,8 @@ std::string compare_text(const std::vector<ScenarioCompare>& compares, bool all)
 std::string compare_junit(const std::vector<ScenarioCompare>& compares);
 std::string compare_markdown(const std::vector<ScenarioCompare>& compares, bool all);
 
-// XML 1.0 text/attribute escaping (&, <, >, ", ' and control characters).
+// XML 1.0 text/attribute escaping: &, <, >, ", ' as entities; control characters other than
+// tab, newline and carriage return (which XML 1.0 cannot hold at all) as '?'.
 std::string xml_escape(const std::string& s);
 
 }  // namespace meshsim::analysis
