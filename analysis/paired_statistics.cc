@@ -7,7 +7,6 @@
 #include <cmath>
 #include <limits>
 
-#include <boost/math/distributions/normal.hpp>
 #include <boost/math/distributions/students_t.hpp>
 
 #include "analysis/accumulator.h"
@@ -144,57 +143,6 @@ double WeightedHistograms::probability_greater(std::span<const uint32_t> weights
   for (size_t k = 0; k < other.grid_.size(); ++k) ny += mass(other, other_weights, k);
   if (nx == 0 || ny == 0) return kNaN;
   return static_cast<double>(u / (nx * ny));
-}
-
-MannWhitney mann_whitney(const Histogram& x, const Histogram& y) {
-  MannWhitney out;
-  const auto bx = x.buckets(), by = y.buckets();
-  const double nx = static_cast<double>(x.count()), ny = static_cast<double>(y.count());
-  if (nx == 0 || ny == 0) {
-    out.probability = kNaN;
-    return out;
-  }
-  long double below = 0, u = 0, tie_term = 0;
-  size_t j = 0;
-  for (const Bucket& b : bx) {
-    while (j < by.size() && by[j].lower < b.lower) {
-      const auto t = static_cast<long double>(by[j].count);
-      tie_term += t * t * t - t;
-      below += t;
-      ++j;
-    }
-    long double tie = 0;
-    if (j < by.size() && by[j].lower == b.lower) {
-      tie = static_cast<long double>(by[j].count);
-      ++j;
-    }
-    const auto c = static_cast<long double>(b.count);
-    u += c * (below + tie / 2);
-    below += tie;
-    const long double group = c + tie;
-    tie_term += group * group * group - group;
-  }
-  for (; j < by.size(); ++j) {
-    const auto t = static_cast<long double>(by[j].count);
-    tie_term += t * t * t - t;
-  }
-  out.u = static_cast<double>(u);
-  out.probability = out.u / (nx * ny);
-  // scipy.stats.mannwhitneyu(method="asymptotic", use_continuity=True, two-sided).
-  const double n = nx + ny;
-  const double mu = nx * ny / 2;
-  const double var =
-      nx * ny / 12 * ((n + 1) - static_cast<double>(tie_term) / (n * (n - 1)));
-  const double big_u = std::max(out.u, nx * ny - out.u);
-  if (!(var > 0)) {
-    out.z = 0;
-    out.p_value = 1;
-    return out;
-  }
-  out.z = (big_u - mu - 0.5) / std::sqrt(var);
-  const boost::math::normal normal;
-  out.p_value = std::clamp(2 * boost::math::cdf(boost::math::complement(normal, out.z)), 0.0, 1.0);
-  return out;
 }
 
 }  // namespace meshsim::analysis

@@ -14,14 +14,13 @@
 //                       two variants.  For a mean it reproduces the t interval exactly.  (A
 //                       percentile bootstrap over replications was tried first: with the 5
 //                       replications a check runs, its "95 %" intervals covered about 85 %.)
-//   mann_whitney        the Mann-Whitney U statistic of two samples given as histograms, with
-//                       its probability of superiority A = U / (n_x n_y) = P(X > Y) + P(X = Y)/2
-//                       and the classical normal-approximation p-value (tie-corrected, with
-//                       continuity correction, as scipy.stats.mannwhitneyu computes it).  Values
-//                       in one histogram bucket count as ties (buckets below 256 ns are exact).
-//                       The p-value assumes independent samples; requests of one run are not
-//                       independent, so `meshsim compare` does not use it: it decides on A's
-//                       paired jackknife interval instead.
+//   WeightedHistograms::probability_greater
+//                       Mann-Whitney's U / (n_x n_y) = P(X > Y) + P(X = Y) / 2 of two weighted
+//                       merges (values in one histogram bucket count as ties; buckets below
+//                       256 ns are exact).  Its textbook p-value is not computed: it assumes
+//                       independent requests, and requests of one run are not independent, so
+//                       it would call every tiny shift significant; `meshsim compare` decides on
+//                       the paired jackknife interval of U / (n m) instead.
 // Thread safety: pure functions and immutable objects.
 #pragma once
 
@@ -72,15 +71,5 @@ class WeightedHistograms {
   std::vector<long double> sums_;
   std::vector<uint64_t> totals_;
 };
-
-struct MannWhitney {
-  double u = 0;            // U of x: #(x > y) + #(x == y) / 2 over all pairs
-  double probability = 0;  // U / (n_x n_y): P(X > Y) + P(X = Y) / 2
-  double z = 0;            // normal approximation, tie-corrected, continuity-corrected
-  double p_value = 1;      // two-sided
-};
-
-// Mann-Whitney U of x against y.  Either empty: probability NaN, p_value 1.
-MannWhitney mann_whitney(const Histogram& x, const Histogram& y);
 
 }  // namespace meshsim::analysis
