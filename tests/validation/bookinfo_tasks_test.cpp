@@ -4,8 +4,6 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
@@ -143,24 +141,11 @@ TEST_CASE("Request timeouts: a 0.5 s reviews timeout against a 2 s ratings delay
           "in about 1 s", "[bookinfo]") {
   // Truth (Istio task "Request timeouts"): reviews routed to v2, a 2 s delay on ratings for
   // everyone, then `timeout: 0.5s` on reviews: the page returns in about 1 s (0.5 s x
-  // productpage's two attempts) with reviews unavailable.  The task's manifests are applied with
-  // kubectl from the task page; they are written out here as the page shows them.
-  const std::string dir = "build-test-tmp";
-  std::filesystem::create_directories(dir);
-  const std::string vs = dir + "/request-timeouts.yaml";
-  {
-    std::ofstream f(vs);
-    f << "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: ratings\n"
-         "spec:\n  hosts:\n  - ratings\n  http:\n  - fault:\n      delay:\n        percentage:\n"
-         "          value: 100\n        fixedDelay: 2s\n    route:\n    - destination:\n"
-         "        host: ratings\n        subset: v1\n---\n"
-         "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: reviews\n"
-         "spec:\n  hosts:\n  - reviews\n  http:\n  - route:\n    - destination:\n"
-         "        host: reviews\n        subset: v2\n    timeout: 0.5s\n";
-  }
+  // productpage's two attempts) with reviews unavailable.  The task's manifests, applied with
+  // kubectl from the task page, are bookinfo-tasks/request-timeouts.yaml.
+  const std::string vs = task("request-timeouts.yaml");
   // One page at a time, as in the task: 0.5 pages/s of 1 s pages (Poisson(0.5) > 8 workers: ~1e-9).
   const Collect c = run({kBookinfo, vs}, {"Load/users.spec.rate=0.5", "Experiment/bookinfo.spec.duration=400s"});
-  std::filesystem::remove_all(dir);
   const auto client = c.client();
   REQUIRE(client.size() > 100);
   for (const auto& r : client) {
