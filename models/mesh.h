@@ -1,24 +1,24 @@
 // The mesh as it runs: pods, sidecars, network, load generators and the chaos timeline on the
-// simcore kernel.
+// simcore kernel.  This is the public face of models/; the runtime's parts live in files named
+// after what they model (docs/architecture.md has the map; models/runtime.h the order).
 //
-// A Mesh is built once from a validated MeshConfig (names resolved to indices, distributions
-// copied into flat arrays) and then only reads that configuration.  One request travels:
-//   load generator -> [caller's outbound sidecar] -> network -> [callee's inbound sidecar]
-//   -> pod queue and workers -> handler steps (compute, calls, parallel calls) -> back the same
-//   way -> observations.
-// Sidecars are pass-through in this version: they add latency and report telemetry; the Envoy
-// decisions (routing, retries, circuit breaking, outlier detection) plug in at the marked hook
-// in the outbound path (issue #4).  Until then an upstream pod is picked uniformly at random
-// among the service's ready pods.
+// A Mesh is built once from a validated MeshConfig (names resolved to typed indices, handlers
+// flattened into arrays: models/config/topology.h) and then only reads that configuration.  One
+// request travels:
+//   load generator -> [caller's outbound sidecar: route, fault, retries, timeouts, load
+//   balancing, outlier detection, connection pool] -> network -> [callee's inbound sidecar: its
+//   HTTP filter chain] -> pod queue and workers -> handler steps (compute, calls, parallel calls)
+//   -> back the same way -> observations.
+// The sidecars apply the scenario's Istio traffic configuration (VirtualServices,
+// DestinationRules) with Istio's defaults where nothing is configured; what is modelled and
+// what is not is in docs/fidelity.md.
 //
-// Semantics worth knowing (each pinned by tests/models/mesh_test.cpp):
+// Semantics worth knowing (pinned by tests/models/mesh_test.cpp and sidecar_review_test.cpp):
 //   * A worker is held for the whole handling of a request, downstream calls included
 //     (thread-per-request servers); the rest wait in the pod's FIFO queue, and beyond
 //     queue_limit the pod answers overflow_status at once.
 //   * A call's application-level timeout abandons the attempt (the server keeps working; its
 //     answer is discarded) and counts as a failure; retries follow on any failure or non-2xx.
-//   * A failed call (after its retries) with onFailure=fail ends the handler with the call's
-//     5xx status (504 for a timeout, 503 for a connection failure); degrade and ignore go on.
 //   * Killed pods leave the endpoint set at once; requests in them are reset (503 UC at a
 //     caller sidecar).  Calls across a partition fail after the connect timeout (503 UF).
 //     A service with no ready pod answers 503 UH at a caller sidecar.

@@ -166,28 +166,4 @@ uint32_t response_flag(RetryStatus status) {
   return kNone;
 }
 
-LocalReply local_reply(ResetReason reason) {
-  switch (reason) {
-    case ResetReason::ConnectFailure:
-      return {503, kUpstreamConnectionFailure};
-    case ResetReason::RefusedStream:
-      return {503, kUpstreamRemoteReset};
-    case ResetReason::ResetBeforeRequestSent:
-      return {503, kUpstreamConnectionTermination};
-    case ResetReason::ResetAfterRequestSent:
-      return {503, kUpstreamRemoteReset};
-    case ResetReason::Overflow:
-      return {503, kUpstreamOverflow};
-    case ResetReason::NoHealthyUpstream:
-      return {503, kNoHealthyUpstream};
-    case ResetReason::PerTryTimeout:
-      return {504, kUpstreamRequestTimeout};
-    case ResetReason::GlobalTimeout:
-      return {504, kUpstreamRequestTimeout};
-    case ResetReason::FaultAbort:
-      return {0, kFaultInjected};
-  }
-  return {503, kNone};
-}
-
 }  // namespace meshsim::policies

@@ -238,15 +238,7 @@ void release(RetryState& state, RetryCircuitBreaker& breaker);
 // otherwise (router.cc maybeRetryReset / onUpstreamHeaders).
 uint32_t response_flag(RetryStatus status);
 
-// The local reply Envoy sends when a reset outcome is final (router.cc onUpstreamReset,
-// onPerTryTimeoutCommon, onResponseTimeout, sendNoHealthyUpstreamResponse; fault_filter.cc).
-// Combine the flags with response_flag(status).  FaultAbort's status is the fault's own, so it
-// reads 0 here.  Precondition: outcome.kind == Reset.
-struct LocalReply {
-  uint16_t http_status;
-  uint32_t flags;
-};
-LocalReply local_reply(ResetReason reason);
+// The local reply for a final reset: policies/local_reply.h (local_reply_for).
 
 // --- Host re-selection on a retry (previous_hosts) -----------------------------------------------
 

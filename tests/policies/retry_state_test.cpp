@@ -10,6 +10,7 @@
 
 #include "policies/response_flags.h"
 #include "policies/retry_policy.h"
+#include "policies/local_reply.h"
 #include "policies/retry_state.h"
 #include "simcore/rng.h"
 #include "simcore/time.h"
@@ -117,9 +118,9 @@ TEST_CASE(
       should_retry(state, p, AttemptOutcome::reset(R::PerTryTimeout), breaker, stream, backoff);
   CHECK(status == RetryStatus::No);
   CHECK(response_flag(status) == kNone);
-  const LocalReply reply = local_reply(R::PerTryTimeout);
-  CHECK(reply.http_status == 504);
-  CHECK(response_flags_string(reply.flags | response_flag(status)) == "UT");
+  const LocalReplySpec reply = local_reply(local_reply_for(R::PerTryTimeout));
+  CHECK(reply.status == 504);
+  CHECK(response_flags_string(reply.flag | response_flag(status)) == "UT");
 
   // Adding gateway-error (or 5xx, or reset) makes it retriable.
   auto token = GENERATE(as<std::string>{}, "gateway-error", "5xx", "reset");
@@ -199,7 +200,7 @@ TEST_CASE(
   const RetryStatus s =
       should_retry(state, p, AttemptOutcome::reset(R::ConnectFailure), breaker, stream, backoff);
   CHECK(s == RetryStatus::No);
-  CHECK(response_flags_string(local_reply(R::ConnectFailure).flags | response_flag(s)) == "UF");
+  CHECK(response_flags_string(local_reply(local_reply_for(R::ConnectFailure)).flag | response_flag(s)) == "UF");
 }
 
 TEST_CASE(
@@ -221,7 +222,7 @@ TEST_CASE(
   const RetryStatus last = should_retry(state, p, failure, breaker, stream, backoff);
   CHECK(last == RetryStatus::NoRetryLimitExceeded);
   CHECK(response_flag(last) == kUpstreamRetryLimitExceeded);
-  CHECK(response_flags_string(local_reply(R::ConnectFailure).flags | response_flag(last)) ==
+  CHECK(response_flags_string(local_reply(local_reply_for(R::ConnectFailure)).flag | response_flag(last)) ==
         "UF,URX");
   CHECK(breaker.retries_open == 0);  // the last retry's slot went back when its outcome came in
 
@@ -249,7 +250,7 @@ TEST_CASE(
   CHECK(sb == RetryStatus::NoOverflow);
   CHECK(b.retries_remaining == 2);
   CHECK_FALSE(b.holds_retry_slot);
-  CHECK(response_flags_string(local_reply(R::ConnectFailure).flags | response_flag(sb)) == "UF,UO");
+  CHECK(response_flags_string(local_reply(local_reply_for(R::ConnectFailure)).flag | response_flag(sb)) == "UF,UO");
 
   // Once a's retried attempt is decided (here: it succeeds), the slot is free again.
   CHECK(should_retry(a, p, AttemptOutcome::response(200), breaker, stream, backoff) ==
@@ -395,9 +396,9 @@ TEST_CASE(
       {R::GlobalTimeout, 504, "UT"},
       {R::FaultAbort, 0, "FI"},
   }));
-  const LocalReply r = local_reply(reason);
-  CHECK(r.http_status == status);
-  CHECK(response_flags_string(r.flags) == flags);
+  const LocalReplySpec r = local_reply(local_reply_for(reason));
+  CHECK(r.status == status);
+  CHECK(response_flags_string(r.flag) == flags);
 }
 
 TEST_CASE(

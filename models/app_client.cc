@@ -1,0 +1,66 @@
+// The application as a client: its calls, timeouts and retries; see app_client.h.
+#include "models/app_client.h"
+
+#include "models/runtime.h"
+
+namespace meshsim::models {
+
+namespace {
+bool success(uint32_t code) { return code >= 200 && code < 400; }
+}  // namespace
+
+void AppClient::send(uint32_t ci) {
+  Call& c = calls_[ci];
+  const CallerView caller = rt_.caller(c);
+  ++c.attempts;
+  const simcore::Time timeout = c.root() ? rt_.topo.loads[c.load].cfg->timeout : c.step->timeout;
+  if (timeout != simcore::Time::max())
+    c.timeout = rt_.sched.arm_at(rt_.sched.now() + timeout, Packed::make(kCallTimeout, ci, c.gen));
+  if (caller.sidecar) {
+    rt_.router.start(ci);
+    return;
+  }
+  // No client sidecar: kube-proxy picks a ready endpoint uniformly at random.
+  const auto& ready = rt_.control.ready_pods(c.service);
+  rt_.exchanges.send(ci, kNone, ready.empty() ? PodId() : ready[caller.client.lb.below(ready.size())]);
+}
+
+// The server keeps working after the application stops waiting; its answer will be discarded.
+void AppClient::timeout(uint32_t ci) {
+  Call& c = calls_[ci];
+  c.timeout = simcore::TimerHandle{};
+  if (c.stream != kNone && rt_.router.is(c.stream, c.stream_gen)) {
+    rt_.router.cancel(c.stream);
+  } else if (c.exchange != kNone && rt_.exchanges.is(c.exchange, c.exchange_gen)) {
+    rt_.exchanges[c.exchange].abandoned = true;
+  }
+  c.stream = kNone;
+  c.exchange = kNone;
+  attempt_outcome(ci, 0, kAppTimeout);
+}
+
+void AppClient::attempt_outcome(uint32_t ci, uint32_t code, uint32_t flags) {
+  Call& c = calls_[ci];
+  if (!success(code) && c.attempts_left > 0) {
+    --c.attempts_left;
+    send(ci);
+    return;
+  }
+  complete(ci, code, flags);
+}
+
+// The one place a call ends.
+void AppClient::complete(uint32_t ci, uint32_t code, uint32_t flags) {
+  const Call c = calls_[ci];
+  calls_.release(ci);
+  if (c.mirror) return;  // a mirrored copy's answer is discarded
+  if (c.root()) {
+    rt_.loads.root_done(c, code, flags);
+    return;
+  }
+  // The caller was reset meanwhile (released, or killed: no longer running its handler).
+  if (!rt_.exchanges.is(c.parent, c.parent_gen) || rt_.exchanges[c.parent].phase != Exchange::kRunning) return;
+  rt_.pods.call_done(c.parent, *c.step, code, flags);
+}
+
+}  // namespace meshsim::models

@@ -1,0 +1,94 @@
+// The application as a client: a call as the caller's code makes it (a handler step's call, or
+// a load generator's root request), with the application's own timeout and retries, handed to
+// its sidecar (or, without one, straight to a kube-proxy-picked pod).
+//
+// A call ends in exactly one place, AppClient::complete: a root request goes back to its load
+// generator, a handler's call back to the handler that made it.
+//
+// Semantics (pinned by tests/models/mesh_test.cpp):
+//   * A call's application-level timeout abandons the attempt (the server keeps working; its
+//     answer is discarded) and counts as a failure; retries follow on any failure or non-2xx.
+//   * A failed call (after its retries) with onFailure=fail ends the handler with the call's
+//     5xx status (504 for a timeout, 503 for a connection failure); degrade and ignore go on.
+#pragma once
+
+#include <cstdint>
+
+#include "models/config.h"
+#include "models/ids.h"
+#include "models/pool.h"
+#include "simcore/rng.h"
+#include "simcore/scheduler.h"
+#include "simcore/time.h"
+
+namespace meshsim::models {
+
+struct Runtime;
+
+// What any caller (a pod's application or a load generator) keeps as a client.
+struct ClientState {
+  simcore::Stream lb;       // kube-proxy's pick, sidecar overhead, route and fault draws
+  simcore::Stream network;  // its requests' network latency
+  uint32_t next_worker = 0; // round robin of its requests over its sidecar's workers
+};
+
+// Who a call's caller is, looked up once: where it runs, whether a sidecar intercepts its calls.
+struct CallerView {
+  uint32_t zone;
+  bool sidecar;
+  ClientState& client;
+  uint32_t workload;  // kNoWorkload for a load generator
+  ServiceId service;  // invalid for a load generator
+};
+
+// A call as the caller's application makes it: its attempts, its timeout.
+struct Call {
+  uint32_t gen = 0;
+  bool live = false;
+  uint32_t parent = kNone, parent_gen = 0;  // the exchange whose handler made the call
+  Caller caller;
+  LoadId load;                              // the load generator the root request came from
+  uint32_t user = kNone;                    // closed loop: the user (connection)
+  ServiceId service;
+  uint32_t path = 0;
+  const CallStep* step = nullptr;           // nullptr for a root request
+  uint32_t attempts_left = 0;
+  uint8_t attempts = 0;
+  uint32_t exchange = kNone, exchange_gen = 0;
+  uint32_t stream = kNone, stream_gen = 0;  // the attempt's client sidecar stream, if any
+  uint64_t trace_client_span = 0;           // the sidecar's client span for this attempt
+  bool mirror = false;                      // a mirrored copy: nobody waits for it
+  simcore::TimerHandle timeout;
+  simcore::Time started;
+  uint32_t depth = 0;
+  uint16_t kind = 0;                        // the root request's kind (its headers travel along)
+  uint64_t trace = 0, parent_span = 0;
+
+  bool root() const { return caller.is_load(); }
+};
+
+class AppClient {
+ public:
+  explicit AppClient(Runtime& rt) : rt_(rt) {}
+
+  // A new call, its fields to be filled by the caller; then send() it.
+  uint32_t alloc() { return calls_.alloc(); }
+  Call& operator[](uint32_t i) { return calls_[i]; }
+  bool is(uint32_t i, uint32_t gen) const { return calls_.is(i, gen); }
+
+  // One attempt: arms the application's timeout, then hands the request to the caller's
+  // sidecar, or (no sidecar) to a ready pod picked uniformly at random (kube-proxy).
+  void send(uint32_t call);
+  // The application's own timeout fired: it stops waiting.
+  void timeout(uint32_t call);
+  // An attempt's answer reached the application: retry it or complete the call.
+  void attempt_outcome(uint32_t call, uint32_t code, uint32_t flags);
+
+ private:
+  void complete(uint32_t call, uint32_t code, uint32_t flags);
+
+  Runtime& rt_;
+  Pool<Call> calls_;
+};
+
+}  // namespace meshsim::models

@@ -1,0 +1,119 @@
+// The chaos timeline; see timeline.h.
+#include "models/chaos/timeline.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "models/runtime.h"
+
+namespace meshsim::models {
+
+Chaos::Chaos(Runtime& rt) : rt_(rt), killed_(rt.cfg.timeline.size()) {}
+
+void Chaos::begin() {
+  for (uint32_t i = 0; i < rt_.cfg.timeline.size(); ++i)
+    rt_.sched.schedule_at(rt_.cfg.timeline[i].at, Packed::make(kTimelineStart, i, 0));
+}
+
+// The first matching pods by index: deterministic.
+std::vector<PodId> Chaos::select(const PodSelector& sel) const {
+  const Topology& topo = rt_.topo;
+  std::vector<PodId> out;
+  for (uint32_t i = 0; i < topo.pods.size(); ++i) {
+    const PodRt& p = topo.pods[PodId(i)];
+    const WorkloadRt& w = topo.workloads[p.workload];
+    if (!sel.service.empty() && topo.catalog().services[w.service.value].name != sel.service) continue;
+    if (!sel.workload.empty() && w.cfg->name != sel.workload) continue;
+    if (!sel.zone.empty() && topo.zones[p.zone] != sel.zone) continue;
+    out.push_back(PodId(i));
+  }
+  size_t n = out.size();
+  if (sel.count > 0) n = std::min<size_t>(n, sel.count);
+  else if (sel.percent > 0) n = static_cast<size_t>(std::ceil(static_cast<double>(out.size()) * sel.percent / 100.0));
+  out.resize(std::min(n, out.size()));
+  return out;
+}
+
+void Chaos::start(uint32_t i) {
+  const TimelineEvent& ev = rt_.cfg.timeline[i];
+  std::string detail;
+  std::visit(
+      [&](const auto& a) {
+        using A = std::decay_t<decltype(a)>;
+        if constexpr (std::is_same_v<A, KillPods>) {
+          for (PodId pi : select(a.pods)) {
+            if (!rt_.pods[pi].ready) continue;
+            rt_.pods.kill(pi);
+            killed_[i].push_back(pi);
+            detail += (detail.empty() ? ": " : ", ") + rt_.topo.pods[pi].name;
+          }
+        } else if constexpr (std::is_same_v<A, ZoneOutage>) {
+          for (uint32_t p = 0; p < rt_.topo.pods.size(); ++p) {
+            const PodId pi(p);
+            if (rt_.topo.zones[rt_.topo.pods[pi].zone] != a.zone || !rt_.pods[pi].ready) continue;
+            rt_.pods.kill(pi);
+            killed_[i].push_back(pi);
+          }
+          detail = ": " + std::to_string(killed_[i].size()) + " pod(s) down";
+        } else if constexpr (std::is_same_v<A, AddLatency> || std::is_same_v<A, InjectErrors> ||
+                             std::is_same_v<A, CpuSlowdown>) {
+          pod_actions_.push_back(i);
+          apply_pod_actions();
+          detail = ": " + std::to_string(select(a.pods).size()) + " pod(s)";
+        } else if constexpr (std::is_same_v<A, Partition>) {
+          rt_.network.partition(i, true);
+        } else if constexpr (std::is_same_v<A, ApplyManifest>) {
+          rt_.control.apply(a);
+        } else if constexpr (std::is_same_v<A, RemoveManifest>) {
+          rt_.control.remove(a);
+        }
+      },
+      ev.action);
+  rt_.telemetry.sink().timeline({rt_.sched.now(), ev.description + detail, false});
+  if (ev.duration != simcore::Time::max())
+    rt_.sched.schedule_at(rt_.sched.now() + ev.duration, Packed::make(kTimelineEnd, i, 0));
+}
+
+void Chaos::apply_pod_actions() {
+  for (uint32_t p = 0; p < rt_.pods.size(); ++p) {
+    PodState& s = rt_.pods[PodId(p)];
+    s.slowdown = 1.0;
+    s.extra_latency = nullptr;
+    s.error_probability = 0.0;
+    s.error_status = 503;
+  }
+  for (uint32_t i : pod_actions_) {
+    std::visit(
+        [&](const auto& a) {
+          using A = std::decay_t<decltype(a)>;
+          if constexpr (std::is_same_v<A, AddLatency> || std::is_same_v<A, InjectErrors> ||
+                        std::is_same_v<A, CpuSlowdown>) {
+            for (PodId pi : select(a.pods)) {
+              PodState& p = rt_.pods[pi];
+              if constexpr (std::is_same_v<A, AddLatency>) p.extra_latency = &a.extra;
+              if constexpr (std::is_same_v<A, InjectErrors>) {
+                p.error_probability = a.probability;
+                p.error_status = a.status;
+              }
+              if constexpr (std::is_same_v<A, CpuSlowdown>) p.slowdown = a.factor;
+            }
+          }
+        },
+        rt_.cfg.timeline[i].action);
+  }
+}
+
+void Chaos::end(uint32_t i) {
+  const TimelineEvent& ev = rt_.cfg.timeline[i];
+  for (PodId pi : killed_[i]) rt_.pods.revive(pi);
+  killed_[i].clear();
+  if (auto it = std::find(pod_actions_.begin(), pod_actions_.end(), i); it != pod_actions_.end()) {
+    pod_actions_.erase(it);
+    apply_pod_actions();
+  }
+  if (std::holds_alternative<Partition>(ev.action)) rt_.network.partition(i, false);
+  rt_.telemetry.sink().timeline({rt_.sched.now(), ev.description, true});  // the reader words the undo
+}
+
+}  // namespace meshsim::models

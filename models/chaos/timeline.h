@@ -1,0 +1,38 @@
+// The chaos timeline: actions that start at a time and, with a duration, end (kill pods, a zone
+// outage, added latency, injected errors, CPU slow-down, partitions, manifests applied or
+// removed), each reported to the sink when it starts and ends.
+//
+// Pod actions (latency, errors, slow-down) in force are kept in start order and a pod's fields
+// are recomputed from them whenever one starts or ends, so overlapping actions with any start
+// and end times compose (the latest started wins) and undo cleanly.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "models/config.h"
+#include "models/ids.h"
+
+namespace meshsim::models {
+
+struct Runtime;
+
+class Chaos {
+ public:
+  explicit Chaos(Runtime& rt);
+
+  // Schedules every action's start.
+  void begin();
+  void start(uint32_t event);
+  void end(uint32_t event);
+
+ private:
+  std::vector<PodId> select(const PodSelector& sel) const;
+  void apply_pod_actions();
+
+  Runtime& rt_;
+  std::vector<uint32_t> pod_actions_;        // in force, in start order
+  std::vector<std::vector<PodId>> killed_;   // per timeline event: the pods it took down
+};
+
+}  // namespace meshsim::models

@@ -1,0 +1,180 @@
+// Builds the run's immutable tables from its configuration; see topology.h.
+#include "models/config/topology.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "policies/load_balancer.h"
+
+namespace meshsim::models {
+
+uint32_t Topology::intern_path(const std::string& p) {
+  auto [it, inserted] = path_ids_.emplace(p, static_cast<uint32_t>(paths.size()));
+  if (inserted) paths.push_back(p);
+  return it->second;
+}
+
+Topology::Topology(const MeshConfig& config) : cfg_(config) {
+  auto fail = [](const std::string& m) { throw std::invalid_argument(m); };
+
+  // Zones and regions.
+  std::map<std::string, uint32_t> zone_index, region_index;
+  auto zone_of = [&](const std::string& z) {
+    auto it = zone_index.find(z);
+    if (it != zone_index.end()) return it->second;
+    const auto idx = static_cast<uint32_t>(zones.size());
+    zone_index.emplace(z, idx);
+    zones.push_back(z);
+    const auto rit = cfg_.network.zone_region.find(z);
+    const std::string region = rit == cfg_.network.zone_region.end() ? "region-1" : rit->second;
+    auto [reg, ins] = region_index.emplace(region, static_cast<uint32_t>(region_index.size()));
+    (void)ins;
+    zone_region.push_back(reg->second);
+    return idx;
+  };
+  for (const auto& [z, r] : cfg_.network.zone_region) zone_of(z);
+
+  // Services.
+  std::map<std::pair<std::string, std::string>, ServiceId> service_index;
+  std::map<std::string, ServiceId> service_by_name;  // short name, or FQDN
+  for (const auto& s : cfg_.services) {
+    const ServiceId idx = service_pods.push_back({});
+    if (!service_index.emplace(std::make_pair(s.namespace_, s.name), idx).second)
+      fail("duplicate service " + s.name + "." + s.namespace_);
+    catalog_.services.push_back({s.name, s.namespace_});
+    service_by_name.emplace(s.name, idx);
+    service_by_name.emplace(catalog_.services.back().fqdn(), idx);
+    service_by_name.emplace(s.name + "." + s.namespace_, idx);
+  }
+  auto resolve_service = [&](const std::string& n, const std::string& ns) -> ServiceId {
+    auto it = service_index.find({ns, n});
+    if (it != service_index.end()) return it->second;
+    auto jt = service_by_name.find(n);
+    if (jt == service_by_name.end()) fail("unknown service '" + n + "'");
+    return jt->second;
+  };
+
+  // Workloads and their pods.  Pods are named <workload>-<i>, placed round-robin over zones.
+  for (const auto& w : cfg_.workloads) {
+    WorkloadRt wr{&w, resolve_service(w.service, w.namespace_), {}, {}};
+    const WorkloadId widx(workloads.size());
+    const std::vector<std::string> wzones = w.zones.empty() ? std::vector<std::string>{"zone-a"} : w.zones;
+    if (w.workers == 0) fail("workload '" + w.name + "' has no worker");
+    for (uint32_t i = 0; i < w.replicas; ++i) {
+      PodRt p;
+      p.name = w.name + "-" + std::to_string(i);
+      p.workload = widx;
+      p.zone = zone_of(wzones[i % wzones.size()]);
+      p.address_hash = policies::hash_key(p.name);
+      const PodId id = pods.push_back(std::move(p));
+      wr.pods.push_back(id);
+      service_pods[wr.service].push_back(id);
+    }
+    std::string version;
+    if (auto it = w.labels.find("version"); it != w.labels.end()) version = it->second;
+    std::string app = catalog_.services[wr.service.value].name;
+    if (auto it = w.labels.find("app"); it != w.labels.end()) app = it->second;
+    catalog_.workloads.push_back({w.name, catalog_.services[wr.service.value].name, w.namespace_, version, app});
+    workloads.push_back(std::move(wr));
+  }
+  for (auto& s : service_pods) std::sort(s.begin(), s.end());
+
+  // Handlers: flatten steps; intern the paths calls are made on.
+  for (auto& wr : workloads) {
+    const auto& hs = wr.cfg->handlers;
+    static const HandlerConfig kDefault{};
+    std::vector<const HandlerConfig*> list;
+    for (const auto& h : hs) list.push_back(&h);
+    if (list.empty()) list.push_back(&kDefault);
+    for (const HandlerConfig* h : list) {
+      HandlerRt hr{static_cast<uint32_t>(steps.size()), 0, h->error_probability, h->error_status};
+      for (const Step& st : h->steps) {
+        if (const auto* c = std::get_if<ComputeStep>(&st)) {
+          steps.push_back({StepRt::kCompute, static_cast<uint32_t>(computes.size()), 0});
+          computes.push_back(&c->duration);
+        } else if (const auto* call = std::get_if<CallStep>(&st)) {
+          steps.push_back({StepRt::kCall, static_cast<uint32_t>(calls.size()), 1});
+          calls.push_back({call, resolve_service(call->service, wr.cfg->namespace_), intern_path(call->path)});
+        } else {
+          const auto& par = std::get<ParallelStep>(st);
+          steps.push_back({StepRt::kParallel, static_cast<uint32_t>(calls.size()),
+                           static_cast<uint32_t>(par.calls.size())});
+          for (const auto& pc : par.calls)
+            calls.push_back({&pc, resolve_service(pc.service, wr.cfg->namespace_), intern_path(pc.path)});
+        }
+        ++hr.step_count;
+      }
+      wr.handlers.push_back(static_cast<uint32_t>(handlers.size()));
+      handlers.push_back(hr);
+    }
+  }
+
+  // Loads.
+  for (const auto& l : cfg_.loads) {
+    LoadRt lr{&l, resolve_service(l.target_service, "default"),
+              zone_of(l.zone.empty() ? (zones.empty() ? std::string("zone-a") : zones.front()) : l.zone), {}, {}};
+    std::vector<RequestKind> mix = l.mix.empty() ? std::vector<RequestKind>{RequestKind{}} : l.mix;
+    double total = 0;
+    for (const auto& k : mix) total += k.share;
+    if (!(total > 0)) fail("load '" + l.name + "' has no request share > 0");
+    double acc = 0;
+    for (const auto& k : mix) {
+      acc += k.share / total;
+      lr.kind_cumulative.push_back(acc);
+      lr.kind_path.push_back(intern_path(k.path));
+    }
+    loads.push_back(std::move(lr));
+    catalog_.loads.push_back(l.name);
+  }
+
+  // Which handler serves which path on which workload: first prefix match.
+  handler_table_.assign(paths.size() * workloads.size(), kNone);
+  for (uint32_t p = 0; p < paths.size(); ++p) {
+    for (uint32_t w = 0; w < workloads.size(); ++w) {
+      const WorkloadRt& wr = workloads[WorkloadId(w)];
+      const auto& hs = wr.cfg->handlers;
+      uint32_t chosen = kNone;
+      if (hs.empty()) {
+        chosen = wr.handlers.front();
+      } else {
+        for (size_t i = 0; i < hs.size(); ++i) {
+          if (paths[p].compare(0, hs[i].path_prefix.size(), hs[i].path_prefix) == 0) {
+            chosen = wr.handlers[i];
+            break;
+          }
+        }
+      }
+      handler_table_[static_cast<size_t>(p) * workloads.size() + w] = chosen;
+    }
+  }
+
+  // Partitions: the two sides, as zones when both name zones, else as services.
+  partition_pairs.resize(cfg_.timeline.size(), {kNone, kNone});
+  partition_is_zone.resize(cfg_.timeline.size(), false);
+  for (size_t i = 0; i < cfg_.timeline.size(); ++i) {
+    if (const auto* p = std::get_if<Partition>(&cfg_.timeline[i].action)) {
+      auto zs = std::find(zones.begin(), zones.end(), p->from);
+      auto zt = std::find(zones.begin(), zones.end(), p->to);
+      if (zs != zones.end() && zt != zones.end()) {
+        partition_is_zone[i] = true;
+        partition_pairs[i] = {static_cast<uint32_t>(zs - zones.begin()), static_cast<uint32_t>(zt - zones.begin())};
+      } else {
+        partition_pairs[i] = {resolve_service(p->from, "default").value, resolve_service(p->to, "default").value};
+      }
+    }
+  }
+}
+
+TrafficTopology Topology::traffic_topology() const {
+  TrafficTopology topo;
+  for (const auto& s : catalog_.services) topo.services.push_back({s.name, s.namespace_, s.fqdn(), {}});
+  for (const auto& wr : workloads) {
+    topo.workloads.push_back({wr.cfg->labels, wr.cfg->namespace_});
+    for (PodId p : wr.pods) topo.services[wr.service.value].pods.push_back(p.value);
+  }
+  for (auto& ts : topo.services) std::sort(ts.pods.begin(), ts.pods.end());
+  for (const auto& p : pods) topo.pod_labels.push_back(&workloads[p.workload].cfg->labels);
+  return topo;
+}
+
+}  // namespace meshsim::models

@@ -1,0 +1,102 @@
+// The built, immutable configuration of a run: a MeshConfig with its names resolved to typed
+// indices and its handlers flattened into arrays, so that no request does string work.
+//
+// Built once by the Mesh; afterwards only read.  Zones are numbered in the order they are first
+// named (the network's zone_region map first, then workloads, then loads); pods are named
+// <workload>-<i> and placed round-robin over their workload's zones.  Which handler serves which
+// path on which workload is resolved here too (first prefix match).
+//
+// Throws std::invalid_argument when the configuration names something that does not exist (the
+// scenario layer reports such mistakes with file:line:column before this point).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "models/config.h"
+#include "models/ids.h"
+#include "models/observation.h"
+#include "models/traffic.h"
+
+namespace meshsim::models {
+
+struct StepRt {
+  enum Kind : uint8_t { kCompute, kCall, kParallel } kind;
+  uint32_t first;  // compute: index into computes; call/parallel: first index into calls
+  uint32_t count;  // number of calls (1 for kCall)
+};
+struct CallRt {
+  const CallStep* cfg;
+  ServiceId service;
+  uint32_t path;  // interned
+};
+struct HandlerRt {
+  uint32_t first_step, step_count;
+  double error_probability;
+  uint32_t error_status;
+};
+struct WorkloadRt {
+  const WorkloadConfig* cfg;
+  ServiceId service;
+  std::vector<uint32_t> handlers;  // indices into handlers, in config order
+  std::vector<PodId> pods;
+};
+struct PodRt {
+  std::string name;
+  WorkloadId workload;
+  uint32_t zone = 0;
+  uint64_t address_hash = 0;  // consistent-hash key for useSourceIp (its name stands for its IP)
+};
+struct LoadRt {
+  const LoadConfig* cfg;
+  ServiceId service;
+  uint32_t zone;
+  std::vector<uint32_t> kind_path;  // interned path per request kind
+  std::vector<double> kind_cumulative;
+};
+
+class Topology {
+ public:
+  explicit Topology(const MeshConfig& config);  // `config` must outlive the Topology
+
+  const MeshConfig& config() const { return cfg_; }
+  const MeshCatalog& catalog() const { return catalog_; }
+
+  IdVector<ServiceId, std::vector<PodId>> service_pods;  // all pods backing a service, ascending
+  IdVector<WorkloadId, WorkloadRt> workloads;
+  IdVector<PodId, PodRt> pods;
+  IdVector<LoadId, LoadRt> loads;
+  std::vector<HandlerRt> handlers;
+  std::vector<StepRt> steps;
+  std::vector<CallRt> calls;
+  std::vector<const simcore::Distribution*> computes;
+  std::vector<std::string> zones;
+  std::vector<uint32_t> zone_region;
+  std::vector<std::string> paths;
+  // Per timeline event: the two sides of a Partition (zones or services), and which.
+  std::vector<std::pair<uint32_t, uint32_t>> partition_pairs;
+  std::vector<bool> partition_is_zone;
+
+  uint32_t handler_for(WorkloadId w, uint32_t path) const {
+    return handler_table_[static_cast<size_t>(path) * workloads.size() + w.value];
+  }
+  ServiceId service_of(PodId p) const { return workloads[pods[p].workload].service; }
+  const WorkloadConfig& workload_config(PodId p) const { return *workloads[pods[p].workload].cfg; }
+  bool has_sidecar(PodId p) const { return p.valid() && workload_config(p).sidecar; }
+  // What the client sidecars' traffic tables resolve names against.
+  TrafficTopology traffic_topology() const;
+
+ private:
+  uint32_t intern_path(const std::string& p);
+
+  const MeshConfig& cfg_;
+  MeshCatalog catalog_;
+  std::unordered_map<std::string, uint32_t> path_ids_;
+  std::vector<uint32_t> handler_table_;  // [path][workload] -> handler or kNone
+};
+
+}  // namespace meshsim::models

@@ -1,0 +1,114 @@
+// One attempt on the wire; see exchange.h.
+#include "models/exchange.h"
+
+#include "models/runtime.h"
+
+namespace meshsim::models {
+
+using policies::ResponseFlag;
+using simcore::Time;
+
+uint32_t Exchanges::send(uint32_t ci, uint32_t si, PodId pod) {
+  const Call& c = rt_.app[ci];
+  const CallerView caller = rt_.caller(c);
+  const bool caller_sidecar = si != kNone;
+
+  const uint32_t xi = pool_.alloc();
+  Exchange& x = pool_[xi];
+  x.call = ci;
+  x.call_gen = c.gen;
+  x.stream = si;
+  x.stream_gen = si == kNone ? 0 : rt_.router[si].gen;
+  x.path = c.path;
+  x.depth = c.depth;
+  x.kind = c.kind;
+  x.load = c.load;
+  x.sent = rt_.sched.now();
+  x.trace = c.trace;
+  Call& cm = rt_.app[ci];
+  cm.exchange = xi;
+  cm.exchange_gen = x.gen;
+  if (c.trace != 0) {
+    x.client_span = caller_sidecar ? c.trace_client_span : 0;
+    x.server_span = rt_.telemetry.new_span_id();
+  }
+  x.sidecar_pass = rt_.cfg.sidecar.pair_overhead.sample_time(caller.client.lb) / 4;
+  Time delay = caller_sidecar ? x.sidecar_pass : Time::zero();
+  x.pod = pod;
+  if (!pod.valid()) {  // no endpoint: the connection is refused at once
+    x.status = 0;
+    x.flags = ResponseFlag::kUpstreamConnectionFailure;
+    x.phase = Exchange::kToCaller;
+    rt_.sched.schedule_at(rt_.sched.now() + delay, Packed::make(kResponseAtCaller, xi, x.gen));
+    return xi;
+  }
+  const uint32_t pod_zone = rt_.topo.pods[pod].zone;
+  if (rt_.network.cut(caller.zone, pod_zone, caller.service, c.service)) {
+    // A partition drops packets: the connection attempt times out.
+    x.status = caller_sidecar ? 503 : 0;
+    x.flags = ResponseFlag::kUpstreamConnectionFailure;
+    x.phase = Exchange::kToCaller;
+    rt_.sched.schedule_at(rt_.sched.now() + delay + rt_.cfg.experiment.connect_timeout,
+                          Packed::make(kResponseAtCaller, xi, x.gen));
+    return xi;
+  }
+  delay += rt_.network.delay(caller.client.network, caller.zone, pod_zone);
+  x.dest_start = rt_.sched.now() + delay;
+  delay += rt_.inbound.request_pass(x);
+  x.phase = Exchange::kToPod;
+  rt_.sched.schedule_at(rt_.sched.now() + delay, Packed::make(kArriveAtPod, xi, x.gen));
+  return xi;
+}
+
+void Exchanges::refused_at_pod(uint32_t xi) {
+  Exchange& x = pool_[xi];
+  x.status = x.stream != kNone ? 503 : 0;
+  x.flags = ResponseFlag::kUpstreamConnectionFailure;
+  x.phase = Exchange::kToCaller;
+  PodState& p = rt_.pods[x.pod];
+  const uint32_t caller_zone = rt_.caller(rt_.app[x.call]).zone;
+  rt_.sched.schedule_at(rt_.sched.now() + rt_.network.delay(p.client.network, rt_.topo.pods[x.pod].zone, caller_zone),
+                        Packed::make(kResponseAtCaller, xi, x.gen));
+}
+
+void Exchanges::at_caller(uint32_t xi) {
+  Exchange& x = pool_[xi];
+  if (x.abandoned || !rt_.app.is(x.call, x.call_gen)) {
+    pool_.release(xi);
+    return;
+  }
+  if (x.stream != kNone) {
+    // Back at the caller's sidecar: the router decides.
+    const uint32_t si = x.stream;
+    if (!rt_.router.open(si, x.stream_gen) || rt_.router[si].exchange != xi) {
+      pool_.release(xi);
+      return;
+    }
+    policies::AttemptOutcome outcome = policies::AttemptOutcome::response(static_cast<uint16_t>(x.status));
+    uint32_t code = x.status, flags = 0;
+    if (!x.reached_pod) {
+      outcome = policies::AttemptOutcome::reset(policies::ResetReason::ConnectFailure);
+      const auto r = policies::local_reply(policies::LocalReply::kConnectFailure);
+      code = r.status;
+      flags = r.flag;
+    } else if ((x.flags & ResponseFlag::kUpstreamConnectionTermination) != 0) {
+      outcome = policies::AttemptOutcome::reset(policies::ResetReason::ResetAfterRequestSent);
+      const auto r = policies::local_reply(policies::LocalReply::kUpstreamConnectionTermination);
+      code = r.status;
+      flags = r.flag;
+    }
+    pool_.release(xi);
+    rt_.router.attempt_done(si, outcome, code, flags);
+    return;
+  }
+  // The application called directly (no sidecar on its side).
+  const uint32_t ci = x.call;
+  Call& c = rt_.app[ci];
+  rt_.sched.cancel(c.timeout);
+  c.exchange = kNone;
+  const uint32_t code = x.status, flags = x.flags;
+  pool_.release(xi);
+  rt_.app.attempt_outcome(ci, code, flags);
+}
+
+}  // namespace meshsim::models

@@ -1,0 +1,71 @@
+// The server sidecar: its passes and its HTTP filter chain; see sidecar.h and filter.h.
+#include "models/inbound/sidecar.h"
+
+#include "models/runtime.h"
+
+namespace meshsim::models {
+
+void StatsFilter::encode(FilterContext& ctx) const {
+  const Exchange& x = ctx.exchange;
+  const PodRt& pod = ctx.topo.pods[x.pod];
+  const uint32_t service = ctx.topo.service_of(x.pod).value;
+  const uint32_t code = x.abandoned ? 0 : x.status;
+  const uint32_t flags =
+      x.abandoned ? uint32_t{policies::ResponseFlag::kDownstreamConnectionTermination} : 0u;
+  ctx.telemetry.emit(Reporter::kDestination, x.dest_start, x.dest_end, ctx.source_workload, pod.workload.value,
+                     service, x.load.value, code, 1, flags);
+  if (x.trace != 0)
+    ctx.telemetry.span(x.trace, x.server_span, x.client_span != 0 ? x.client_span : ctx.parent_span, x.dest_start,
+                       x.dest_end, pod.workload.value, service, code, flags, Reporter::kDestination);
+}
+
+InboundSidecar::InboundSidecar(Runtime& rt, const Topology& topo) : rt_(rt), topo_(topo) {
+  for (const WorkloadRt& w : topo.workloads) {
+    std::vector<InboundFilter> chain;
+    if (w.cfg->sidecar) chain.emplace_back(StatsFilter{});
+    chains_.push_back(std::move(chain));
+  }
+}
+
+simcore::Time InboundSidecar::request_pass(const Exchange& x) const {
+  return topo_.has_sidecar(x.pod) ? x.sidecar_pass : simcore::Time::zero();
+}
+
+FilterContext InboundSidecar::context(uint32_t xi) {
+  Exchange& x = rt_.exchanges[xi];
+  const bool caller_alive = rt_.app.is(x.call, x.call_gen);
+  const Call& c = rt_.app[x.call];
+  const uint32_t source = caller_alive && !c.root() ? topo_.pods[c.caller.as_pod()].workload.value : kNoWorkload;
+  return FilterContext{x, xi, topo_, rt_.telemetry, rt_.sched.now(), source, caller_alive ? c.parent_span : 0};
+}
+
+void InboundSidecar::on_request(uint32_t xi) {
+  const Exchange& x = rt_.exchanges[xi];
+  if (!rt_.pods[x.pod].ready) {  // the pod died while the request was on its way
+    rt_.exchanges.refused_at_pod(xi);
+    return;
+  }
+  const auto& chain = chains_[topo_.pods[x.pod].workload];
+  if (!chain.empty()) {
+    FilterContext ctx = context(xi);
+    for (const InboundFilter& f : chain) {
+      const FilterStatus s = std::visit([&](const auto& filter) { return filter.decode(ctx); }, f);
+      if (s == FilterStatus::kLocalReply) {
+        rt_.exchanges[xi].reached_pod = true;  // the sidecar answered: no connection failure
+        rt_.pods.respond(xi);
+        return;
+      }
+    }
+  }
+  rt_.pods.arrive(xi);
+}
+
+void InboundSidecar::on_response(uint32_t xi) {
+  const auto& chain = chains_[topo_.pods[rt_.exchanges[xi].pod].workload];
+  if (chain.empty()) return;
+  FilterContext ctx = context(xi);
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it)
+    std::visit([&](const auto& filter) { filter.encode(ctx); }, *it);
+}
+
+}  // namespace meshsim::models

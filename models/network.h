@@ -1,0 +1,34 @@
+// The network between pods and load generators: latency by zone pair (same zone, cross zone,
+// cross region), and partitions that drop packets between two zones or two services.
+#pragma once
+
+#include <cstdint>
+#include <set>
+#include <utility>
+
+#include "models/config.h"
+#include "models/config/topology.h"
+#include "simcore/rng.h"
+#include "simcore/time.h"
+
+namespace meshsim::models {
+
+class Network {
+ public:
+  Network(const Topology& topo, const NetworkConfig& config) : topo_(topo), cfg_(config) {}
+
+  // One-way latency from zone a to zone b, drawn from `rng`.
+  simcore::Time delay(simcore::Stream& rng, uint32_t a, uint32_t b) const;
+  // Whether a partition drops packets from a caller (its zone; its service, or kNone for a load
+  // generator) to a pod in `pod_zone` of service `callee`.
+  bool cut(uint32_t caller_zone, uint32_t pod_zone, ServiceId caller_service, ServiceId callee) const;
+  // The Partition of timeline event `i` starts (on) or ends.
+  void partition(size_t i, bool on);
+
+ private:
+  const Topology& topo_;
+  const NetworkConfig& cfg_;
+  std::set<std::pair<uint32_t, uint32_t>> partitioned_services_, partitioned_zones_;
+};
+
+}  // namespace meshsim::models

@@ -1,0 +1,207 @@
+// A pod's application: workers, queue, handler steps; see pod.h.
+#include "models/pod.h"
+
+#include "models/runtime.h"
+
+namespace meshsim::models {
+
+using policies::ResponseFlag;
+using simcore::Stream;
+using simcore::Time;
+
+Pods::Pods(Runtime& rt, const Topology& topo, uint64_t seed) : rt_(rt), topo_(topo) {
+  for (const PodRt& p : topo.pods) {
+    PodState s;
+    s.compute_rng = Stream(seed, p.name, "compute");
+    s.call_rng = Stream(seed, p.name, "calls");
+    s.client.lb = Stream(seed, p.name, "lb");
+    s.error_rng = Stream(seed, p.name, "errors");
+    s.client.network = Stream(seed, p.name, "network");
+    state_.push_back(std::move(s));
+  }
+}
+
+void Pods::arrive(uint32_t xi) {
+  Exchange& x = rt_.exchanges[xi];
+  PodState& p = state_[x.pod];
+  const WorkloadConfig& w = topo_.workload_config(x.pod);
+  x.reached_pod = true;
+  if (p.error_probability > 0 && p.error_rng.uniform() < p.error_probability) {
+    x.status = p.error_status;  // chaos: the application fails at once
+    respond(xi);
+    return;
+  }
+  if (p.busy < w.workers) {
+    ++p.busy;
+    start_handler(xi);
+    return;
+  }
+  if (w.queue_limit != 0 && p.queue.size() >= w.queue_limit) {
+    x.status = w.overflow_status;
+    respond(xi);
+    return;
+  }
+  x.phase = Exchange::kQueued;
+  p.queue.push(xi);
+}
+
+void Pods::start_handler(uint32_t xi) {
+  Exchange& x = rt_.exchanges[xi];
+  x.phase = Exchange::kRunning;
+  x.handler = topo_.handler_for(topo_.pods[x.pod].workload, x.path);
+  x.step = 0;
+  if (x.handler == kNone) {  // no handler serves this path
+    x.status = 404;
+    finish_handler(xi);
+    return;
+  }
+  run_steps(xi);
+}
+
+void Pods::compute_done(uint32_t xi) {
+  if (rt_.exchanges[xi].phase != Exchange::kRunning) return;  // reset by a pod kill
+  ++rt_.exchanges[xi].step;
+  run_steps(xi);
+}
+
+// Runs steps until one has to wait (a compute, or calls in flight) or the handler ends.
+void Pods::run_steps(uint32_t xi) {
+  for (;;) {
+    Exchange& x = rt_.exchanges[xi];
+    const HandlerRt& h = topo_.handlers[x.handler];
+    if (x.failed || x.step >= h.step_count) {
+      finish_handler(xi);
+      return;
+    }
+    const StepRt& s = topo_.steps[h.first_step + x.step];
+    if (s.kind == StepRt::kCompute) {
+      PodState& p = state_[x.pod];
+      Time d = topo_.computes[s.first]->sample_time(p.compute_rng);
+      if (p.slowdown != 1.0) d = Time::from_seconds(d.to_seconds() * p.slowdown);
+      rt_.sched.schedule_at(rt_.sched.now() + d, Packed::make(kComputeDone, xi, x.gen));
+      return;
+    }
+    x.pending = 0;
+    for (uint32_t i = 0; i < s.count; ++i) make_call(xi, topo_.calls[s.first + i]);
+    Exchange& y = rt_.exchanges[xi];  // make_call may have grown the pool
+    if (y.pending > 0) return;
+    ++y.step;
+  }
+}
+
+void Pods::make_call(uint32_t xi, const CallRt& cr) {
+  PodState& p = state_[rt_.exchanges[xi].pod];
+  if (cr.cfg->probability < 1.0 && !(p.call_rng.uniform() < cr.cfg->probability)) return;
+  const uint32_t depth = rt_.exchanges[xi].depth + 1;
+  if (rt_.cfg.experiment.max_call_depth != 0 && depth > rt_.cfg.experiment.max_call_depth) return;
+  const uint32_t ci = rt_.app.alloc();
+  Call& c = rt_.app[ci];
+  Exchange& x = rt_.exchanges[xi];
+  c.parent = xi;
+  c.parent_gen = x.gen;
+  c.caller = Caller::pod(x.pod);
+  c.load = x.load;
+  c.service = cr.service;
+  c.path = cr.path;
+  c.step = cr.cfg;
+  c.attempts_left = cr.cfg->retries;
+  c.started = rt_.sched.now();
+  c.depth = depth;
+  c.kind = x.kind;
+  c.trace = x.trace;
+  c.parent_span = x.server_span;
+  ++x.pending;
+  rt_.app.send(ci);
+}
+
+void Pods::call_done(uint32_t xi, const CallStep& step, uint32_t code, uint32_t flags) {
+  Exchange& parent = rt_.exchanges[xi];
+  if (!(code >= 200 && code < 400)) {
+    switch (step.on_failure) {
+      case OnFailure::kFail:
+        if (!parent.failed) {
+          parent.failed = true;
+          parent.status = code >= 500 ? code : (flags & kAppTimeout) != 0 ? 504 : code == 0 ? 503 : 500;
+        }
+        break;
+      case OnFailure::kDegrade:
+      case OnFailure::kIgnore:
+        break;
+    }
+  }
+  if (--parent.pending == 0) {
+    ++parent.step;
+    run_steps(xi);
+  }
+}
+
+void Pods::finish_handler(uint32_t xi) {
+  Exchange& x = rt_.exchanges[xi];
+  if (!x.failed && x.status == 0) {
+    const HandlerRt* h = x.handler == kNone ? nullptr : &topo_.handlers[x.handler];
+    x.status = 200;
+    if (h != nullptr && h->error_probability > 0 && state_[x.pod].error_rng.uniform() < h->error_probability)
+      x.status = h->error_status;
+  }
+  respond(xi);
+}
+
+void Pods::respond(uint32_t xi) {
+  Exchange& x = rt_.exchanges[xi];
+  PodState& p = state_[x.pod];
+  const bool held_worker = x.phase == Exchange::kRunning;
+  x.phase = Exchange::kToCaller;
+  Time delay = rt_.inbound.response_pass(x);
+  if (p.extra_latency != nullptr) delay += p.extra_latency->sample_time(p.client.network);
+  x.dest_end = rt_.sched.now() + delay;
+  const bool caller_alive = rt_.app.is(x.call, x.call_gen);
+  const uint32_t pod_zone = topo_.pods[x.pod].zone;
+  uint32_t caller_zone = pod_zone;
+  bool caller_sidecar = false;
+  if (caller_alive) {
+    const CallerView caller = rt_.caller(rt_.app[x.call]);
+    caller_zone = caller.zone;
+    caller_sidecar = caller.sidecar;
+  }
+  delay += rt_.network.delay(p.client.network, pod_zone, caller_zone);
+  if (caller_sidecar) delay += x.sidecar_pass;
+  rt_.sched.schedule_at(rt_.sched.now() + delay, Packed::make(kResponseAtCaller, xi, x.gen));
+  rt_.inbound.on_response(xi);
+  if (held_worker) {
+    if (!p.queue.empty()) {
+      start_handler(p.queue.pop());
+    } else {
+      --p.busy;
+    }
+  }
+}
+
+void Pods::kill(PodId pi) {
+  PodState& p = state_[pi];
+  if (!p.ready) return;
+  p.ready = false;
+  rt_.control.endpoint_removed(pi);
+  // Every request in the pod, queued or in service, is reset.  Scanning the pool is fine for a
+  // rare chaos event; the hot path keeps no per-pod list.
+  p.queue.clear();
+  for (uint32_t xi = 0; xi < rt_.exchanges.size(); ++xi) {
+    Exchange& x = rt_.exchanges[xi];
+    if (!x.live || x.pod != pi || (x.phase != Exchange::kQueued && x.phase != Exchange::kRunning)) continue;
+    // Its name (index, generation) stays valid: the caller's call and sidecar stream still
+    // hold it to abandon or account for the attempt.  Its pending compute and child-call
+    // results are dropped by phase (compute_done, AppClient::complete).
+    x.phase = Exchange::kToPod;  // not holding a worker any more
+    x.status = 503;
+    x.flags = ResponseFlag::kUpstreamConnectionTermination;
+    respond(xi);
+  }
+  p.busy = 0;
+}
+
+void Pods::revive(PodId pi) {
+  if (state_[pi].ready) return;
+  state_[pi].ready = true;
+  rt_.control.endpoint_added(pi);
+}
+
+}  // namespace meshsim::models

@@ -1,0 +1,39 @@
+// The runtime's parts, wired together; see runtime.h.
+#include "models/runtime.h"
+
+namespace meshsim::models {
+
+Runtime::Runtime(const MeshConfig& config)
+    : cfg(config),
+      topo(cfg),
+      network(topo, cfg.network),
+      control(topo, cfg.traffic),
+      pods(*this, topo, cfg.experiment.seed),
+      loads(*this, topo, cfg.experiment.seed),
+      app(*this),
+      router(*this),
+      clusters(*this),
+      conn_pools(*this),
+      exchanges(*this),
+      inbound(*this, topo),
+      chaos(*this) {}
+
+CallerView Runtime::caller(const Call& c) {
+  if (c.root()) {
+    const LoadRt& l = topo.loads[c.load];
+    return {l.zone, l.cfg->through_sidecar, loads[c.load].client, kNoWorkload, ServiceId()};
+  }
+  const PodId p = c.caller.as_pod();
+  const PodRt& pod = topo.pods[p];
+  return {pod.zone, topo.has_sidecar(p), pods[p].client, pod.workload.value, topo.service_of(p)};
+}
+
+uint32_t Runtime::caller_zone(Caller c) const {
+  return c.is_load() ? topo.loads[c.as_load()].zone : topo.pods[c.as_pod()].zone;
+}
+
+std::string Runtime::caller_name(Caller c) const {
+  return c.is_load() ? "load:" + topo.loads[c.as_load()].cfg->name : topo.pods[c.as_pod()].name;
+}
+
+}  // namespace meshsim::models

@@ -1,0 +1,41 @@
+// Istio-style records and spans, batched for the sink; see telemetry.h.
+#include "models/telemetry.h"
+
+#include <algorithm>
+
+namespace meshsim::models {
+
+using simcore::Time;
+
+void Telemetry::emit(Reporter r, Time start, Time end, uint32_t src_wl, uint32_t dst_wl, uint32_t svc,
+                     uint32_t load, uint32_t code, uint32_t attempts, uint32_t flags) {
+  CallRecord rec;
+  rec.start = start;
+  rec.end = end;
+  rec.source_workload = src_wl;
+  rec.destination_workload = dst_wl;
+  rec.destination_service = svc;
+  rec.load = load;
+  rec.response_code = static_cast<uint16_t>(code);
+  rec.reporter = r;
+  rec.attempts = static_cast<uint8_t>(std::min<uint32_t>(attempts, 255));
+  rec.response_flags = flags & ~kAppTimeout;
+  records_.push_back(rec);
+  if (records_.size() >= 1 << 16) flush();
+}
+
+void Telemetry::span(uint64_t trace, uint64_t id, uint64_t parent, Time start, Time end, uint32_t wl,
+                     uint32_t peer_service, uint32_t code, uint32_t flags, Reporter kind) {
+  if (id == 0) return;
+  spans_.push_back({trace, id, parent, start, end, wl, peer_service, static_cast<uint16_t>(code),
+                    flags & ~kAppTimeout, kind});
+}
+
+void Telemetry::flush() {
+  if (!records_.empty()) sink_->calls(records_);
+  if (!spans_.empty()) sink_->spans(spans_);
+  records_.clear();
+  spans_.clear();
+}
+
+}  // namespace meshsim::models
