@@ -22,7 +22,7 @@ void AppClient::send(uint32_t ci) {
   }
   // No client sidecar: kube-proxy picks a ready endpoint uniformly at random.
   const auto& ready = rt_.control.ready_pods(c.service);
-  rt_.exchanges.send(ci, kNone, ready.empty() ? PodId() : ready[caller.client.lb.below(ready.size())]);
+  rt_.exchanges.send(ci, kNone, ready.empty() ? PodId() : ready[rt_.edge(c).pick.below(ready.size())]);
 }
 
 // The server keeps working after the application stops waiting; its answer will be discarded.

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 
 #include "models/config.h"
 #include "models/ids.h"
@@ -25,11 +26,24 @@ namespace meshsim::models {
 
 struct Runtime;
 
+// The random streams of one edge: one caller (a pod or a load generator) towards one service.
+// Keyed by ("<caller>><service>.<namespace>", purpose), so the draws of one edge do not depend
+// on what happens on any other edge, even of the same caller (docs/architecture.md, "Random
+// streams").
+struct EdgeStreams {
+  ServiceId service;
+  simcore::Stream overhead;  // the sidecar pair's overhead per exchange, and local replies' passes
+  simcore::Stream network;   // the requests' network latency (and mirrors' on their own edge)
+  simcore::Stream fault;     // the fault filter's delay and abort draws
+  simcore::Stream route;     // the weighted pick of a route's destination
+  simcore::Stream mirror;    // whether to mirror (mirrorPercentage), and to which pod
+  simcore::Stream pick;      // kube-proxy's endpoint pick, for a caller without a sidecar
+};
+
 // What any caller (a pod's application or a load generator) keeps as a client.
 struct ClientState {
-  simcore::Stream lb;       // kube-proxy's pick, sidecar overhead, route and fault draws
-  simcore::Stream network;  // its requests' network latency
-  uint32_t next_worker = 0; // round robin of its requests over its sidecar's workers
+  std::deque<EdgeStreams> edges;  // created on first use; a deque keeps references valid
+  uint32_t next_worker = 0;       // round robin of its requests over its sidecar's workers
 };
 
 // Who a call's caller is, looked up once: where it runs, whether a sidecar intercepts its calls.

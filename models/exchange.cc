@@ -11,6 +11,7 @@ using simcore::Time;
 uint32_t Exchanges::send(uint32_t ci, uint32_t si, PodId pod) {
   const Call& c = rt_.app[ci];
   const CallerView caller = rt_.caller(c);
+  EdgeStreams& edge = rt_.edge(c);
   const bool caller_sidecar = si != kNone;
 
   const uint32_t xi = pool_.alloc();
@@ -32,7 +33,7 @@ uint32_t Exchanges::send(uint32_t ci, uint32_t si, PodId pod) {
     x.client_span = caller_sidecar ? c.trace_client_span : 0;
     x.server_span = rt_.telemetry.new_span_id();
   }
-  x.sidecar_pass = rt_.cfg.sidecar.pair_overhead.sample_time(caller.client.lb) / 4;
+  x.sidecar_pass = rt_.cfg.sidecar.pair_overhead.sample_time(edge.overhead) / 4;
   Time delay = caller_sidecar ? x.sidecar_pass : Time::zero();
   x.pod = pod;
   if (!pod.valid()) {  // no endpoint: the connection is refused at once
@@ -52,7 +53,7 @@ uint32_t Exchanges::send(uint32_t ci, uint32_t si, PodId pod) {
                           Packed::make(kResponseAtCaller, xi, x.gen));
     return xi;
   }
-  delay += rt_.network.delay(caller.client.network, caller.zone, pod_zone);
+  delay += rt_.network.delay(edge.network, caller.zone, pod_zone);
   x.dest_start = rt_.sched.now() + delay;
   delay += rt_.inbound.request_pass(x);
   x.phase = Exchange::kToPod;
@@ -67,7 +68,7 @@ void Exchanges::refused_at_pod(uint32_t xi) {
   x.phase = Exchange::kToCaller;
   PodState& p = rt_.pods[x.pod];
   const uint32_t caller_zone = rt_.caller(rt_.app[x.call]).zone;
-  rt_.sched.schedule_at(rt_.sched.now() + rt_.network.delay(p.client.network, rt_.topo.pods[x.pod].zone, caller_zone),
+  rt_.sched.schedule_at(rt_.sched.now() + rt_.network.delay(p.response_network_rng, rt_.topo.pods[x.pod].zone, caller_zone),
                         Packed::make(kResponseAtCaller, xi, x.gen));
 }
 

@@ -18,8 +18,6 @@ LoadGenerators::LoadGenerators(Runtime& rt, const Topology& topo, uint64_t seed)
     s.arrivals = Stream(seed, n, "arrivals");
     s.mix = Stream(seed, n, "mix");
     s.trace = Stream(seed, n, "trace");
-    s.client.lb = Stream(seed, n, "lb");
-    s.client.network = Stream(seed, n, "network");
     s.think = Stream(seed, n, "think");
     state_.push_back(std::move(s));
   }

@@ -14,9 +14,10 @@ Pods::Pods(Runtime& rt, const Topology& topo, uint64_t seed) : rt_(rt), topo_(to
     PodState s;
     s.compute_rng = Stream(seed, p.name, "compute");
     s.call_rng = Stream(seed, p.name, "calls");
-    s.client.lb = Stream(seed, p.name, "lb");
     s.error_rng = Stream(seed, p.name, "errors");
-    s.client.network = Stream(seed, p.name, "network");
+    s.chaos_error_rng = Stream(seed, p.name, "chaos-errors");
+    s.chaos_latency_rng = Stream(seed, p.name, "chaos-latency");
+    s.response_network_rng = Stream(seed, p.name, "response-network");
     state_.push_back(std::move(s));
   }
 }
@@ -26,7 +27,7 @@ void Pods::arrive(uint32_t xi) {
   PodState& p = state_[x.pod];
   const WorkloadConfig& w = topo_.workload_config(x.pod);
   x.reached_pod = true;
-  if (p.error_probability > 0 && p.error_rng.uniform() < p.error_probability) {
+  if (p.error_probability > 0 && p.chaos_error_rng.uniform() < p.error_probability) {
     x.status = p.error_status;  // chaos: the application fails at once
     respond(xi);
     return;
@@ -152,7 +153,7 @@ void Pods::respond(uint32_t xi) {
   const bool held_worker = x.phase == Exchange::kRunning;
   x.phase = Exchange::kToCaller;
   Time delay = rt_.inbound.response_pass(x);
-  if (p.extra_latency != nullptr) delay += p.extra_latency->sample_time(p.client.network);
+  if (p.extra_latency != nullptr) delay += p.extra_latency->sample_time(p.chaos_latency_rng);
   x.dest_end = rt_.sched.now() + delay;
   const bool caller_alive = rt_.app.is(x.call, x.call_gen);
   const uint32_t pod_zone = topo_.pods[x.pod].zone;
@@ -163,7 +164,7 @@ void Pods::respond(uint32_t xi) {
     caller_zone = caller.zone;
     caller_sidecar = caller.sidecar;
   }
-  delay += rt_.network.delay(p.client.network, pod_zone, caller_zone);
+  delay += rt_.network.delay(p.response_network_rng, pod_zone, caller_zone);
   if (caller_sidecar) delay += x.sidecar_pass;
   rt_.sched.schedule_at(rt_.sched.now() + delay, Packed::make(kResponseAtCaller, xi, x.gen));
   rt_.inbound.on_response(xi);

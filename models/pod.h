@@ -32,7 +32,12 @@ struct PodState {
   double error_probability = 0.0;
   uint32_t error_status = 503;
   ClientState client;  // the application as a client of other services
-  simcore::Stream compute_rng, call_rng, error_rng;
+  simcore::Stream compute_rng;           // compute step durations
+  simcore::Stream call_rng;              // whether a call with probability < 1 is made
+  simcore::Stream error_rng;             // the handler's own error probability
+  simcore::Stream chaos_error_rng;       // the timeline's injected errors
+  simcore::Stream chaos_latency_rng;     // the timeline's added latency
+  simcore::Stream response_network_rng;  // its responses' (and refusals') network latency
 };
 
 class Pods {

@@ -43,6 +43,8 @@ struct Runtime {
   CallerView caller(const Call& c);
   uint32_t caller_zone(Caller c) const;
   std::string caller_name(Caller c) const;
+  // The random streams of the call's edge (its caller towards its service), made on first use.
+  EdgeStreams& edge(const Call& c);
 
   const MeshConfig cfg;
   const Topology topo;

@@ -16,7 +16,10 @@ uint32_t ClusterManager::get(Caller caller, uint32_t cluster) {
   const std::string name =
       rt_.caller_name(caller) + ">" + rt_.topo.catalog().services[cr.service].name + "/" + cr.subset;
   const uint64_t seed = rt_.cfg.experiment.seed;
-  cc->rng = simcore::Stream(seed, name, "lb");
+  cc->lb_rng = simcore::Stream(seed, name, "lb");
+  cc->outlier_rng = simcore::Stream(seed, name, "outlier");
+  cc->backoff_rng = simcore::Stream(seed, name, "backoff");
+  cc->connect_rng = simcore::Stream(seed, name, "connect");
   simcore::Stream init(seed, name, "lb-init");
   cc->lb = std::make_unique<policies::LoadBalancer>(cr.lb, init);
   cc->active.assign(cr.pods.size(), 0);

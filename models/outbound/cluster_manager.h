@@ -43,7 +43,10 @@ struct ClientCluster {
   uint32_t client_zone = 0;  // where the client sidecar runs (locality priorities)
   uint64_t endpoints_version = UINT64_MAX;
   bool dirty = true;
-  simcore::Stream rng;
+  simcore::Stream lb_rng;       // the load balancer's picks
+  simcore::Stream outlier_rng;  // outlier detection's enforcement draws
+  simcore::Stream backoff_rng;  // the retry backoff's jitter
+  simcore::Stream connect_rng;  // new connections' round trip
 
   void host_done(uint32_t host) {
     if (active[host] > 0) --active[host];

@@ -15,7 +15,7 @@ void ConnectionPools::open(uint32_t cci, uint32_t pool, policies::ConnectionId c
   connecting_[idx].pool = pool;
   connecting_[idx].connection = c;
   ClientCluster& cc = rt_.clusters[cci];
-  const simcore::Time rtt = rt_.network.delay(cc.rng, cc.client_zone, rt_.topo.pods[pod].zone) * 2;
+  const simcore::Time rtt = rt_.network.delay(cc.connect_rng, cc.client_zone, rt_.topo.pods[pod].zone) * 2;
   rt_.sched.schedule_at(rt_.sched.now() + rtt, Packed::make(kConnected, idx, connecting_[idx].gen));
 }
 

@@ -59,7 +59,7 @@ void Router::start(uint32_t ci) {
   }
   st.route = chosen;
   if (chosen->route != nullptr && chosen->route->fault) {
-    st.fault = policies::decide_fault(*chosen->route->fault, caller.client.lb);
+    st.fault = policies::decide_fault(*chosen->route->fault, rt_.edge(c).fault);
     if (st.fault.delayed()) {
       // The route and per-try timers start after the delay: Envoy's router only sees the request
       // once the fault filter lets it through.
@@ -93,7 +93,7 @@ void Router::route(uint32_t si) {
   }
   size_t d = 0;
   if (r.clusters.size() > 1) {
-    d = policies::pick_destination(*r.route, rt_.caller(c).client.lb);
+    d = policies::pick_destination(*r.route, rt_.edge(c).route);
     if (d == policies::kNoDestination) {
       finish(si, LocalReply::kNoClusterFound, 0);
       return;
@@ -123,7 +123,7 @@ void Router::attempt(uint32_t si) {
   const policies::RetryPolicy& pol = st.route->retry;
   const bool is_retry = st.attempts > 0;
   const uint32_t picks = is_retry && pol.previous_hosts ? pol.host_selection_retry_max_attempts : 0;
-  const policies::LbPick pick = cc.lb->choose_host(cc.rng, cc.active, hash_key(si),
+  const policies::LbPick pick = cc.lb->choose_host(cc.lb_rng, cc.active, hash_key(si),
                                                    {st.tried.data(), st.tried_count}, picks);
   if (!pick.ok()) {
     // No healthy upstream: Envoy answers at once, without consulting the retry state.
@@ -190,7 +190,8 @@ void Router::mirror(uint32_t si) {
   const RouteRt& r = *st.route;
   for (size_t i = 0; i < r.mirror_clusters.size(); ++i) {
     if (r.mirror_clusters[i] == kNoCluster) continue;
-    simcore::Stream& rng = rt_.caller(rt_.app[st.call]).client.lb;
+    // The edge's deque keeps this reference valid while the mirror's own edge is created.
+    simcore::Stream& rng = rt_.edge(rt_.app[st.call]).mirror;
     if (!policies::ppm_enabled(r.route->mirrors[i].ppm(), rng.next_u64())) continue;
     const ClusterRt& cr = rt_.control.traffic().cluster(r.mirror_clusters[i]);
     std::vector<PodId> ready;
@@ -250,11 +251,11 @@ void Router::attempt_done(uint32_t si, const policies::AttemptOutcome& outcome, 
         outcome.kind == policies::AttemptOutcome::Kind::Response ? policies::UpstreamResult::response(code)
         : outcome.reset_reason == policies::ResetReason::PerTryTimeout ? policies::UpstreamResult::timeout()
                                                                        : policies::UpstreamResult::reset();
-    if (cc.outlier->report(st.host, r, rt_.sched.now(), cc.rng)) cc.dirty = true;
+    if (cc.outlier->report(st.host, r, rt_.sched.now(), cc.outlier_rng)) cc.dirty = true;
   }
   Time backoff;
   const policies::RetryStatus status =
-      policies::should_retry(st.retry, st.route->retry, outcome, cc.retry_breaker, cc.rng, backoff);
+      policies::should_retry(st.retry, st.route->retry, outcome, cc.retry_breaker, cc.backoff_rng, backoff);
   if (status == policies::RetryStatus::Yes) {
     rt_.sched.schedule_at(rt_.sched.now() + backoff, Packed::make(kStreamBackoff, si, st.gen));
     return;
@@ -281,7 +282,7 @@ void Router::global_timeout(uint32_t si) {
     rt_.exchanges[st.exchange].abandoned = true;
     rt_.exchanges[st.exchange].stream = kNone;
     cc.host_done(st.host);
-    if (cc.outlier && cc.outlier->report(st.host, policies::UpstreamResult::timeout(), rt_.sched.now(), cc.rng))
+    if (cc.outlier && cc.outlier->report(st.host, policies::UpstreamResult::timeout(), rt_.sched.now(), cc.outlier_rng))
       cc.dirty = true;
   }
   if (st.pending) cc.host_done(st.host);
@@ -310,7 +311,7 @@ void Router::finish(uint32_t si, uint32_t code, uint32_t flags, bool defer) {
   st.finished = true;
   if (defer) {
     // A local reply still pays the client sidecar's request and response passes.
-    const Time passes = rt_.cfg.sidecar.pair_overhead.sample_time(rt_.caller(rt_.app[st.call]).client.lb) / 2;
+    const Time passes = rt_.cfg.sidecar.pair_overhead.sample_time(rt_.edge(rt_.app[st.call]).overhead) / 2;
     rt_.sched.schedule_at(rt_.sched.now() + passes, Packed::make(kStreamDone, si, st.gen));
   } else {
     end(si, /*reset=*/false);
