@@ -40,10 +40,10 @@ EdgeStreams& Runtime::edge(const Call& c) {
   const std::string entity = caller_name(c.caller) + ">" + svc.name + "." + svc.namespace_;
   const uint64_t seed = cfg.experiment.seed;
   using simcore::Stream;
-  return client.edges.push_back({c.service, Stream(seed, entity, "overhead"), Stream(seed, entity, "network"),
-                                 Stream(seed, entity, "fault"), Stream(seed, entity, "route"),
-                                 Stream(seed, entity, "mirror"), Stream(seed, entity, "pick")}),
-         client.edges.back();
+  client.edges.push_back({c.service, Stream(seed, entity, "overhead"), Stream(seed, entity, "network"),
+                          Stream(seed, entity, "fault"), Stream(seed, entity, "route"), Stream(seed, entity, "mirror"),
+                          Stream(seed, entity, "pick")});
+  return client.edges.back();
 }
 
 std::string Runtime::caller_name(Caller c) const {

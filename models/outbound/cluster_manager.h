@@ -9,6 +9,7 @@
 // the DestinationRule has outlierDetection: same zone first, then same region, then the rest).
 #pragma once
 
+#include <cassert>
 #include <cstdint>
 #include <memory>
 #include <unordered_map>
@@ -49,7 +50,8 @@ struct ClientCluster {
   simcore::Stream connect_rng;  // new connections' round trip
 
   void host_done(uint32_t host) {
-    if (active[host] > 0) --active[host];
+    assert(active[host] > 0);
+    --active[host];
   }
 };
 

@@ -133,7 +133,8 @@ void Router::attempt(uint32_t si) {
   }
   st.host = pick.host;
   if (st.tried_count < st.tried.size()) st.tried[st.tried_count++] = pick.host;
-  ++cc.active[st.host];
+  ++cc.active[st.host];  // undone in end_attempt, the one place an attempt ends
+  st.in_attempt = true;
   ++st.attempts;
   if (cc.pool_config) {
     // Envoy's connection pool: attach to a ready connection, wait for one, or overflow.
@@ -174,10 +175,9 @@ void Router::start_upstream(uint32_t si) {
 // 503 UO, x-envoy-overloaded: never retried, never seen by outlier detection.
 void Router::reply(uint32_t si, LocalReply r) {
   SidecarStream& st = streams_[si];
+  end_attempt(si);
   st.pending = false;
-  ClientCluster& cc = rt_.clusters[st.client_cluster];
-  cc.host_done(st.host);
-  policies::release(st.retry, cc.retry_breaker);
+  policies::release(st.retry, rt_.clusters[st.client_cluster].retry_breaker);
   finish(si, r, st.flags);
 }
 
@@ -244,8 +244,7 @@ void Router::attempt_done(uint32_t si, const policies::AttemptOutcome& outcome, 
   rt_.sched.cancel(st.per_try_timer);
   st.per_try_timer = TimerHandle{};
   st.exchange = kNone;
-  cc.host_done(st.host);
-  rt_.conn_pools.release(si);
+  end_attempt(si);
   if (cc.outlier) {
     const policies::UpstreamResult r =
         outcome.kind == policies::AttemptOutcome::Kind::Response ? policies::UpstreamResult::response(code)
@@ -281,15 +280,23 @@ void Router::global_timeout(uint32_t si) {
   if (st.exchange != kNone && rt_.exchanges.is(st.exchange, st.exchange_gen)) {
     rt_.exchanges[st.exchange].abandoned = true;
     rt_.exchanges[st.exchange].stream = kNone;
-    cc.host_done(st.host);
     if (cc.outlier && cc.outlier->report(st.host, policies::UpstreamResult::timeout(), rt_.sched.now(), cc.outlier_rng))
       cc.dirty = true;
   }
-  if (st.pending) cc.host_done(st.host);
-  rt_.conn_pools.release(si);
+  end_attempt(si);
   policies::release(st.retry, cc.retry_breaker);
   const auto r = policies::local_reply(LocalReply::kRouteTimeout);
   finish(si, r.status, st.flags | r.flag, /*defer=*/false);
+}
+
+// The current attempt is over (answered, timed out, overflowed, or reset): its host's count of
+// active requests drops and its place in the connection pool is given back.  The one place.
+void Router::end_attempt(uint32_t si) {
+  SidecarStream& st = streams_[si];
+  if (!st.in_attempt) return;
+  st.in_attempt = false;
+  rt_.clusters[st.client_cluster].host_done(st.host);
+  rt_.conn_pools.release(si);
 }
 
 void Router::finish(uint32_t si, LocalReply r, uint32_t extra_flags) {
@@ -325,10 +332,8 @@ void Router::cancel(uint32_t si) {
     Exchange& x = rt_.exchanges[st.exchange];
     x.abandoned = true;
     x.stream = kNone;
-    rt_.clusters[st.client_cluster].host_done(st.host);
   }
-  if (!st.finished && st.pending && st.client_cluster != kNone) rt_.clusters[st.client_cluster].host_done(st.host);
-  if (!st.finished) rt_.conn_pools.release(si);
+  end_attempt(si);
   if (st.client_cluster != kNone) policies::release(st.retry, rt_.clusters[st.client_cluster].retry_breaker);
   rt_.sched.cancel(st.global_timer);
   rt_.sched.cancel(st.per_try_timer);

@@ -55,6 +55,7 @@ struct SidecarStream {
   policies::ConnectionId connection;   // attached connection, if any
   policies::PendingTicket ticket;      // waiting in the pool for a connection
   bool pending = false;
+  bool in_attempt = false;             // an attempt holds its host's active count (and pool place)
 };
 
 class Router {
@@ -90,6 +91,7 @@ class Router {
   void finish(uint32_t stream, uint32_t code, uint32_t flags, bool defer = true);
   void finish(uint32_t stream, policies::LocalReply r, uint32_t extra_flags);
   void end(uint32_t stream, bool reset);
+  void end_attempt(uint32_t stream);
   void mirror(uint32_t stream);
   std::optional<uint64_t> hash_key(uint32_t stream);
 
