@@ -16,6 +16,7 @@
 #include <regex>
 
 #include "policies/fault.h"
+#include "policies/host_name.h"
 #include "policies/retry_policy.h"
 #include "scenarios/internal/durations.h"
 
@@ -968,7 +969,7 @@ void read_traffic(const std::vector<Manifest>& istio, Diagnostics& diagnostics,
     std::vector<std::string> kept;
     for (std::size_t i = 0; i < vs.hosts.size(); ++i) {
       const SourceLocation where = i < where_hosts.size() ? where_hosts[i] : m.where;
-      const std::string fqdn = policies::resolve_short_name(vs.hosts[i], vs.ns);
+      const std::string fqdn = policies::resolve_shortname_to_fqdn(vs.hosts[i], vs.ns);
       auto [it, fresh] = claims.emplace(fqdn, Claim{vs.ns, vs.name, where});
       if (fresh || (it->second.ns == vs.ns && it->second.name == vs.name)) {
         kept.push_back(vs.hosts[i]);
