@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "policies/host_name.h"
+
 namespace meshsim::models {
 
 namespace {
@@ -35,7 +37,12 @@ TrafficPolicyConfig merge(const TrafficPolicyConfig& top, const std::optional<Tr
 
 TrafficTables::TrafficTables(const TrafficConfig& config, TrafficTopology topology)
     : version_(policies::IstioVersion::parse(config.istio_version).value_or(policies::IstioVersion::current())),
-      topo_(std::move(topology)) {
+      topo_(std::move(topology)),
+      registry_([this] {
+        std::vector<std::string> hostnames;
+        for (const auto& s : topo_.services) hostnames.push_back(s.fqdn);
+        return hostnames;
+      }()) {
   for (const auto& vs : config.virtual_services)
     virtual_services_.push_back(std::make_unique<policies::VirtualServiceConfig>(vs));
   destination_rules_ = config.destination_rules;
@@ -113,10 +120,10 @@ uint32_t TrafficTables::find_cluster(uint32_t service, const std::string& subset
   return jt == cluster_index_.end() ? kNoCluster : jt->second;
 }
 
+// A destination names one cluster, outbound|port|subset|<resolved host>: the service whose
+// hostname is exactly that (policies/host_name.h), so "reviews.default" names none (503 NC).
 uint32_t TrafficTables::service_of_host(const std::string& host, const std::string& ns) const {
-  for (uint32_t s = 0; s < topo_.services.size(); ++s)
-    if (policies::host_matches(host, topo_.services[s].fqdn, ns)) return s;
-  return UINT32_MAX;
+  return registry_.destination_service(host, ns).value_or(UINT32_MAX);
 }
 
 RouteRt TrafficTables::make_route(const policies::HttpRoute* route, uint32_t service,

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "models/config.h"
+#include "policies/host_name.h"
 #include "policies/retry_policy.h"
 #include "policies/retry_state.h"
 #include "policies/router_timeouts.h"
@@ -107,6 +108,7 @@ class TrafficTables {
 
   policies::IstioVersion version_;
   TrafficTopology topo_;
+  policies::HostRegistry registry_;  // topo_.services' hostnames, by service index
   // Stable addresses: route tables point into these.
   std::vector<std::unique_ptr<policies::VirtualServiceConfig>> virtual_services_;
   std::vector<DestinationRuleConfig> destination_rules_;

@@ -93,16 +93,6 @@ uint32_t retry_on_bit(std::string_view token) {
   return 0;
 }
 
-std::string retry_on_string(uint32_t bits) {
-  std::string out;
-  for (const auto& t : kRetryOnTokens) {
-    if ((bits & t.bit) == 0) continue;
-    if (!out.empty()) out += ',';
-    out += t.name;
-  }
-  return out;
-}
-
 bool is_go_known_http_status(int64_t c) {
   // Go net/http status.go, StatusText.
   return (c >= 100 && c <= 103) || (c >= 200 && c <= 208) || c == 226 || (c >= 300 && c <= 305) ||

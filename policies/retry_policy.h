@@ -93,8 +93,6 @@ inline constexpr std::array<RetryOnToken, 16> kRetryOnTokens{{
 
 // The bit for one token, or 0 if Envoy does not know it.
 uint32_t retry_on_bit(std::string_view token);
-// "connect-failure,refused-stream,..." in kRetryOnTokens order; "" for none.
-std::string retry_on_string(uint32_t bits);
 // Whether Go's net/http.StatusText(code) is non-empty: the test Istio uses to decide that an
 // integer in `retryOn` is a status code (retry.go parseRetryOn, validation validateHTTPRetry).
 // 100-103, 200-208, 226, 300-305, 307, 308, 400-418, 421-426, 428, 429, 431, 451, 500-508,

@@ -117,20 +117,6 @@ bool source_match(const HttpMatch& m, const Labels& proxy_labels, std::string_vi
   return m.source_namespace.empty() || m.source_namespace == proxy_ns;
 }
 
-// Istio host.Name.IsWildCarded / Matches (pkg/config/host/name.go).
-bool is_wildcarded(std::string_view h) { return !h.empty() && h[0] == '*'; }
-
-bool name_matches(std::string_view n, std::string_view o) {
-  const bool n_wild = is_wildcarded(n);
-  const bool o_wild = is_wildcarded(o);
-  if (n_wild && o_wild) {
-    return n.size() < o.size() ? o.substr(1).ends_with(n.substr(1)) : n.substr(1).ends_with(o.substr(1));
-  }
-  if (n_wild) return o.ends_with(n.substr(1));
-  if (o_wild) return n.ends_with(o.substr(1));
-  return n == o;
-}
-
 }  // namespace
 
 // --- StringMatch -------------------------------------------------------------------------
@@ -294,26 +280,6 @@ size_t pick_destination(const HttpRoute& route, uint64_t random_value) {
 
 size_t pick_destination(const HttpRoute& route, simcore::Stream& stream) {
   return pick_destination(route, stream.next_u64());
-}
-
-// --- Hosts ---------------------------------------------------------------------------------
-
-std::string resolve_short_name(std::string_view host, std::string_view vs_namespace,
-                               std::string_view domain_suffix) {
-  std::string out(host);
-  if (host.empty() || host == "*") return out;
-  if (host.find(':') != std::string_view::npos) return out;  // IPv6 literal
-  if (host.find('.') == std::string_view::npos) {
-    if (!vs_namespace.empty()) out.append(".").append(vs_namespace);
-    if (!domain_suffix.empty()) out.append(".svc.").append(domain_suffix);
-  }
-  return out;
-}
-
-bool host_matches(std::string_view vs_host, std::string_view service_fqdn,
-                  std::string_view vs_namespace, std::string_view domain_suffix) {
-  const std::string resolved = resolve_short_name(vs_host, vs_namespace, domain_suffix);
-  return name_matches(resolved, service_fqdn);
 }
 
 }  // namespace meshsim::policies

@@ -229,20 +229,6 @@ inline constexpr size_t kNoDestination = static_cast<size_t>(-1);
 size_t pick_destination(const HttpRoute& route, uint64_t random_value);
 size_t pick_destination(const HttpRoute& route, simcore::Stream& stream);
 
-// (d) Does VirtualService host `vs_host` (from a VS in `vs_namespace`) cover the service
-// `service_fqdn`?  Istio resolves the VS host first (pkg/config/model.go
-// ResolveShortnameToFQDN): "*" and IP addresses stay as they are; a name with no dot becomes
-// "<name>.<vs_namespace>.svc.<domain_suffix>"; any name with a dot is taken as already
-// fully qualified, so "reviews.prod" does NOT cover reviews.prod.svc.cluster.local.  Then
-// host.Name.Matches: "*" covers everything, "*.suffix" covers any name ending in ".suffix"
-// (several labels deep, but not "suffix" itself), otherwise exact (case-sensitive) equality.
-// `service_fqdn` may itself be a wildcard (a ServiceEntry host); Matches is symmetric then.
-// An IPv6 literal (has ':') is not expanded either.  Config time.
-bool host_matches(std::string_view vs_host, std::string_view service_fqdn,
-                  std::string_view vs_namespace, std::string_view domain_suffix = "cluster.local");
-
-// ResolveShortnameToFQDN as a string, for destination hosts and diagnostics (config time).
-std::string resolve_short_name(std::string_view host, std::string_view vs_namespace,
-                               std::string_view domain_suffix = "cluster.local");
+// Hosts (VirtualService hosts, destinations): policies/host_name.h.
 
 }  // namespace meshsim::policies

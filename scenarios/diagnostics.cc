@@ -135,8 +135,11 @@ constexpr CatalogueEntry kCatalogue[] = {
      "{0}: there is no {1} called '{2}' (there are {3})"},
     // ---- Istio manifests.
     {Code::kUnknownDestinationHost, "MSH0301", E, "UnknownDestinationHost",
-     "A VirtualService routes to a host that is neither a service nor a ServiceEntry host.",
-     "VirtualService '{0}' routes to unknown host '{1}'"},
+     "A VirtualService routes or mirrors to a host that names neither a service nor a "
+     "ServiceEntry host by Istio's host rule (a short name gets the VirtualService's namespace, "
+     "a name with a dot is taken as written); mirrors Istio's IST0101 ReferencedResourceNotFound "
+     "(an error).",
+     "VirtualService '{0}': Referenced {1} not found: \"{2}\"{3}"},
     {Code::kUnknownSubset, "MSH0302", E, "UnknownSubset",
      "A VirtualService routes to a subset that no DestinationRule for that host defines.",
      "VirtualService '{0}' routes to subset '{1}' of '{2}', which no DestinationRule defines "
@@ -181,6 +184,13 @@ constexpr CatalogueEntry kCatalogue[] = {
      "A field is accepted by Istio's API but ignored when Istio programs Envoy (a deprecated or "
      "unsupported field), so it has no effect here either.",
      "{0}: '{1}' is ignored by Istio: {2}"},
+    {Code::kHostMatchesNoService, "MSH0313", W, "HostMatchesNoService",
+     "A VirtualService that applies to sidecars has a host that covers no service by Istio's "
+     "host rule (a name with a dot is taken as written: 'reviews.default' is not "
+     "reviews.default.svc.cluster.local), so it applies to no call; calls to the service keep "
+     "its default route.",
+     "VirtualService '{0}': host '{1}' (resolved as '{2}') names no service, so this "
+     "VirtualService applies to no call"},
     // ---- --set overrides.
     {Code::kBadOverrideSyntax, "MSH0401", E, "BadOverrideSyntax",
      "A --set is not KIND[/NAME].path=VALUE.",

@@ -105,6 +105,7 @@ enum class Code : int {
   kNotModelled = 310,
   kPolicyNotModelled = 311,
   kIgnoredByIstio = 312,
+  kHostMatchesNoService = 313,
   // --set overrides.
   kBadOverrideSyntax = 401,
   kOverridePathNotFound = 402,

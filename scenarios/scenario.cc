@@ -146,10 +146,10 @@ Scenario Loader::finish() {
       std::none_of(diag_.items().begin(), diag_.items().end(), [](const Diagnostic& d) {
         return d.level == Level::kError && d.code >= "MSH0001" && d.code <= "MSH0006";
       });
+  // Each VirtualService and DestinationRule on its own, so it is read even when another
+  // document could not be; read once, here, for the run and for the reference checks.
+  internal::read_traffic(draft.istio, diag_, locator_, draft.mesh.traffic, draft.virtual_services);
   if (all_documents_read) internal::validate(draft, diag_, locator_);
-  // After the reference checks: each VirtualService and DestinationRule on its own, so it is
-  // read even when another document could not be.
-  internal::read_traffic(draft.istio, diag_, locator_, draft.mesh.traffic);
   draft.mesh.traffic.istio_version = draft.mesh.experiment.istio_version;
 
   std::vector<Diagnostic> errors;

@@ -15,6 +15,7 @@
 #include "models/config.h"
 #include "scenarios/diagnostics.h"
 #include "scenarios/internal/documents.h"
+#include "scenarios/internal/istio_traffic.h"
 #include "scenarios/scenario.h"
 
 namespace meshsim::scenarios::internal {
@@ -85,6 +86,9 @@ struct EventSite {
   SourceLocation where_from;  // partition sides
   SourceLocation where_to;
   std::optional<Document> applied;  // apply: the manifest, parsed
+  // apply of a VirtualService / DestinationRule: as read (istio_traffic.h), for the checks.
+  std::optional<ParsedVirtualService> applied_virtual_service;
+  std::optional<models::DestinationRuleConfig> applied_destination_rule;
 };
 
 // Parallel to MeshConfig::experiment.expectations: where each expectation's references were
@@ -113,6 +117,7 @@ struct Draft {
   std::optional<SourceLocation> experiment;  // where the Experiment is, once read
   bool max_call_depth_set = false;
   std::vector<Manifest> istio;
+  std::vector<ParsedVirtualService> virtual_services;  // every VirtualService of `istio`, as read
   std::vector<Document> kubernetes;  // every Kubernetes document kept (for 'remove')
 };
 

@@ -1,50 +1,57 @@
-// Istio manifests: kept as given (issue #4 interprets them); the references a VirtualService
-// makes are checked now.  Internal to scenarios/.
+// The references Istio manifests make to other documents: each VirtualService's hosts, route
+// destinations and mirrors, against the services, ServiceEntries and DestinationRules of the
+// scenario.  Internal to scenarios/.
 //
-// Hosts follow Istio (reference/istio-envoy-semantics.md §1): a short name is expanded with the
-// namespace of the manifest that writes it ("reviews" in default -> reviews.default.svc.
-// cluster.local); "name.ns" and "name.ns.svc" are completed the same way; ServiceEntry hosts,
-// wildcards ("*.example.com") included, are known as written.
+// What a host names is policies/host_name.h's rule (Istio's ResolveShortnameToFQDN, then
+// host.Name.Matches), the same function the run uses, so a host that `validate` accepts is
+// one the run routes to: "reviews" in namespace default and "reviews.default.svc.cluster.local"
+// name the service; "reviews.default" names nothing (a name with a dot is taken as written).
+// The manifests are read once, by istio_traffic.h; only ServiceEntry hosts are read here.
 #pragma once
 
 #include <string>
 #include <vector>
 
 #include "models/config.h"
+#include "policies/host_name.h"
+#include "scenarios/internal/istio_traffic.h"
 #include "scenarios/internal/yaml_util.h"
 #include "scenarios/scenario.h"
 
 namespace meshsim::scenarios::internal {
 
-// "reviews", "default" -> "reviews.default.svc.cluster.local"; other hosts unchanged.
-std::string istio_fqdn(const std::string& host, const std::string& ns);
-
 // The hosts and subsets a VirtualService may route to.
 class HostIndex {
  public:
   explicit HostIndex(const std::vector<models::ServiceConfig>& services);
-  // Registers a ServiceEntry's hosts or a DestinationRule's subsets; other kinds are ignored.
-  void add(const Manifest& manifest);
+  // A ServiceEntry's hosts (other kinds are ignored).
+  void add_service_entry(const Manifest& manifest);
+  // A DestinationRule's host and subsets.
+  void add(const models::DestinationRuleConfig& rule);
 
-  bool known(const std::string& host, const std::string& ns) const;
-  // Whether some DestinationRule covers the host, and the subsets all such rules define.
+  const policies::HostRegistry& registry() const { return registry_; }
+  // Whether some DestinationRule covers the destination `host` (written in `ns`), and the
+  // subsets all such rules define.
   bool has_rule(const std::string& host, const std::string& ns) const;
   std::vector<std::string> subsets(const std::string& host, const std::string& ns) const;
-  const std::vector<std::string>& short_names() const { return short_names_; }
+  // Every service hostname, and the short names of those in `ns`: did-you-mean candidates.
+  std::vector<std::string> candidates(const std::string& ns) const;
 
  private:
   struct Rule {
-    std::string host;  // FQDN or wildcard
+    std::string host;  // resolved in the rule's namespace: FQDN or wildcard
     std::vector<std::string> subsets;
   };
-  std::vector<std::string> fqdns_;
-  std::vector<std::string> short_names_;
-  std::vector<std::string> entry_hosts_;  // ServiceEntry hosts
+  const std::vector<models::ServiceConfig>* services_;
+  std::vector<std::string> entry_hosts_;  // ServiceEntry hosts, resolved in their namespace
+  policies::HostRegistry registry_;
   std::vector<Rule> rules_;
 };
 
-// MSH0301-0304 for the route destinations of a VirtualService (http, tcp and tls routes).
-void check_virtual_service(Diagnostics& diagnostics, const Locator& locator, const Manifest& vs,
+// For one VirtualService as read: MSH0301 (Istio's IST0101) for a destination or mirror host
+// that names no service or ServiceEntry host, MSH0302 for an undefined subset, and, when it
+// applies to sidecars, MSH0313 for each of its own hosts that covers no service.
+void check_virtual_service(Diagnostics& diagnostics, const ParsedVirtualService& vs,
                            const HostIndex& hosts);
 
 }  // namespace meshsim::scenarios::internal

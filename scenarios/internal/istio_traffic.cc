@@ -16,6 +16,7 @@
 #include <regex>
 
 #include "policies/fault.h"
+#include "policies/host_name.h"
 #include "policies/retry_policy.h"
 #include "scenarios/internal/durations.h"
 
@@ -56,7 +57,7 @@ bool is_prime(uint64_t n) {
   return true;
 }
 
-// A negative integer weight: istio.cc reports it (MSH0304), so it is not reported twice.
+// A negative integer weight: MSH0304 says it in Istio's words rather than MSH0104.
 bool negative_integer(const YAML::Node& n) {
   if (!n.IsScalar()) return false;
   const std::string& s = n.Scalar();
@@ -64,6 +65,12 @@ bool negative_integer(const YAML::Node& n) {
   const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
   return r.ec == std::errc() && r.ptr == s.data() + s.size() && v < 0;
 }
+
+// The weights of one route's destinations, for MSH0303.
+struct WeightTally {
+  bool all_read = true;  // false once a weight is not a non-negative integer (reported)
+  bool any_positive = false;
+};
 
 const std::vector<std::string>& grpc_status_names() {
   static const std::vector<std::string> names(policies::grpc_status_names().begin(),
@@ -77,9 +84,8 @@ class Reader {
  public:
   Reader(const Context& ctx, std::string label) : ctx_(ctx), label_(std::move(label)) {}
 
-  policies::VirtualServiceConfig virtual_service(const YAML::Node& root, const std::string& name,
-                                                 const std::string& ns,
-                                                 std::vector<SourceLocation>* where_hosts);
+  ParsedVirtualService virtual_service(const YAML::Node& root, const std::string& name,
+                                       const std::string& ns);
   models::DestinationRuleConfig destination_rule(const YAML::Node& root, const std::string& name,
                                                  const std::string& ns);
   // Reports the fields accepted but not modelled, once for the manifest (MSH0310).
@@ -124,13 +130,20 @@ class Reader {
   std::vector<policies::NamedMatch> named_matches(const YAML::Node& node, std::string_view field,
                                                   const std::string& path) const;
   std::optional<policies::RouteDestination> route_destination(const YAML::Node& node,
-                                                              const std::string& path);
-  policies::RouteDestination destination(const YAML::Node& node, const std::string& path) const;
+                                                              const std::string& path,
+                                                              WeightTally& weights);
+  // A destination; its host and subset are also recorded in sites_ (`mirror`: a mirror's).
+  policies::RouteDestination destination(const YAML::Node& node, const std::string& path,
+                                         bool mirror);
+  // A route's weight (MSH0304 if negative) into `weights`.
+  std::optional<uint32_t> weight(const YAML::Node& w, WeightTally& weights) const;
+  // MSH0303 for a route of several destinations whose weights are all 0.
+  void check_weights(const YAML::Node& route, const WeightTally& weights) const;
   std::optional<policies::HttpRetryConfig> retries(const YAML::Node& node,
                                                    const std::string& path) const;
   std::optional<policies::HttpFaultConfig> fault(const YAML::Node& node,
                                                  const std::string& path) const;
-  void mirrors(const Mapping& m, const std::string& path, policies::HttpRoute& route) const;
+  void mirrors(const Mapping& m, const std::string& path, policies::HttpRoute& route);
   void l4_routes(const YAML::Node& list, std::string_view field, const std::string& path);
 
   // DestinationRule parts.
@@ -150,6 +163,8 @@ class Reader {
 
   const Context& ctx_;
   std::string label_;
+  std::string name_;                          // the manifest's name, for MSH0303/0304
+  std::vector<DestinationSite> sites_;        // every destination and mirror host, in order
   std::vector<std::pair<std::string, SourceLocation>> not_modelled_;  // generic path, first use
 };
 
@@ -223,24 +238,25 @@ std::optional<int64_t> Reader::integer(const Mapping& m, std::string_view key, u
 
 // ---- VirtualService ----------------------------------------------------------------------
 
-policies::VirtualServiceConfig Reader::virtual_service(const YAML::Node& root,
-                                                       const std::string& name,
-                                                       const std::string& ns,
-                                                       std::vector<SourceLocation>* where_hosts) {
-  policies::VirtualServiceConfig vs;
+ParsedVirtualService Reader::virtual_service(const YAML::Node& root, const std::string& name,
+                                             const std::string& ns) {
+  ParsedVirtualService parsed;
+  parsed.where = ctx_.at(root);
+  policies::VirtualServiceConfig& vs = parsed.config;
   vs.name = name;
   vs.ns = ns;
+  name_ = name;
   const YAML::Node spec_node = child(root, "spec");
-  if (!spec_node.IsDefined()) return vs;  // no hosts and no routes: nothing to apply
+  if (!spec_node.IsDefined()) return parsed;  // no hosts and no routes: nothing to apply
   const Mapping spec(ctx_, spec_node, what("spec"),
                      {"hosts", "gateways", "http", "tls", "tcp", "exportTo"});
-  if (!spec.is_mapping()) return vs;
+  if (!spec.is_mapping()) return parsed;
   // No hosts is Istio's delegate VirtualService (valid, reached only through `delegate`).
   if (const YAML::Node h = spec.get("hosts"); h.IsDefined()) {
     std::vector<SourceLocation> where;
     if (auto hosts = read_string_list(ctx_, h, "hosts", &where)) {
       vs.hosts = std::move(*hosts);
-      if (where_hosts) *where_hosts = std::move(where);
+      parsed.where_hosts = std::move(where);
     }
   }
   if (const YAML::Node g = spec.get("gateways"); g.IsDefined()) {
@@ -251,7 +267,8 @@ policies::VirtualServiceConfig Reader::virtual_service(const YAML::Node& root,
   l4_routes(spec.get("tcp"), "tcp", "spec.tcp");
   l4_routes(spec.get("tls"), "tls", "spec.tls");
   note(spec, {"tcp", "tls", "exportTo"}, "spec");
-  return vs;
+  parsed.destinations = std::move(sites_);
+  return parsed;
 }
 
 policies::HttpRoute Reader::http_route(const YAML::Node& node, const std::string& path) {
@@ -268,9 +285,11 @@ policies::HttpRoute Reader::http_route(const YAML::Node& node, const std::string
   const YAML::Node route = m.present({"redirect", "directResponse", "delegate"}).empty()
                                ? m.require("route")
                                : m.get("route");
+  WeightTally weights;
   each(route, "route", path + ".route", [&](const YAML::Node& n, const std::string& p) {
-    if (auto d = route_destination(n, p)) r.destinations.push_back(std::move(*d));
+    if (auto d = route_destination(n, p, weights)) r.destinations.push_back(std::move(*d));
   });
+  check_weights(route, weights);
   // 0s is Istio's "no timeout", which is also what absent means.
   r.timeout = duration(m, "timeout", DurationRule::kNonNegative);
   if (const YAML::Node n = m.get("retries"); n.IsDefined())
@@ -368,28 +387,53 @@ std::vector<policies::NamedMatch> Reader::named_matches(const YAML::Node& node,
 }
 
 std::optional<policies::RouteDestination> Reader::route_destination(const YAML::Node& node,
-                                                                    const std::string& path) {
+                                                                    const std::string& path,
+                                                                    WeightTally& weights) {
   const Mapping m(ctx_, node, what(path), {"destination", "weight", "headers"});
   if (!m.is_mapping()) return std::nullopt;
   policies::RouteDestination d;
   if (const YAML::Node dest = m.require("destination"); dest.IsDefined()) {
-    d = destination(dest, path + ".destination");
+    d = destination(dest, path + ".destination", false);
   }
-  if (const YAML::Node w = m.get("weight"); w.IsDefined() && !negative_integer(w)) {
-    if (auto v = read_integer(ctx_, w, "weight", 0, kUint32Max))
-      d.weight = static_cast<uint32_t>(*v);
+  if (const YAML::Node w = m.get("weight"); w.IsDefined()) {
+    if (auto v = weight(w, weights)) d.weight = *v;
   }
   note(m, {"headers"}, path);
   return d;
 }
 
-policies::RouteDestination Reader::destination(const YAML::Node& node,
-                                               const std::string& path) const {
+std::optional<uint32_t> Reader::weight(const YAML::Node& w, WeightTally& weights) const {
+  if (negative_integer(w)) {
+    ctx_.report(Code::kNegativeWeight, w, {name_, w.Scalar()});
+    return std::nullopt;  // a negative weight is not "not a number": MSH0303 still applies
+  }
+  auto v = read_integer(ctx_, w, "weight", 0, kUint32Max);
+  if (!v) {
+    weights.all_read = false;
+    return std::nullopt;
+  }
+  if (*v > 0) weights.any_positive = true;
+  return static_cast<uint32_t>(*v);
+}
+
+void Reader::check_weights(const YAML::Node& route, const WeightTally& weights) const {
+  if (route.IsDefined() && route.IsSequence() && route.size() > 1 && weights.all_read &&
+      !weights.any_positive) {
+    ctx_.report(Code::kAllWeightsZero, route, {name_, std::to_string(route.size())});
+  }
+}
+
+policies::RouteDestination Reader::destination(const YAML::Node& node, const std::string& path,
+                                               bool mirror) {
   policies::RouteDestination d;
   const Mapping m(ctx_, node, what(path), {"host", "subset", "port"});
   if (!m.is_mapping()) return d;
   d.host = m.required_string("host").value_or("");
   d.subset = m.string("subset").value_or("");
+  if (!d.host.empty()) {
+    sites_.push_back({d.host, d.subset, mirror, m.where("host"),
+                      d.subset.empty() ? SourceLocation{} : m.where("subset")});
+  }
   const Mapping port(ctx_, m.get("port"), what(path + ".port"), {"number"});
   if (port.is_mapping()) {
     if (auto n = port.integer("number", 1, 65535)) d.port = static_cast<uint32_t>(*n);
@@ -536,7 +580,7 @@ std::optional<policies::HttpFaultConfig> Reader::fault(const YAML::Node& node,
 
 // route.go MirrorPercent / MirrorPercentByPolicy: `mirror` takes mirrorPercentage, else the
 // deprecated mirrorPercent, else 100 %; each `mirrors` entry takes its own percentage only.
-void Reader::mirrors(const Mapping& m, const std::string& path, policies::HttpRoute& route) const {
+void Reader::mirrors(const Mapping& m, const std::string& path, policies::HttpRoute& route) {
   std::optional<double> legacy;
   if (m.has("mirrorPercentage")) {
     legacy = percent_message(m.get("mirrorPercentage"), path + ".mirrorPercentage");
@@ -549,7 +593,7 @@ void Reader::mirrors(const Mapping& m, const std::string& path, policies::HttpRo
     ctx_.report(Code::kConflictingFields, m.get("mirrors"), {"mirrors", "'mirror'"});
   }
   if (m.has("mirror")) {
-    const policies::RouteDestination d = destination(m.get("mirror"), path + ".mirror");
+    const policies::RouteDestination d = destination(m.get("mirror"), path + ".mirror", true);
     route.mirrors.push_back({d.host, d.subset, d.port, legacy});
   } else {
     for (const char* key : {"mirrorPercentage", "mirrorPercent"}) {
@@ -572,7 +616,7 @@ void Reader::mirrors(const Mapping& m, const std::string& path, policies::HttpRo
     if (!e.is_mapping()) continue;
     policies::Mirror mirror;
     if (const YAML::Node dest = e.require("destination"); dest.IsDefined()) {
-      const policies::RouteDestination d = destination(dest, p + ".destination");
+      const policies::RouteDestination d = destination(dest, p + ".destination", true);
       mirror.host = d.host;
       mirror.subset = d.subset;
       mirror.port = d.port;
@@ -588,16 +632,16 @@ void Reader::l4_routes(const YAML::Node& list, std::string_view field, const std
   each(list, field, path, [&](const YAML::Node& n, const std::string& p) {
     const Mapping m(ctx_, n, what(p), {"match", "route"});
     if (!m.is_mapping()) return;
+    WeightTally weights;
     each(m.get("route"), "route", p + ".route", [&](const YAML::Node& rn, const std::string& rp) {
       const Mapping r(ctx_, rn, what(rp), {"destination", "weight"});
       if (!r.is_mapping()) return;
       if (const YAML::Node dest = r.require("destination"); dest.IsDefined()) {
-        destination(dest, rp + ".destination");
+        destination(dest, rp + ".destination", false);
       }
-      if (const YAML::Node w = r.get("weight"); w.IsDefined() && !negative_integer(w)) {
-        read_integer(ctx_, w, "weight", 0, kUint32Max);
-      }
+      if (const YAML::Node w = r.get("weight"); w.IsDefined()) weight(w, weights);
     });
+    check_weights(m.get("route"), weights);
   });
 }
 
@@ -913,12 +957,12 @@ std::optional<policies::RetryBudgetSettings> Reader::retry_budget(const YAML::No
   return b;
 }
 
+}  // namespace
+
 bool applies_to_sidecars(const policies::VirtualServiceConfig& vs) {
   return vs.gateways.empty() || std::find(vs.gateways.begin(), vs.gateways.end(),
                                           policies::kMeshGateway) != vs.gateways.end();
 }
-
-}  // namespace
 
 bool is_traffic_manifest(std::string_view api_version, std::string_view kind) {
   if (kind != "VirtualService" && kind != "DestinationRule") return false;
@@ -926,11 +970,10 @@ bool is_traffic_manifest(std::string_view api_version, std::string_view kind) {
          api_version == "networking.istio.io/v1alpha3";
 }
 
-policies::VirtualServiceConfig read_virtual_service(const Context& ctx, const YAML::Node& root,
-                                                    const std::string& name,
-                                                    const std::string& ns) {
+ParsedVirtualService read_virtual_service(const Context& ctx, const YAML::Node& root,
+                                          const std::string& name, const std::string& ns) {
   Reader reader(ctx, "VirtualService '" + name + "'");
-  policies::VirtualServiceConfig vs = reader.virtual_service(root, name, ns, nullptr);
+  ParsedVirtualService vs = reader.virtual_service(root, name, ns);
   reader.finish();
   return vs;
 }
@@ -945,7 +988,8 @@ models::DestinationRuleConfig read_destination_rule(const Context& ctx, const YA
 }
 
 void read_traffic(const std::vector<Manifest>& istio, Diagnostics& diagnostics,
-                  const Locator& locator, models::TrafficConfig& traffic) {
+                  const Locator& locator, models::TrafficConfig& traffic,
+                  std::vector<ParsedVirtualService>& parsed) {
   struct Claim {
     std::string ns;
     std::string name;
@@ -959,16 +1003,14 @@ void read_traffic(const std::vector<Manifest>& istio, Diagnostics& diagnostics,
       traffic.destination_rules.push_back(read_destination_rule(ctx, m.node, m.name, m.namespace_));
       continue;
     }
-    Reader reader(ctx, "VirtualService '" + m.name + "'");
-    std::vector<SourceLocation> where_hosts;
-    policies::VirtualServiceConfig vs =
-        reader.virtual_service(m.node, m.name, m.namespace_, &where_hosts);
-    reader.finish();
+    parsed.push_back(read_virtual_service(ctx, m.node, m.name, m.namespace_));
+    const std::vector<SourceLocation>& where_hosts = parsed.back().where_hosts;
+    policies::VirtualServiceConfig vs = parsed.back().config;
     if (!applies_to_sidecars(vs)) continue;
     std::vector<std::string> kept;
     for (std::size_t i = 0; i < vs.hosts.size(); ++i) {
       const SourceLocation where = i < where_hosts.size() ? where_hosts[i] : m.where;
-      const std::string fqdn = policies::resolve_short_name(vs.hosts[i], vs.ns);
+      const std::string fqdn = policies::resolve_shortname_to_fqdn(vs.hosts[i], vs.ns);
       auto [it, fresh] = claims.emplace(fqdn, Claim{vs.ns, vs.name, where});
       if (fresh || (it->second.ns == vs.ns && it->second.name == vs.name)) {
         kept.push_back(vs.hosts[i]);

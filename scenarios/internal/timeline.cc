@@ -270,19 +270,21 @@ void read_timeline(const Context& ctx, const Document& doc, Draft& draft, Docume
         models::ApplyManifest apply;
         apply.document = d.text;
         // Parsed now, errors at the applied document's nodes, so the runtime only swaps configs.
+        EventSite s = site;
         if (d.family == Family::kIstio && is_traffic_manifest(d.api_version, d.kind)) {
           const Context dctx(ctx.diagnostics(), ctx.locator(), d.file);
           if (d.kind == "VirtualService") {
-            apply.virtual_service = read_virtual_service(dctx, d.root, d.name, d.namespace_);
+            s.applied_virtual_service = read_virtual_service(dctx, d.root, d.name, d.namespace_);
+            apply.virtual_service = s.applied_virtual_service->config;
           } else {
             apply.destination_rule = read_destination_rule(dctx, d.root, d.name, d.namespace_);
+            s.applied_destination_rule = apply.destination_rule;
           }
         }
         if (!ok) continue;
         models::TimelineEvent e = ev;
         e.description = "apply " + d.kind + " '" + d.name + "'" + base.suffix;
         e.action = std::move(apply);
-        EventSite s = site;
         s.applied = d;
         draft.mesh.timeline.push_back(std::move(e));
         draft.event_sites.push_back(std::move(s));

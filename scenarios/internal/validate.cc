@@ -14,6 +14,20 @@ namespace meshsim::scenarios::internal {
 namespace {
 
 using models::ServiceConfig;
+
+// The name an application's call or a Load's target reaches through Kubernetes DNS (its search
+// path completes "reviews", "reviews.default" and "reviews.default.svc" from the caller's
+// namespace).  This is how meshsim's own kinds name services; Istio manifests' hosts follow
+// Istio's rule instead (policies/host_name.h), where "reviews.default" names nothing.
+std::string kubernetes_dns_name(const std::string& host, const std::string& ns) {
+  constexpr std::string_view kClusterSuffix = ".svc.cluster.local";
+  if (host.empty() || host[0] == '*' || host.ends_with(kClusterSuffix)) return host;
+  const auto dots = std::count(host.begin(), host.end(), '.');
+  if (dots == 0) return host + "." + ns + std::string(kClusterSuffix);
+  if (dots == 1) return host + std::string(kClusterSuffix);
+  if (dots == 2 && host.ends_with(".svc")) return host + ".cluster.local";
+  return host;
+}
 using models::WorkloadConfig;
 using simcore::Time;
 
@@ -69,7 +83,7 @@ class Checker {
   }
   // "name.ns" and "name.ns.svc" become the FQDN; short names and FQDNs stay as written.
   static std::string canonical_host(const std::string& host, const std::string& ns) {
-    return host.find('.') == std::string::npos ? host : istio_fqdn(host, ns);
+    return host.find('.') == std::string::npos ? host : kubernetes_dns_name(host, ns);
   }
 
   Draft& d_;
@@ -123,7 +137,7 @@ void Checker::services() {
 }
 
 std::optional<std::size_t> Checker::resolve(const std::string& host, const std::string& ns) const {
-  const std::string fqdn = istio_fqdn(host, ns);
+  const std::string fqdn = kubernetes_dns_name(host, ns);
   for (std::size_t i = 0; i < d_.mesh.services.size(); ++i) {
     const ServiceConfig& s = d_.mesh.services[i];
     if (fqdn == s.name + "." + s.namespace_ + ".svc.cluster.local") return i;
@@ -552,25 +566,29 @@ void Checker::expectations() {
   }
 }
 
+// On the manifests as istio_traffic.cc read them (d_.virtual_services, mesh.traffic), not
+// their YAML again.
 void Checker::istio() {
   HostIndex initial(d_.mesh.services);
-  for (const Manifest& m : d_.istio) initial.add(m);
-  for (const Manifest& m : d_.istio) {
-    if (m.kind == "VirtualService") check_virtual_service(diag_, locator_, m, initial);
+  for (const Manifest& m : d_.istio) initial.add_service_entry(m);
+  for (const models::DestinationRuleConfig& dr : d_.mesh.traffic.destination_rules) initial.add(dr);
+  for (const ParsedVirtualService& vs : d_.virtual_services) {
+    check_virtual_service(diag_, vs, initial);
   }
   // An applied VirtualService may use subsets that an applied DestinationRule brings.
-  std::vector<Manifest> applied;
+  HostIndex later = initial;
+  bool any = false;
   for (const EventSite& s : d_.event_sites) {
     if (!s.applied || s.applied->family != Family::kIstio) continue;
+    any = true;
     const Document& doc = *s.applied;
-    applied.push_back({doc.api_version, doc.kind, doc.name, doc.namespace_,
-                       locator_.locate(doc.root, doc.file), doc.root});
+    later.add_service_entry({doc.api_version, doc.kind, doc.name, doc.namespace_,
+                             locator_.locate(doc.root, doc.file), doc.root});
+    if (s.applied_destination_rule) later.add(*s.applied_destination_rule);
   }
-  if (applied.empty()) return;
-  HostIndex later = initial;
-  for (const Manifest& m : applied) later.add(m);
-  for (const Manifest& m : applied) {
-    if (m.kind == "VirtualService") check_virtual_service(diag_, locator_, m, later);
+  if (!any) return;
+  for (const EventSite& s : d_.event_sites) {
+    if (s.applied_virtual_service) check_virtual_service(diag_, *s.applied_virtual_service, later);
   }
 }
 

@@ -3,8 +3,11 @@
 // overhead constant, so times are exact where a test says so.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
+#include <string>
+#include <tuple>
 #include <vector>
 
 #include "models/mesh.h"
@@ -534,4 +537,73 @@ TEST_CASE("Mirroring: a copy of each request reaches the mirror subset; its answ
   CHECK(at_v2 == src.size());  // one copy per request, 100 % by default
   for (const auto& x : c.records)
     if (x.reporter == Reporter::kClient) CHECK(x.response_code == 200);
+}
+
+// ---- Host names (policies/host_name.h: Istio's ResolveShortnameToFQDN, then Matches) ----------
+
+namespace {
+
+// Everything a run recorded at the caller's sidecar, for exact comparison of two runs.
+std::vector<std::tuple<int64_t, int64_t, uint32_t, uint16_t, uint32_t>> trace(const Collect& c) {
+  std::vector<std::tuple<int64_t, int64_t, uint32_t, uint16_t, uint32_t>> out;
+  for (const auto& r : c.of(Reporter::kSource, 1)) {
+    out.emplace_back(r.start.ns(), r.end.ns(), r.destination_workload, r.response_code,
+                     r.response_flags);
+  }
+  return out;
+}
+
+MeshConfig jason_to_v2(const std::string& vs_host, const std::string& destination_host) {
+  MeshConfig m = two_versions(CallStep{});
+  HttpRoute v2 = jason(to({{"v2", 0}}));
+  HttpRoute v1 = to({{"v1", 0}});
+  v2.destinations[0].host = v1.destinations[0].host = destination_host;
+  VirtualServiceConfig vs = vs_backend({v2, v1});
+  vs.hosts = {vs_host};
+  m.traffic.virtual_services.push_back(vs);
+  m.loads.push_back(users(200, 0.1));
+  m.experiment.duration = 20_s;
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("Istio hosts: 'backend' and 'backend.default.svc.cluster.local' route alike, request "
+          "for request",
+          "[traffic]") {
+  // ResolveShortnameToFQDN("backend", namespace default) is the service's FQDN, so both
+  // spellings give one route table and, with the same seed, the same run.
+  const auto short_name = trace(run(jason_to_v2("backend", "backend")));
+  const auto fqdn = trace(run(jason_to_v2("backend.default.svc.cluster.local",
+                                          "backend.default.svc.cluster.local")));
+  REQUIRE(short_name.size() > 3000);
+  REQUIRE(short_name.size() == fqdn.size());
+  CHECK(std::equal(short_name.begin(), short_name.end(), fqdn.begin()));
+  // And the VirtualService did route: jason's requests went to v2 only.
+  uint64_t v2 = 0;
+  for (const auto& r : short_name) v2 += std::get<2>(r) == 2;
+  CHECK(v2 > 0);
+  CHECK(v2 < short_name.size() / 2);
+}
+
+TEST_CASE("Istio hosts: a VirtualService for 'backend.default' applies to no call (a name with "
+          "a dot is taken as written), so the default route stays",
+          "[traffic]") {
+  MeshConfig none = jason_to_v2("backend", "backend");
+  none.traffic.virtual_services.clear();
+  const auto default_route = trace(run(none));
+  const auto dotted = trace(run(jason_to_v2("backend.default", "backend")));
+  REQUIRE(default_route.size() > 3000);
+  REQUIRE(dotted.size() == default_route.size());
+  CHECK(std::equal(dotted.begin(), dotted.end(), default_route.begin()));
+}
+
+TEST_CASE("Istio hosts: a destination 'backend.default' names no cluster: 503 NC", "[traffic]") {
+  const auto c = run(jason_to_v2("backend", "backend.default"));
+  const auto src = c.of(Reporter::kSource, 1);
+  REQUIRE(!src.empty());
+  for (const auto& r : src) {
+    CHECK(r.response_code == 503);
+    CHECK(r.response_flags == flags::kNoClusterFound);
+  }
 }

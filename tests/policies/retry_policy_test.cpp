@@ -57,7 +57,6 @@ TEST_CASE(
   CHECK(p.all_valid);
   CHECK(p.retriable_status_codes.empty());
   CHECK(retry_on_bit(token) == bit);
-  CHECK(retry_on_string(bit) == token);
 }
 
 TEST_CASE(

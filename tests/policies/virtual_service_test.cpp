@@ -1,8 +1,7 @@
 // VirtualService routing as Istio programs Envoy.  Sources: istio
 // pilot/pkg/networking/core/route/route.go (BuildHTTPRoutesForVirtualService, translateRoute,
 // sourceMatchHTTP, TranslateRouteMatch, IsCatchAllRoute, applyHTTPRouteDestination),
-// pkg/config/model.go ResolveShortnameToFQDN, pkg/config/host/name.go Matches; envoy
-// source/common/router/config_impl.cc (route entries, matchRoute),
+// envoy source/common/router/config_impl.cc (route entries, matchRoute),
 // source/common/http/header_utility.cc (matchHeaders), source/common/router/config_utility.cc
 // (QueryParameterMatcher), source/common/router/weighted_cluster_specifier.cc (pickClusterIndex).
 #include <catch2/catch.hpp>
@@ -453,42 +452,6 @@ TEST_CASE("pick_destination consumes one word per call even for one destination"
     for (int i = 0; i < 9; ++i) pick_destination(*r, s);
     CHECK(s.draws() == 9);
   }
-}
-
-TEST_CASE("Istio: VirtualService hosts resolve and match services like host.Name.Matches",
-          "[virtual_service]") {
-  struct Row {
-    const char* vs_host;
-    const char* service;
-    bool hit;
-    const char* why;
-  };
-  const Row rows[] = {
-      {"reviews.default.svc.cluster.local", "reviews.default.svc.cluster.local", true, "FQDN"},
-      {"reviews", "reviews.default.svc.cluster.local", true, "short name, VS namespace"},
-      {"reviews", "reviews.prod.svc.cluster.local", false, "short name, other namespace"},
-      {"reviews.default", "reviews.default.svc.cluster.local", false,
-       "a dotted name is taken as an FQDN, not expanded"},
-      {"*.default.svc.cluster.local", "reviews.default.svc.cluster.local", true, "wildcard"},
-      {"*.svc.cluster.local", "reviews.default.svc.cluster.local", true, "wildcard, deeper"},
-      {"*.default.svc.cluster.local", "default.svc.cluster.local", false,
-       "wildcard needs a label before the suffix"},
-      {"*.prod.svc.cluster.local", "reviews.default.svc.cluster.local", false, "other suffix"},
-      {"*", "reviews.default.svc.cluster.local", true, "\"*\" covers everything"},
-      {"*", "api.example.com", true, "\"*\" covers external hosts"},
-      {"Reviews", "reviews.default.svc.cluster.local", false, "case-sensitive comparison"},
-      {"*.example.com", "*.api.example.com", true, "both wildcards: the narrower is covered"},
-      {"api.example.com", "*.example.com", true, "wildcard ServiceEntry host"},
-  };
-  for (const Row& row : rows) {
-    INFO(row.why << ": " << row.vs_host << " vs " << row.service);
-    CHECK(host_matches(row.vs_host, row.service, "default") == row.hit);
-  }
-  CHECK(host_matches("reviews", "reviews.default.svc.corp.local", "default", "corp.local"));
-  CHECK(resolve_short_name("reviews", "default") == "reviews.default.svc.cluster.local");
-  CHECK(resolve_short_name("reviews.default", "default") == "reviews.default");
-  CHECK(resolve_short_name("*", "default") == "*");
-  CHECK(resolve_short_name("fd00::1", "default") == "fd00::1");
 }
 
 TEST_CASE("Istio: mirror percentage absent = 100 % and 0 = off (MirrorPercentByPolicy)",

@@ -1,9 +1,14 @@
 // Istio's Bookinfo manifests load as they are, and give what Kubernetes says they define.
 // Source of truth: Istio's samples/bookinfo/platform/kube/bookinfo.yaml (copied unchanged into
 // scenarios/examples/bookinfo/) and Istio's traffic-management tasks (tasks/).
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <tuple>
 
+#include "models/mesh.h"
+#include "support/recording_sink.h"
 #include "tests/scenarios/test_support.h"
 
 namespace {
@@ -164,7 +169,8 @@ TEST_CASE("bookinfo tasks, broken copies: an undefined subset and an unknown hos
   CHECK(e[0].where.line == 26);
   CHECK(e[0].where.column == 15);
   CHECK(e[0].message ==
-        "VirtualService 'ratings' routes to unknown host 'rating'; did you mean 'ratings'?");
+        "VirtualService 'ratings': Referenced host not found: \"rating\"; did you mean "
+        "'ratings'?");
 
   // The 50/50 split with both weights set to 0: Istio's validation rejects it.
   e = errors_of(
@@ -174,6 +180,100 @@ TEST_CASE("bookinfo tasks, broken copies: an undefined subset and an unknown hos
   CHECK(e[0].code == "MSH0303");
   CHECK(e[0].where.line == 12);
   CHECK(e[0].where.column == 5);
+}
+
+// ---- Host names on Istio's own manifests (policies/host_name.h) ----------------------------
+
+namespace {
+
+// Every record of a run, exactly, for comparing two runs of the same seed.
+std::vector<std::tuple<int64_t, int64_t, uint32_t, uint32_t, uint16_t, uint32_t>> run_records(
+    const meshsim::models::MeshConfig& mesh) {
+  meshsim::testing::RecordingSink sink;
+  meshsim::models::Mesh m(mesh);
+  m.run(sink);
+  std::vector<std::tuple<int64_t, int64_t, uint32_t, uint32_t, uint16_t, uint32_t>> out;
+  for (const auto& r : sink.records) {
+    out.emplace_back(r.start.ns(), r.end.ns(), r.source_workload, r.destination_workload,
+                     r.response_code, r.response_flags);
+  }
+  return out;
+}
+
+const LoadOptions kShort{{"Experiment/bookinfo.spec.duration=15s"}};
+
+}  // namespace
+
+TEST_CASE("bookinfo hosts: 'reviews' and 'reviews.default.svc.cluster.local' route alike "
+          "(ResolveShortnameToFQDN), request for request") {
+  const std::string task = examples("bookinfo-tasks/virtual-service-reviews-test-v2.yaml");
+  // The hosts only, not metadata.name: the copy must replace Bookinfo's 'reviews' VS as the
+  // original does.
+  std::string fqdn = read(task);
+  for (const std::string key : {"- reviews\n", "host: reviews\n"}) {
+    for (std::size_t at = 0; (at = fqdn.find(key, at)) != std::string::npos;) {
+      fqdn.replace(at, key.size() - 1, key.substr(0, key.size() - 1) + ".default.svc.cluster.local");
+      at += key.size();
+    }
+  }
+  REQUIRE(fqdn.find("- reviews.default.svc.cluster.local") != std::string::npos);
+  REQUIRE(fqdn.find("host: reviews.default.svc.cluster.local") != std::string::npos);
+  const auto dir = std::filesystem::temp_directory_path() / "meshsim-hosts-test";
+  std::filesystem::create_directories(dir);
+  const std::string fqdn_file = (dir / "virtual-service-reviews-test-v2-fqdn.yaml").string();
+  std::ofstream(fqdn_file) << fqdn;
+
+  const Scenario short_name = load_scenario({examples("bookinfo/meshsim.yaml"), task}, kShort);
+  const Scenario full = load_scenario({examples("bookinfo/meshsim.yaml"), fqdn_file}, kShort);
+  for (const Scenario* s : {&short_name, &full}) {
+    INFO(dump(s->warnings));
+    CHECK_FALSE(testing::has_code(s->warnings, "MSH0313"));
+  }
+  const auto a = run_records(short_name.mesh);
+  const auto b = run_records(full.mesh);
+  REQUIRE(a.size() > 1000);
+  REQUIRE(a.size() == b.size());
+  CHECK(std::equal(a.begin(), a.end(), b.begin()));
+}
+
+TEST_CASE("bookinfo hosts: destination 'reviews.default' is Istio's IST0101 (MSH0301), at its "
+          "line:column") {
+  const std::string file = bad("virtual-service-reviews-dotted-destination.yaml");
+  const auto e = errors_of({examples("bookinfo/meshsim.yaml"), file});
+  INFO(dump(e));
+  REQUIRE(e.size() == 1);
+  CHECK(e[0].to_string() == file +
+                                ":17:15: error MSH0301: VirtualService 'reviews': Referenced host "
+                                "not found: \"reviews.default\" (a name with a dot is taken as "
+                                "written); did you mean 'reviews.default.svc.cluster.local'?");
+}
+
+TEST_CASE("bookinfo hosts: a VirtualService for host 'reviews.default' is a warning (MSH0313) "
+          "and changes no call") {
+  const std::string file = bad("virtual-service-reviews-dotted-host.yaml");
+  const Scenario s = load_scenario({examples("bookinfo/meshsim.yaml"), file}, kShort);
+  std::vector<Diagnostic> w;
+  for (const Diagnostic& d : s.warnings) {
+    if (d.code == "MSH0313") w.push_back(d);
+  }
+  INFO(dump(s.warnings));
+  REQUIRE(w.size() == 1);
+  CHECK(w[0].to_string() ==
+        file + ":9:7: warning MSH0313: VirtualService 'reviews': host 'reviews.default' "
+               "(resolved as 'reviews.default') names no service, so this VirtualService "
+               "applies to no call; did you mean 'reviews.default.svc.cluster.local'?");
+  // It replaced Bookinfo's own 'reviews' VirtualService (same name) and is still handed to the
+  // run, where it routes nothing: the run equals one without it.
+  meshsim::models::MeshConfig without = s.mesh;
+  auto& vss = without.traffic.virtual_services;
+  const auto before = vss.size();
+  std::erase_if(vss, [](const auto& vs) { return vs.name == "reviews"; });
+  REQUIRE(vss.size() + 1 == before);
+  const auto with_it = run_records(s.mesh);
+  const auto default_route = run_records(without);
+  REQUIRE(with_it.size() > 1000);
+  REQUIRE(with_it.size() == default_route.size());
+  CHECK(std::equal(with_it.begin(), with_it.end(), default_route.begin()));
 }
 
 }  // namespace
