@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cassert>
-#include <chrono>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -12,48 +11,13 @@
 
 #include <xxhash.h>
 
-#include "analysis/expectations.h"
-#include "analysis/fingerprint.h"
 #include "analysis/mesh_metrics.h"
 #include "analysis/paired_statistics.h"
-#include "analysis/parallel.h"
-#include "analysis/result_tables.h"
-#include "models/mesh.h"
 
 namespace meshsim::analysis {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-// Feeds one run's observations to two sinks.
-class Tee final : public models::ObservationSink {
- public:
-  Tee(models::ObservationSink& a, models::ObservationSink& b) : a_(a), b_(b) {}
-  void begin(const models::MeshCatalog& c, simcore::Time interval) override {
-    a_.begin(c, interval);
-    b_.begin(c, interval);
-  }
-  void calls(std::span<const models::CallRecord> r) override {
-    a_.calls(r);
-    b_.calls(r);
-  }
-  void spans(std::span<const models::SpanRecord> r) override {
-    a_.spans(r);
-    b_.spans(r);
-  }
-  void timeline(const models::TimelineRecord& r) override {
-    a_.timeline(r);
-    b_.timeline(r);
-  }
-  void finish(simcore::Time end, uint64_t events) override {
-    a_.finish(end, events);
-    b_.finish(end, events);
-  }
-
- private:
-  models::ObservationSink& a_;
-  models::ObservationSink& b_;
-};
 
 std::string service_label(const ServiceSample& s) {
   return s.namespace_ == "default" ? s.name : s.name + "." + s.namespace_;
@@ -92,27 +56,17 @@ Change classify(double lower, double upper, double null, int worse_sign, bool be
 
 }  // namespace
 
-Replication run_replication(const models::MeshConfig& config, uint64_t seed) {
-  const auto wall_start = std::chrono::steady_clock::now();
-  models::MeshConfig c = config;
-  c.experiment.seed = seed;
-  models::Mesh mesh(c);
-  MeshMetrics metrics(c.experiment.warmup);
-  ExpectationProbe probe(c.experiment.expectations, c.experiment.warmup);
-  Tee tee(metrics, probe);
-  mesh.run(tee);
-
+Replication replication_of(const RunOutput& run) {
+  assert(!run.stopped && run.metrics);
   Replication out;
-  out.seed = seed;
-  out.events = mesh.events();
-  RunMetadata meta;  // the fingerprint reads no metadata but the tables
-  meta.seed = seed;
-  meta.created_utc = "1970-01-01T00:00:00Z";
-  out.fingerprint = results_fingerprint(build_result_tables(metrics, meta));
-  out.expectation_values = probe.values();
-  out.expectation_requests = probe.requests();
-  const auto services = metrics.services();
-  for (const TrafficStats& t : services) {
+  out.seed = run.seed;
+  out.fingerprint = run.fingerprint;
+  out.events = run.events;
+  out.wall_s = run.wall_s;
+  out.expectation_values = run.expectation_values;
+  out.expectation_requests = run.expectation_requests;
+  const MeshMetrics& metrics = *run.metrics;
+  for (const TrafficStats& t : metrics.services()) {
     ServiceSample s;
     s.name = std::string(metrics.service_name(t.destination_service));
     s.namespace_ = std::string(metrics.service_namespace(t.destination_service));
@@ -122,15 +76,25 @@ Replication run_replication(const models::MeshConfig& config, uint64_t seed) {
     s.latency = t.latency;
     out.services.push_back(std::move(s));
   }
-  out.wall_s =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   return out;
 }
 
-std::vector<Replication> run_replications(std::span<const ReplicationJob> jobs, size_t threads) {
+std::optional<std::vector<Replication>> run_replications(std::span<const RunJob> jobs,
+                                                         size_t threads,
+                                                         const std::atomic<bool>* stop) {
+  RunOptions options;
+  options.expectations = true;
+  options.stop = stop;
   std::vector<Replication> results(jobs.size());
-  parallel_for(jobs.size(), threads,
-               [&](size_t i) { results[i] = run_replication(*jobs[i].config, jobs[i].seed); });
+  std::atomic<bool> stopped{false};
+  run_all(jobs, threads, options, [&](size_t i, RunOutput&& run) {
+    if (run.stopped) {
+      stopped = true;
+    } else {
+      results[i] = replication_of(run);
+    }
+  });
+  if (stopped) return std::nullopt;
   return results;
 }
 

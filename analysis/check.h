@@ -5,9 +5,9 @@
 // Replications.  Replication r (0-based) of a scenario runs it with seed experiment.seed + r and
 // nothing else changed, so replication 0 is exactly `meshsim run` (same fingerprint), and the
 // base and candidate of a comparison run with the same seeds (common random numbers: every
-// random stream is keyed by seed, entity and purpose, simcore/rng.h).  Jobs run on a pool of
-// threads; each has its own Mesh and sinks and writes only its own slot, so results do not
-// depend on the number of threads or on which thread ran what.
+// random stream is keyed by seed, entity and purpose, simcore/rng.h).  They run through the one
+// runner (runner.h), on a pool of threads, so results do not depend on the number of threads
+// or on which thread ran what.
 //
 // Check verdicts.  An expectation's value is measured once per replication (ExpectationProbe);
 // the estimate is their mean and the interval a Student-t interval over replications at the
@@ -33,14 +33,17 @@
 // threshold (models::CheckConfig) is a "regression", and any regression fails the comparison.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "analysis/confidence.h"
 #include "analysis/histogram.h"
+#include "analysis/runner.h"
 #include "models/config.h"
 
 namespace meshsim::analysis {
@@ -66,17 +69,17 @@ struct Replication {
   std::vector<ServiceSample> services;         // every catalog service, in catalog order
 };
 
-struct ReplicationJob {
-  const models::MeshConfig* config = nullptr;  // outlives the run
-  uint64_t seed = 0;
-};
+// What a check or comparison keeps of one finished run (which must have measured the
+// expectations: RunOptions::expectations).
+Replication replication_of(const RunOutput& run);
 
-// Runs `config` to its experiment's duration with `seed`.
-Replication run_replication(const models::MeshConfig& config, uint64_t seed);
-
-// Runs every job on `threads` threads (0: one per hardware thread), results in job order.  If a
-// job throws, the first failed job's exception (in job order) is rethrown after all finished.
-std::vector<Replication> run_replications(std::span<const ReplicationJob> jobs, size_t threads);
+// Runs every job (runner.h's run_all, measuring the expectations) on `threads` threads (0: one
+// per hardware thread) and keeps each one's Replication, in job order.  nullopt if `stop` (may
+// be null) cut the work short.  If a job throws, the first failed job's exception (in job order)
+// is rethrown after all finished.
+std::optional<std::vector<Replication>> run_replications(std::span<const RunJob> jobs,
+                                                         size_t threads,
+                                                         const std::atomic<bool>* stop = nullptr);
 
 // The seeds of a check: experiment.seed + r for r in [0, n).
 std::vector<uint64_t> replication_seeds(const models::ExperimentConfig& experiment, uint32_t n);

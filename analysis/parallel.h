@@ -1,5 +1,5 @@
-// Independent runs on a pool of threads: what `meshsim check`, `compare` and Python's run_many
-// share.  Each job writes only its own slot, so results do not depend on the number of threads
+// Independent runs on a pool of threads: what the runner's run_all (runner.h) runs jobs on.
+// Each job writes only its own slot, so results do not depend on the number of threads
 // or on which thread ran which job.
 // Thread safety: f must be safe to call concurrently for different indices.
 #pragma once

@@ -6,7 +6,8 @@
 //
 // Exit codes: 0 every expectation holds / no regression; 1 an expectation failed / a
 // regression; 2 bad input (usage, a scenario that does not load, nothing to compare); 3 a run
-// could not finish or a report could not be written.
+// could not finish (Ctrl-C stops every run promptly; no report is written then) or a report
+// could not be written.
 #include "cli/commands.h"
 
 #include <unistd.h>
@@ -21,6 +22,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <boost/program_options.hpp>
@@ -135,12 +137,17 @@ bool report(const RunSettings& s, const std::string& text, const std::vector<Ite
   return true;
 }
 
-// Runs every job; false after printing why one could not finish (a bug or resource exhaustion:
-// scenario errors are caught when loading).
-bool run_all(const std::vector<analysis::ReplicationJob>& jobs, const RunSettings& s,
-             std::vector<analysis::Replication>& out) {
+// Runs every job; false after printing why they could not all finish (Ctrl-C, or a bug or
+// resource exhaustion: scenario errors are caught when loading).  Nothing is written then.
+bool run_jobs(const std::vector<analysis::RunJob>& jobs, const RunSettings& s,
+              std::vector<analysis::Replication>& out) {
   try {
-    out = analysis::run_replications(jobs, s.jobs);
+    auto reps = analysis::run_replications(jobs, s.jobs, stop_on_interrupt());
+    if (!reps) {
+      std::cerr << "meshsim: interrupted; no report written\n";
+      return false;
+    }
+    out = std::move(*reps);
   } catch (const std::exception& e) {
     std::cerr << "meshsim: a run could not finish: " << e.what() << "\n";
     return false;
@@ -215,7 +222,7 @@ int cmd_check(int argc, char** argv) {
 
   std::vector<Loaded> loaded;
   for (const auto& e : entries) loaded.push_back(load_one(e, s.overrides, s));
-  std::vector<analysis::ReplicationJob> jobs;
+  std::vector<analysis::RunJob> jobs;
   std::vector<std::pair<size_t, size_t>> slices(loaded.size());  // [first job, count)
   for (size_t i = 0; i < loaded.size(); ++i) {
     if (!loaded[i].scenario) continue;
@@ -227,7 +234,7 @@ int cmd_check(int argc, char** argv) {
   if (!s.quiet && isatty(fileno(stderr)))
     std::fprintf(stderr, "meshsim check: %zu scenario(s), %zu run(s)\n", entries.size(), jobs.size());
   std::vector<analysis::Replication> reps;
-  if (!run_all(jobs, s, reps)) return kRunFailed;
+  if (!run_jobs(jobs, s, reps)) return kRunFailed;
 
   std::vector<analysis::ScenarioCheck> checks;
   bool broken = false;
@@ -378,7 +385,7 @@ int cmd_compare(int argc, char** argv) {
     size_t first = 0, count = 0;  // base jobs at first, candidate jobs at first + count
   };
   std::vector<Pair> loaded;
-  std::vector<analysis::ReplicationJob> jobs;
+  std::vector<analysis::RunJob> jobs;
   std::vector<std::string> all_candidate_overrides = s.overrides;
   all_candidate_overrides.insert(all_candidate_overrides.end(), candidate_overrides.begin(),
                                  candidate_overrides.end());
@@ -405,7 +412,7 @@ int cmd_compare(int argc, char** argv) {
     for (uint64_t seed : seeds) jobs.push_back({&p.candidate.scenario->mesh, seed});
   }
   std::vector<analysis::Replication> reps;
-  if (!run_all(jobs, s, reps)) return kRunFailed;
+  if (!run_jobs(jobs, s, reps)) return kRunFailed;
   std::vector<analysis::ScenarioCompare> compares;
   bool broken = false;
   for (const Pair& p : loaded) {

@@ -1,6 +1,8 @@
 // What the `meshsim` executable's source files share: the commands that live outside
-// meshsim_main.cpp, and option parsing.
+// meshsim_main.cpp, option parsing, and Ctrl-C.
 #pragma once
+
+#include <atomic>
 
 #include <boost/program_options.hpp>
 
@@ -16,6 +18,11 @@ inline constexpr int kUsageExit = 2;  // every command's exit code for a usage e
 bool parse_options(int argc, char** argv, const po::options_description& visible,
                    const po::options_description& all, const char* usage, po::variables_map& vm,
                    int& code);
+
+// Makes the first Ctrl-C (SIGINT) set the returned flag, which the runner (analysis/runner.h)
+// reads between steps, so the command stops promptly, writes nothing and exits 3; a second
+// Ctrl-C kills the process at once (the handler is reset after the first).
+const std::atomic<bool>* stop_on_interrupt();
 
 // meshsim check / compare (check_commands.cpp); argv[0] is the command's name.
 int cmd_check(int argc, char** argv);

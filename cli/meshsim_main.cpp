@@ -6,10 +6,10 @@
 //   meshsim check / compare: see check_commands.cpp
 //
 // Exit codes: 0 ok; 1 invalid scenario (or, later, a failed expectation); 2 usage error;
-// 3 the run could not finish (e.g. the results file could not be written; none is left behind).
+// 3 the run could not finish (interrupted by Ctrl-C, or the results file could not be written;
+// none is left behind).
 #include <unistd.h>
 
-#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -17,12 +17,11 @@
 
 #include <boost/program_options.hpp>
 
-#include "analysis/mesh_metrics.h"
-#include "cli/commands.h"
-#include "analysis/result_tables.h"
+#include "analysis/fingerprint.h"
 #include "analysis/results_file.h"
+#include "analysis/runner.h"
 #include "analysis/summary.h"
-#include "models/mesh.h"
+#include "cli/commands.h"
 #include "scenarios/scenario.h"
 #include "scenarios/service_graph.h"
 
@@ -145,47 +144,38 @@ int cmd_run(int argc, char** argv) {
     return kUsage;
   }
 
-  const auto wall_start = std::chrono::steady_clock::now();
-  meshsim::models::Mesh mesh(s.mesh);
-  meshsim::analysis::MeshMetrics metrics(exp.warmup);
-  mesh.begin(metrics);
+  namespace analysis = meshsim::analysis;
+  analysis::RunOptions options;
+  options.metadata.meshsim_version = kVersion;
+  for (const auto& f : s.sources) options.metadata.sources.emplace_back(f.path, f.text);
+  options.stop = meshsim::cli::stop_on_interrupt();
   // Progress on a terminal for runs longer than a second: simulated time, events/s, ETA.
   const bool tty = isatty(fileno(stderr)) != 0;
-  const Time step = std::max(Time::from_ms(10), exp.duration / 500);
   bool shown = false;
-  auto last_print = wall_start;
-  for (Time t = step; ; t = std::min(exp.duration, t + step)) {
-    mesh.run_until(t);
-    const auto now = std::chrono::steady_clock::now();
-    const double wall = std::chrono::duration<double>(now - wall_start).count();
-    if (tty && wall > 1.0 && std::chrono::duration<double>(now - last_print).count() > 0.2) {
-      const double frac = t.to_seconds() / exp.duration.to_seconds();
-      std::fprintf(stderr, "\r  simulated %.1f / %.1f s  %.2f M events/s  ETA %.0f s   ", t.to_seconds(),
-                   exp.duration.to_seconds(), static_cast<double>(mesh.events()) / wall / 1e6,
-                   wall / frac - wall);
-      last_print = now;
+  double last_print = 0;
+  if (tty) {
+    options.progress = [&](const analysis::RunProgress& p) {
+      if (p.wall_s <= 1.0 || p.wall_s - last_print <= 0.2) return;
+      const double frac = p.simulated.to_seconds() / p.duration.to_seconds();
+      std::fprintf(stderr, "\r  simulated %.1f / %.1f s  %.2f M events/s  ETA %.0f s   ",
+                   p.simulated.to_seconds(), p.duration.to_seconds(),
+                   static_cast<double>(p.events) / p.wall_s / 1e6, p.wall_s / frac - p.wall_s);
+      last_print = p.wall_s;
       shown = true;
-    }
-    if (t >= exp.duration) break;
+    };
   }
-  mesh.finish();
+  const analysis::RunOutput run = analysis::run_one({&s.mesh, exp.seed}, options);
   if (shown) std::fprintf(stderr, "\r%80s\r", "");
-  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-
-  meshsim::analysis::RunMetadata meta;
-  meta.meshsim_version = kVersion;
-  meta.seed = exp.seed;
-  for (const auto& f : s.sources) meta.sources.emplace_back(f.path, f.text);
-  meta.wall_time_s = wall;
-  const meshsim::analysis::ResultTables tables = meshsim::analysis::build_result_tables(metrics, meta);
-  std::string fingerprint;
-  for (const auto& a : tables.metadata)
-    if (a.name == "fingerprint") fingerprint = std::get<std::string>(a.value);
+  if (run.stopped) {
+    std::cerr << "meshsim: interrupted at " << run.events << " events; no results written\n";
+    return kRunFailed;
+  }
+  const double wall = run.wall_s;
   if (!quiet) {
-    std::cout << meshsim::analysis::format_summary(metrics);
+    std::cout << analysis::format_summary(*run.metrics);
     std::printf("\nseed %llu, %.0f s simulated (%.0f s warm-up), %llu events in %.2f s wall (%.2f M events/s)\n",
                 static_cast<unsigned long long>(exp.seed), exp.duration.to_seconds(), exp.warmup.to_seconds(),
-                static_cast<unsigned long long>(mesh.events()), wall, static_cast<double>(mesh.events()) / wall / 1e6);
+                static_cast<unsigned long long>(run.events), wall, static_cast<double>(run.events) / wall / 1e6);
     if (!s.ignored_kinds.empty()) {
       std::printf("not modelled (ignored): ");
       for (size_t i = 0; i < s.ignored_kinds.size(); ++i) std::printf("%s%s", i ? ", " : "", s.ignored_kinds[i].c_str());
@@ -193,10 +183,10 @@ int cmd_run(int argc, char** argv) {
     }
   }
   // The fingerprint is printed even with --quiet: CI jobs compare it across commits.
-  std::printf("fingerprint %s\n", fingerprint.c_str());
+  std::printf("fingerprint %s\n", analysis::fingerprint_hex(run.fingerprint).c_str());
   if (!out_path.empty()) {
     try {
-      meshsim::analysis::write_results_file(out_path, tables);
+      analysis::write_results_file(out_path, run.tables);
     } catch (const std::exception& e) {
       std::cerr << "meshsim: could not write " << out_path << ": " << e.what() << "\n";
       return kRunFailed;

@@ -1,9 +1,28 @@
-// What every `meshsim` command does with its command line; see commands.h.
+// What every `meshsim` command does with its command line and with Ctrl-C; see commands.h.
+#include <signal.h>
 #include <iostream>
 
 #include "cli/commands.h"
 
 namespace meshsim::cli {
+namespace {
+
+// Lock-free, so setting it is safe in a signal handler.
+static_assert(std::atomic<bool>::is_always_lock_free);
+std::atomic<bool> interrupted{false};
+
+void on_interrupt(int) { interrupted.store(true, std::memory_order_relaxed); }
+
+}  // namespace
+
+const std::atomic<bool>* stop_on_interrupt() {
+  struct sigaction action {};
+  action.sa_handler = on_interrupt;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESETHAND;  // a second Ctrl-C: the default action, at once
+  sigaction(SIGINT, &action, nullptr);
+  return &interrupted;
+}
 
 bool parse_options(int argc, char** argv, const po::options_description& visible,
                    const po::options_description& all, const char* usage, po::variables_map& vm,

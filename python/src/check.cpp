@@ -48,13 +48,13 @@ py::dict check(const scenarios::Scenario& s, std::optional<uint32_t> replication
                std::optional<int> threads) {
   const uint32_t n = replications_of(s, replications);
   const size_t t = threads_of(threads);
-  std::vector<analysis::ReplicationJob> jobs;
+  std::vector<analysis::RunJob> jobs;
   for (uint64_t seed : analysis::replication_seeds(s.mesh.experiment, n))
     jobs.push_back({&s.mesh, seed});
   analysis::CheckResult result;
   {
     py::gil_scoped_release release;
-    const auto reps = analysis::run_replications(jobs, t);
+    const auto reps = analysis::run_replications(jobs, t).value();  // no stop flag
     result = analysis::evaluate_check(s.mesh.experiment, reps);
   }
   py::list rows;
@@ -94,14 +94,14 @@ py::dict compare(const scenarios::Scenario& base, const scenarios::Scenario& can
                  std::optional<uint32_t> replications, std::optional<int> threads) {
   const uint32_t n = replications_of(base, replications);
   const size_t t = threads_of(threads);
-  std::vector<analysis::ReplicationJob> jobs;
+  std::vector<analysis::RunJob> jobs;
   const auto seeds = analysis::replication_seeds(base.mesh.experiment, n);
   for (uint64_t seed : seeds) jobs.push_back({&base.mesh, seed});
   for (uint64_t seed : seeds) jobs.push_back({&candidate.mesh, seed});
   analysis::CompareResult result;
   {
     py::gil_scoped_release release;
-    const auto reps = analysis::run_replications(jobs, t);
+    const auto reps = analysis::run_replications(jobs, t).value();  // no stop flag
     const std::span<const analysis::Replication> all(reps);
     result = analysis::compare_runs(all.first(n), all.subspan(n), base.mesh.experiment.check);
   }

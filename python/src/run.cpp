@@ -1,30 +1,25 @@
 // Binding: running a scenario, as `meshsim run` does (cli/meshsim_main.cpp): the Experiment's
-// seed, duration and warm-up unless overridden, the same checks, the mesh run to its end into
-// MeshMetrics, then the results tables and the summary text.  The GIL is released for the
-// whole run; run_many runs independent replications on C++ threads.
+// seed, duration and warm-up unless overridden, the same checks, then the one runner
+// (analysis/runner.h), which hands back the results tables; the summary text is made here.  The
+// GIL is released for the whole run; run_many runs independent replications on C++ threads.
 //
-// Determinism: a run depends only on the scenario, the seed, the duration and the warm-up.
-// Each replication has its own copy of the configuration, its own Mesh and MeshMetrics, and
-// every random stream is keyed by (seed, entity, purpose), so results do not depend on the
-// number of threads or on which thread ran which seed.
-#include <algorithm>
-#include <chrono>
+// Determinism: a run depends only on the scenario, the seed, the duration and the warm-up
+// (runner.h), so results do not depend on the number of threads or on which thread ran which
+// seed.
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
-#include "analysis/mesh_metrics.h"
-#include "analysis/parallel.h"
-#include "analysis/result_tables.h"
+#include "analysis/runner.h"
 #include "analysis/summary.h"
-#include "models/mesh.h"
 #include "python/src/core.h"
 #include "scenarios/scenario.h"
 
@@ -62,52 +57,49 @@ models::ExperimentConfig experiment(const scenarios::Scenario& s, const RunOptio
   return exp;
 }
 
-// One run, start to finish; no Python object is touched (the GIL is not held).
-std::shared_ptr<RunResult> run_one(const scenarios::Scenario& s,
-                                   const models::ExperimentConfig& exp) {
-  models::MeshConfig config = s.mesh;
-  config.experiment = exp;
-  const auto wall_start = std::chrono::steady_clock::now();
-  models::Mesh mesh(config);
-  analysis::MeshMetrics metrics(exp.warmup);
-  mesh.run(metrics);
-  const double wall =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+// The runner's options for runs of `s`: the tables' metadata as `meshsim run` writes it.
+analysis::RunOptions run_options(const scenarios::Scenario& s) {
+  analysis::RunOptions o;
+  o.metadata.meshsim_version = MESHSIM_VERSION;
+  for (const auto& f : s.sources) o.metadata.sources.emplace_back(f.path, f.text);
+  return o;
+}
 
-  analysis::RunMetadata meta;
-  meta.meshsim_version = MESHSIM_VERSION;
-  meta.seed = exp.seed;
-  for (const auto& f : s.sources) meta.sources.emplace_back(f.path, f.text);
-  meta.wall_time_s = wall;
+// What Python keeps of a run: its tables and summary text (the metrics are dropped).  Called on
+// the thread that ran it; touches no Python object.
+std::shared_ptr<RunResult> result_of(analysis::RunOutput&& run) {
   auto out = std::make_shared<RunResult>();
-  out->summary = analysis::format_summary(metrics);
-  out->tables = analysis::build_result_tables(metrics, meta);
+  out->summary = analysis::format_summary(*run.metrics);
+  out->tables = std::move(run.tables);
   return out;
 }
 
 std::shared_ptr<RunResult> run(const scenarios::Scenario& s, const RunOptions& o) {
-  const models::ExperimentConfig exp = experiment(s, o);
+  models::MeshConfig config = s.mesh;
+  config.experiment = experiment(s, o);
+  const analysis::RunOptions options = run_options(s);
   py::gil_scoped_release release;
-  return run_one(s, exp);
+  return result_of(analysis::run_one({&config, config.experiment.seed}, options));
 }
 
 std::vector<std::shared_ptr<RunResult>> run_many(const scenarios::Scenario& s,
                                                  const std::vector<uint64_t>& seeds,
                                                  std::optional<int> threads, const RunOptions& o) {
   if (threads && *threads < 1) throw std::invalid_argument("threads must be at least 1");
-  std::vector<models::ExperimentConfig> experiments;
-  for (uint64_t seed : seeds) {
-    RunOptions with_seed = o;
-    with_seed.seed = seed;
-    experiments.push_back(experiment(s, with_seed));
-  }
-  const size_t n = experiments.size();
-  std::vector<std::shared_ptr<RunResult>> results(n);
+  if (seeds.empty()) return {};  // as ever: no run, so the overrides go unchecked
+  models::MeshConfig config = s.mesh;
+  config.experiment = experiment(s, o);  // the seed aside, what every run uses
+  std::vector<analysis::RunJob> jobs;
+  for (uint64_t seed : seeds) jobs.push_back({&config, seed});
+  const analysis::RunOptions options = run_options(s);
+  std::vector<std::shared_ptr<RunResult>> results(jobs.size());
   {
     py::gil_scoped_release release;
     // The first failed seed's error, in seed order, is rethrown.
-    analysis::parallel_for(n, threads ? static_cast<size_t>(*threads) : 0,
-                           [&](size_t i) { results[i] = run_one(s, experiments[i]); });
+    analysis::run_all(jobs, threads ? static_cast<size_t>(*threads) : 0, options,
+                      [&](size_t i, analysis::RunOutput&& run) {
+                        results[i] = result_of(std::move(run));
+                      });
   }
   return results;
 }

@@ -5,7 +5,9 @@ Results files are read back with h5py, independently of the C++ reader.
 """
 import math
 import os
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 import h5py
@@ -129,6 +131,30 @@ def test_a_failed_write_leaves_no_file(tmp_path):
     assert p.returncode == 3, p.stderr
     assert not out.exists()
     assert not list(tmp_path.rglob("*.tmp-*"))
+
+
+@pytest.mark.parametrize("command", [
+    ["run", EXAMPLES / "retry-storm", "--out", "{out}"],
+    ["check", EXAMPLES / "retry-storm", "--junit", "{out}"],
+    ["compare", EXAMPLES / "retry-storm", EXAMPLES / "retry-storm", "--markdown", "{out}"],
+], ids=["run", "check", "compare"])
+def test_ctrl_c_stops_promptly_writes_nothing_and_exits_3(tmp_path, command):
+    """Ctrl-C (SIGINT) sets the runner's stop flag (analysis/runner.h), read every 1/500 of a
+    run's simulated duration: runs of 20000 simulated seconds (minutes of work) end within
+    seconds, with exit 3 ("the run could not finish") and no results file or report."""
+    out = tmp_path / "out"
+    args = [str(a).replace("{out}", str(out)) for a in command]
+    p = subprocess.Popen([MESHSIM, *args, "--duration", "20000s"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    time.sleep(2)  # loading takes a fraction of that; the runs, minutes
+    assert p.poll() is None, p.communicate()
+    start = time.monotonic()
+    p.send_signal(signal.SIGINT)
+    _, stderr = p.communicate(timeout=120)
+    assert p.returncode == 3, stderr
+    assert "interrupted" in stderr
+    assert time.monotonic() - start < 10
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_graph_dot_and_json():
