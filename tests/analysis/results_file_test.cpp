@@ -8,10 +8,8 @@
 #include "analysis/results_file.h"
 
 #include <hdf5.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -22,6 +20,7 @@
 
 #include "analysis/istio_metrics.h"
 #include "mesh_fixture.h"
+#include "support/temp_dir.h"
 
 namespace {
 
@@ -37,11 +36,7 @@ using meshsim::analysis::write_results_file;
 using meshsim::simcore::Time;
 namespace t = meshsim::testing;
 
-// A fresh directory, removed with everything in it at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
+using meshsim::testing::TempDir;  // tests/support/temp_dir.h
     path_ = fs::temp_directory_path() / ("meshsim-results-test-" + std::to_string(::getpid()) +
                                          "-" + std::to_string(counter++));
     fs::create_directories(path_);
