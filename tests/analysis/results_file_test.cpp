@@ -37,25 +37,6 @@ using meshsim::simcore::Time;
 namespace t = meshsim::testing;
 
 using meshsim::testing::TempDir;  // tests/support/temp_dir.h
-    path_ = fs::temp_directory_path() / ("meshsim-results-test-" + std::to_string(::getpid()) +
-                                         "-" + std::to_string(counter++));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-  std::vector<std::string> entries() const {
-    std::vector<std::string> out;
-    for (const auto& e : fs::directory_iterator(path_)) out.push_back(e.path().filename().string());
-    std::sort(out.begin(), out.end());
-    return out;
-  }
-
- private:
-  fs::path path_;
-};
 
 MeshMetrics bookinfo() {
   MeshMetrics m(Time::from_s(10));
