@@ -6,9 +6,6 @@
 // Source of truth: the hand-made run of mesh_fixture.h and the layout document.
 #include "analysis/result_tables.h"
 
-#include <unistd.h>
-
-#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -20,6 +17,7 @@
 
 #include "analysis/results_file.h"
 #include "mesh_fixture.h"
+#include "support/temp_dir.h"
 
 namespace {
 
@@ -140,17 +138,12 @@ TEST_CASE("Result tables: metadata attributes in the file's order", "[result_tab
 
 TEST_CASE("Result tables: writing the tables gives the file the metrics give, byte for byte",
           "[result_tables]") {
-  static std::atomic<int> counter{0};
-  const fs::path dir =
-      fs::temp_directory_path() /
-      ("meshsim-result-tables-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-  fs::create_directories(dir);
+  const meshsim::testing::TempDir dir("result-tables");  // removed even if a write throws
   const MeshMetrics m = bookinfo();
-  meshsim::analysis::write_results_file(dir / "a.h5", m, metadata());
-  meshsim::analysis::write_results_file(dir / "b.h5", build_result_tables(m, metadata()));
-  const std::string a = file_bytes(dir / "a.h5");
-  const std::string b = file_bytes(dir / "b.h5");
-  fs::remove_all(dir);
+  meshsim::analysis::write_results_file(dir.path() / "a.h5", m, metadata());
+  meshsim::analysis::write_results_file(dir.path() / "b.h5", build_result_tables(m, metadata()));
+  const std::string a = file_bytes(dir.path() / "a.h5");
+  const std::string b = file_bytes(dir.path() / "b.h5");
   CHECK(!a.empty());
   CHECK(a == b);
 }

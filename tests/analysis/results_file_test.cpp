@@ -8,10 +8,8 @@
 #include "analysis/results_file.h"
 
 #include <hdf5.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -22,6 +20,7 @@
 
 #include "analysis/istio_metrics.h"
 #include "mesh_fixture.h"
+#include "support/temp_dir.h"
 
 namespace {
 
@@ -37,30 +36,7 @@ using meshsim::analysis::write_results_file;
 using meshsim::simcore::Time;
 namespace t = meshsim::testing;
 
-// A fresh directory, removed with everything in it at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path_ = fs::temp_directory_path() / ("meshsim-results-test-" + std::to_string(::getpid()) +
-                                         "-" + std::to_string(counter++));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-  std::vector<std::string> entries() const {
-    std::vector<std::string> out;
-    for (const auto& e : fs::directory_iterator(path_)) out.push_back(e.path().filename().string());
-    std::sort(out.begin(), out.end());
-    return out;
-  }
-
- private:
-  fs::path path_;
-};
+using meshsim::testing::TempDir;  // tests/support/temp_dir.h
 
 MeshMetrics bookinfo() {
   MeshMetrics m(Time::from_s(10));

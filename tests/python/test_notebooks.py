@@ -52,6 +52,12 @@ def jupyter_env(tmp_path_factory):
     env["JUPYTER_PLATFORM_DIRS"] = "1"
     env.pop("MPLBACKEND", None)  # the kernel's inline backend, as in Jupyter
     env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
+    # What the notebooks and the kernel write (tempfile.mkdtemp() results files, IPython's
+    # history database, __pycache__) lands in this test's temporary directory, removed by pytest.
+    (root / "tmp").mkdir()
+    env["TMPDIR"] = str(root / "tmp")
+    env["IPYTHONDIR"] = str(root / "ipython")
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
     return env
 
 

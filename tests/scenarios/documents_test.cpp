@@ -2,10 +2,10 @@
 // directories, relative to the including file), each file once, kinds meshsim ignores, and
 // kubectl-apply replacement of Kubernetes/Istio manifests.  Source of truth: README.md
 // "Files and documents".
-#include <unistd.h>
-#include <fstream>
+#include <filesystem>
 
 #include "tests/scenarios/test_support.h"
+#include "tests/support/temp_dir.h"
 
 namespace {
 
@@ -14,24 +14,7 @@ using meshsim::scenarios::testing::dump;
 using meshsim::scenarios::testing::errors_of;
 namespace fs = std::filesystem;
 
-// A fresh directory per test case (CTest runs test cases in parallel processes).
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& name)
-      : path(fs::temp_directory_path() /
-             ("meshsim-scenarios-" + name + "-" + std::to_string(::getpid()))) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string write(const std::string& rel, const std::string& text) const {
-    const fs::path p = path / rel;
-    fs::create_directories(p.parent_path());
-    std::ofstream(p) << text;
-    return p.generic_string();
-  }
-  std::string str(const std::string& rel = "") const { return (path / rel).generic_string(); }
-};
+using meshsim::testing::TempDir;  // tests/support/temp_dir.h
 
 std::string service(const std::string& name) {
   return "apiVersion: v1\nkind: Service\nmetadata: {name: " + name +
@@ -91,7 +74,7 @@ TEST_CASE("documents: unreadable paths, empty directories, kinds meshsim does no
   auto e = errors_of({d.str("missing.yaml")});
   REQUIRE(e.size() == 1);
   CHECK(e[0].code == "MSH0001");
-  fs::create_directories(d.path / "empty");
+  fs::create_directories(d.path() / "empty");
   const std::string manifests =
       service("api") + "---\n" + deployment("api-v1", "api") +
       "---\napiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a}\n"

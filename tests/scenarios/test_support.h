@@ -12,10 +12,9 @@
 
 namespace meshsim::scenarios::testing {
 
-// The repository root, found from this file's path so the tests run from any directory.
-inline std::filesystem::path repo_root() {
-  return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path();
-}
+// The repository root (tests/CMakeLists.txt defines MESHSIM_SOURCE_DIR), so the tests run from
+// any directory and with any build directory.
+inline std::filesystem::path repo_root() { return std::filesystem::path(MESHSIM_SOURCE_DIR); }
 inline std::string examples(const std::string& rel) {
   return (repo_root() / "scenarios/examples" / rel).generic_string();
 }

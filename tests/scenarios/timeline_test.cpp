@@ -1,11 +1,11 @@
 // Timeline: each action becomes its models::TimelineEvent with a human description; selectors
 // must match pods; applied manifests must be valid; events run in time order.  Source of
 // truth: README.md "Timeline" and the pod placement rule (replica i in zones[i % n]).
-#include <unistd.h>
-#include <fstream>
+#include <filesystem>
 #include <variant>
 
 #include "tests/scenarios/test_support.h"
+#include "tests/support/temp_dir.h"
 
 namespace {
 
@@ -101,24 +101,21 @@ TEST_CASE("timeline: apply takes a file (relative to the Timeline's file) or an 
 )";
   // The Timeline and a copy of Istio's task file go to a fresh directory, so that `file:` is
   // resolved relative to the Timeline's own file.
-  const auto dir =
-      std::filesystem::temp_directory_path() / ("meshsim-timeline-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir / "tasks");
+  // (RAII: removed however the test ends.)
+  const meshsim::testing::TempDir dir("timeline");
+  std::filesystem::create_directories(dir.path() / "tasks");
   std::filesystem::copy_file(examples("bookinfo-tasks/virtual-service-reviews-v3.yaml"),
-                             dir / "tasks/virtual-service-reviews-v3.yaml",
-                             std::filesystem::copy_options::overwrite_existing);
-  const std::string path = (dir / "timeline.yaml").string();
-  std::ofstream(path) << "apiVersion: meshsim.dev/v1alpha1\nkind: Timeline\nmetadata: {name: "
-                         "chaos}\nspec:\n  events:\n" +
-                             events;
+                             dir.path() / "tasks/virtual-service-reviews-v3.yaml");
+  const std::string path = dir.write("timeline.yaml",
+                                     "apiVersion: meshsim.dev/v1alpha1\nkind: Timeline\nmetadata: "
+                                     "{name: chaos}\nspec:\n  events:\n" +
+                                         events);
   Scenario s;
   try {
     s = load_scenario({examples("bookinfo/meshsim.yaml"), path});
   } catch (const ScenarioError& e) {
-    std::filesystem::remove_all(dir);
     FAIL(e.what());
   }
-  std::filesystem::remove_all(dir);
   REQUIRE(s.mesh.timeline.size() == 2);
   CHECK(s.mesh.timeline[0].description == "apply VirtualService 'reviews'");
   const auto& doc = std::get<models::ApplyManifest>(s.mesh.timeline[0].action).document;
