@@ -9,6 +9,7 @@
 
 #include "models/mesh.h"
 #include "support/recording_sink.h"
+#include "support/temp_dir.h"
 #include "tests/scenarios/test_support.h"
 
 namespace {
@@ -218,10 +219,8 @@ TEST_CASE("bookinfo hosts: 'reviews' and 'reviews.default.svc.cluster.local' rou
   }
   REQUIRE(fqdn.find("- reviews.default.svc.cluster.local") != std::string::npos);
   REQUIRE(fqdn.find("host: reviews.default.svc.cluster.local") != std::string::npos);
-  const auto dir = std::filesystem::temp_directory_path() / "meshsim-hosts-test";
-  std::filesystem::create_directories(dir);
-  const std::string fqdn_file = (dir / "virtual-service-reviews-test-v2-fqdn.yaml").string();
-  std::ofstream(fqdn_file) << fqdn;
+  const meshsim::testing::TempDir dir("hosts");
+  const std::string fqdn_file = dir.write("virtual-service-reviews-test-v2-fqdn.yaml", fqdn);
 
   const Scenario short_name = load_scenario({examples("bookinfo/meshsim.yaml"), task}, kShort);
   const Scenario full = load_scenario({examples("bookinfo/meshsim.yaml"), fqdn_file}, kShort);
