@@ -1,4 +1,4 @@
-// An adversarial second read of the client-sidecar path (models/mesh.cc): pod kills, timeouts,
+// An adversarial second read of the client-sidecar path (models/outbound/router.cc and its neighbours; it was models/mesh.cc): pod kills, timeouts,
 // retries, pools, outlier detection, config pushes and mirroring, checked through the public API
 // only.  Each test names the invariant it pins.  The ones under "Defects" fail until the defect
 // the review report describes is fixed; the others pin behaviour that holds.
@@ -211,7 +211,7 @@ TEST_CASE(
     "trip",
     "[review][pool]") {
   // Truth: opening a connection takes one network round trip between the client and the pod
-  // (mesh.cc open_connection's own comment).  The client sits in zone-a, b in zone-b, 50 ms
+  // (outbound/conn_pool.cc ConnectionPools::open's own comment).  The client sits in zone-a, b in zone-b, 50 ms
   // each way, no other latency; maxRequestsPerConnection 1 makes every request connect first:
   // connect (100 ms) + request and response (100 ms) = 200 ms per request.
   MeshConfig m = quiet_mesh();
