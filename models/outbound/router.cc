@@ -2,6 +2,7 @@
 #include "models/outbound/router.h"
 
 #include <algorithm>
+#include <array>
 
 #include "models/runtime.h"
 #include "policies/router_timeouts.h"
@@ -123,8 +124,8 @@ void Router::attempt(uint32_t si) {
   const policies::RetryPolicy& pol = st.route->retry;
   const bool is_retry = st.attempts > 0;
   const uint32_t picks = is_retry && pol.previous_hosts ? pol.host_selection_retry_max_attempts : 0;
-  const policies::LbPick pick = cc.lb->choose_host(cc.lb_rng, cc.active, hash_key(si),
-                                                   {st.tried.data(), st.tried_count}, picks);
+  const policies::LbPick pick =
+      cc.lb->choose_host(cc.lb_rng, cc.active, hash_key(si), st.retry.attempted_hosts.hosts(), picks);
   if (!pick.ok()) {
     // No healthy upstream: Envoy answers at once, without consulting the retry state.
     policies::release(st.retry, cc.retry_breaker);
@@ -132,7 +133,7 @@ void Router::attempt(uint32_t si) {
     return;
   }
   st.host = pick.host;
-  if (st.tried_count < st.tried.size()) st.tried[st.tried_count++] = pick.host;
+  policies::on_host_attempted(st.retry, pick.host);
   ++cc.active[st.host];  // undone in end_attempt, the one place an attempt ends
   st.in_attempt = true;
   ++st.attempts;

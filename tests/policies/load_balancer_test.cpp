@@ -446,6 +446,12 @@ TEST_CASE("No healthy host and panic off (Istio with outlierDetection): no pick,
     Stream rng(1, "client-0", "lb");
     INFO(lb_policy_name(policy));
     for (int k = 0; k < 20; ++k) CHECK_FALSE(lb.choose_host(rng, {}, hash_key("k")).ok());
+    // No host ends the host-selection loop at once, tried hosts or not (chooseHost returns a
+    // null host without consulting the predicates).
+    const std::vector<uint32_t> tried = {0, 1};
+    const LbPick retry = lb.choose_host(rng, {}, hash_key("k"), tried, 5);
+    CHECK_FALSE(retry.ok());
+    CHECK(retry.selections == 1);
   }
   SECTION("an empty cluster gives no host either") {
     LoadBalancer lb = make_lb(LbPolicy::LeastRequest, {}, {}, 50);
