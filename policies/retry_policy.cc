@@ -141,7 +141,7 @@ RetryPolicy istio_default_retry_policy(IstioVersion version, bool consistent_has
                kRetryOnGrpcCancelled | kRetryOnRetriableStatusCodes;
   if (!version.at_least(1, 24)) p.retriable_status_codes = {503};
   p.previous_hosts = !consistent_hash_destination;
-  p.host_selection_retry_max_attempts = 5;
+  p.host_selection_retry_max_attempts = kIstioHostSelectionRetryMaxAttempts;
   return p;
 }
 
