@@ -49,7 +49,8 @@ enum class ResetReason : uint8_t {
   // The connection went away before the stream was handed to the request, so no byte was sent
   // (the one case besides ConnectFailure that `reset-before-request` retries).  503 UC.
   ResetBeforeRequestSent,
-  // Remote reset or connection termination after the request went out.  503 UR.
+  // Remote reset or connection termination after the request went out.  503 UR (the runtime's
+  // killed pod, a connection termination, replies 503 UC itself: models/exchange.cc).
   ResetAfterRequestSent,
   // Circuit breaker overflow (StreamResetReason::Overflow).  503 UO, x-envoy-overloaded.
   // Never retried (wouldRetryFromReset's first check).

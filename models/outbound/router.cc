@@ -124,8 +124,8 @@ void Router::attempt(uint32_t si) {
   const policies::RetryPolicy& pol = st.route->retry;
   const bool is_retry = st.attempts > 0;
   const uint32_t picks = is_retry && pol.previous_hosts ? pol.host_selection_retry_max_attempts : 0;
-  const policies::LbPick pick =
-      cc.lb->choose_host(cc.lb_rng, cc.active, hash_key(si), st.retry.attempted_hosts.hosts(), picks);
+  const policies::LbPick pick = cc.lb->choose_host(cc.lb_rng, cc.active, hash_key(si),
+                                                   st.retry.attempted_hosts.hosts(), picks);
   if (!pick.ok()) {
     // No healthy upstream: Envoy answers at once, without consulting the retry state.
     policies::release(st.retry, cc.retry_breaker);
@@ -270,8 +270,9 @@ void Router::per_try_timeout(uint32_t si) {
     rt_.exchanges[st.exchange].abandoned = true;  // the server keeps going; nobody listens
     rt_.exchanges[st.exchange].stream = kNone;
   }
-  const auto r = policies::local_reply(LocalReply::kPerTryTimeout);
-  attempt_done(si, policies::AttemptOutcome::reset(policies::ResetReason::PerTryTimeout), r.status, r.flag);
+  const auto outcome = policies::AttemptOutcome::reset(policies::ResetReason::PerTryTimeout);
+  const auto r = policies::local_reply(policies::local_reply_for(outcome.reset_reason));
+  attempt_done(si, outcome, r.status, r.flag);
 }
 
 void Router::global_timeout(uint32_t si) {
@@ -286,7 +287,8 @@ void Router::global_timeout(uint32_t si) {
   }
   end_attempt(si);
   policies::release(st.retry, cc.retry_breaker);
-  const auto r = policies::local_reply(LocalReply::kRouteTimeout);
+  const auto r =
+      policies::local_reply(policies::local_reply_for(policies::ResetReason::GlobalTimeout));
   finish(si, r.status, st.flags | r.flag, /*defer=*/false);
 }
 
