@@ -110,8 +110,9 @@ void Router::route(uint32_t si) {
   if (!r.mirror_clusters.empty()) mirror(si);  // allocates Calls: `c` dangles after it
   st.client_cluster = rt_.clusters.get(caller, st.cluster);
   st.retry = policies::RetryState::start(r.retry);
-  if (r.timeouts.global > Time::zero())
-    st.global_timer = rt_.sched.arm_at(rt_.sched.now() + r.timeouts.global, Packed::make(kStreamGlobal, si, st.gen));
+  const Time global_deadline = policies::global_deadline(rt_.sched.now(), r.timeouts);
+  if (global_deadline != Time::max())
+    st.global_timer = rt_.sched.arm_at(global_deadline, Packed::make(kStreamGlobal, si, st.gen));
   attempt(si);
 }
 
@@ -163,9 +164,9 @@ void Router::attempt(uint32_t si) {
 void Router::start_upstream(uint32_t si) {
   SidecarStream& st = streams_[si];
   st.pending = false;
-  const Time per_try = policies::effective_per_try_timeout(st.route->timeouts);
-  if (per_try > Time::zero())
-    st.per_try_timer = rt_.sched.arm_at(rt_.sched.now() + per_try, Packed::make(kStreamPerTry, si, st.gen));
+  const Time per_try_deadline = policies::per_try_deadline(rt_.sched.now(), st.route->timeouts);
+  if (per_try_deadline != Time::max())
+    st.per_try_timer = rt_.sched.arm_at(per_try_deadline, Packed::make(kStreamPerTry, si, st.gen));
   const PodId pod(rt_.control.traffic().cluster(st.cluster).pods[st.host]);
   const uint32_t xi = rt_.exchanges.send(st.call, si, pod);
   SidecarStream& st2 = streams_[si];
