@@ -145,14 +145,6 @@ RetryPolicy istio_default_retry_policy(IstioVersion version, bool consistent_has
   return p;
 }
 
-RetryPolicy istio_inbound_retry_policy(IstioVersion version) {
-  if (!version.at_least(1, 24)) return RetryPolicy{};
-  RetryPolicy p;
-  p.num_retries = 2;
-  p.retry_on = kRetryOnResetBeforeRequest;
-  return p;
-}
-
 RetryPolicy retry_policy_from_istio(const IstioHttpRetry& in, IstioVersion version,
                                     bool consistent_hash_destination) {
   const int32_t attempts = in.attempts.value_or(0);

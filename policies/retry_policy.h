@@ -154,11 +154,6 @@ struct RetryPolicy {
 RetryPolicy istio_default_retry_policy(IstioVersion version = IstioVersion::current(),
                                        bool consistent_hash_destination = false);
 
-// Istio's inbound route retry policy (route.go BuildDefaultHTTPInboundRoute, 1.24+ with
-// ENABLE_INBOUND_RETRY_POLICY default true): reset-before-request, 2 retries, nothing else.  Before
-// 1.24: no retry policy (disabled()).
-RetryPolicy istio_inbound_retry_policy(IstioVersion version = IstioVersion::current());
-
 // A VirtualService `http[].retries` block (istio/api HTTPRetry) as written.  Absent fields are
 // nullopt / empty.  `attempts` is a plain int32 in the proto: absent reads as 0.
 struct IstioHttpRetry {

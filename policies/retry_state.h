@@ -92,11 +92,6 @@ struct AttemptOutcome {
     o.grpc_status = grpc_status;
     return o;
   }
-  static AttemptOutcome ratelimited_response(uint16_t status) {
-    AttemptOutcome o = response(status);
-    o.envoy_ratelimited = true;
-    return o;
-  }
   // request_sent defaults by reason: false for ConnectFailure, ResetBeforeRequestSent, Overflow,
   // NoHealthyUpstream, GlobalTimeout, FaultAbort; true for RefusedStream,
   // ResetAfterRequestSent, PerTryTimeout.
