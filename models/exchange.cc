@@ -89,10 +89,13 @@ void Exchanges::at_caller(uint32_t xi) {
     uint32_t code = x.status, flags = 0;
     if (!x.reached_pod) {
       outcome = policies::AttemptOutcome::reset(policies::ResetReason::ConnectFailure);
-      const auto r = policies::local_reply(policies::LocalReply::kConnectFailure);
+      const auto r = policies::local_reply(policies::local_reply_for(outcome.reset_reason));
       code = r.status;
       flags = r.flag;
     } else if ((x.flags & ResponseFlag::kUpstreamConnectionTermination) != 0) {
+      // The pod was killed under a request already sent: for the retry decision a reset after
+      // the request went out, but the local reply is the connection termination (503 UC), not
+      // the remote stream reset (UR) local_reply_for gives that reason.
       outcome = policies::AttemptOutcome::reset(policies::ResetReason::ResetAfterRequestSent);
       const auto r = policies::local_reply(policies::LocalReply::kUpstreamConnectionTermination);
       code = r.status;

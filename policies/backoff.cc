@@ -24,11 +24,6 @@ BackoffConfig BackoffConfig::from(simcore::Time base, std::optional<simcore::Tim
   return c;
 }
 
-simcore::Time next_backoff_window(const BackoffState& state, const BackoffConfig& config) {
-  const uint64_t w = state.next_interval_ms == 0 ? config.base_ms : state.next_interval_ms;
-  return simcore::Time::from_ms(static_cast<int64_t>(w));
-}
-
 simcore::Time next_backoff(BackoffState& state, const BackoffConfig& config,
                            simcore::Stream& stream) {
   if (state.next_interval_ms == 0) state.next_interval_ms = config.base_ms;

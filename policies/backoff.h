@@ -54,9 +54,6 @@ struct BackoffState {
   uint64_t next_interval_ms = 0;
 };
 
-// The window [0, w) the next call to next_backoff() draws from.  Does not advance the state.
-simcore::Time next_backoff_window(const BackoffState& state, const BackoffConfig& config);
-
 // Draws the next back-off and advances the window, exactly as
 // JitteredExponentialBackOffStrategy::nextBackOffMs().  One draw from `stream`.
 simcore::Time next_backoff(BackoffState& state, const BackoffConfig& config,

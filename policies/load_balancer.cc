@@ -344,13 +344,4 @@ LbPick LoadBalancer::choose_host(simcore::Stream& rng, std::span<const uint32_t>
   return pick;  // "If we didn't find anything, return the last host."
 }
 
-LbPick pick_with_retry_predicate(LoadBalancer& lb, simcore::Stream& rng,
-                                 std::span<const uint32_t> active_requests,
-                                 std::span<const uint32_t> tried_hosts,
-                                 uint32_t host_selection_retry_max_attempts,
-                                 std::optional<uint64_t> hash) {
-  if (is_hash_policy(lb.config().policy)) tried_hosts = {};
-  return lb.choose_host(rng, active_requests, hash, tried_hosts, host_selection_retry_max_attempts);
-}
-
 }  // namespace meshsim::policies

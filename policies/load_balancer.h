@@ -68,10 +68,6 @@
 
 namespace meshsim::policies {
 
-// Istio writes host_selection_retry_max_attempts: 5 next to previous_hosts
-// (pilot/pkg/networking/core/route/retry/retry.go).
-inline constexpr uint32_t kIstioHostSelectionRetryMaxAttempts = 5;
-
 enum class LbPolicy : uint8_t { RoundRobin, LeastRequest, Random, RingHash, Maglev };
 
 // Istio's spelling (ROUND_ROBIN, LEAST_REQUEST, RANDOM, RING_HASH, MAGLEV).
@@ -163,7 +159,6 @@ class LoadBalancer {
                      uint32_t host_selection_retry_max_attempts = 0);
 
   const PriorityLoads& priority_loads() const { return loads_; }
-  std::size_t priority_count() const { return priorities_.size(); }
   std::span<const uint32_t> hosts(uint32_t priority) const {
     return priorities_[priority].all.hosts;
   }
@@ -203,19 +198,5 @@ class LoadBalancer {
   std::vector<PriorityState> priorities_;
   PriorityLoads loads_;
 };
-
-// The router's pick for one attempt under Istio's retry policy: `tried_hosts` are the hosts
-// earlier attempts of this request went to (envoy.retry_host_predicates.previous_hosts).
-// First attempt (nothing tried): one pick (the router consults the predicate on retries
-// only, router.h shouldSelectAnotherHost).  Retry: re-pick while the host was tried, at most
-// host_selection_retry_max_attempts + 1 picks (Istio: 5 + 1 = 6), then the last pick even if
-// tried.  For RING_HASH/MAGLEV Istio writes no previous_hosts predicate ("When Consistent
-// Hashing is enabled, we don't want to use other hosts during retries", retry.go), so
-// `tried_hosts` is ignored and a retry goes to the same host as long as it is healthy.
-LbPick pick_with_retry_predicate(
-    LoadBalancer& lb, simcore::Stream& rng, std::span<const uint32_t> active_requests,
-    std::span<const uint32_t> tried_hosts,
-    uint32_t host_selection_retry_max_attempts = kIstioHostSelectionRetryMaxAttempts,
-    std::optional<uint64_t> hash = std::nullopt);
 
 }  // namespace meshsim::policies

@@ -74,36 +74,16 @@ OutlierDetectionConfig::OutlierDetectionConfig(const OutlierDetectionSettings& d
 }
 
 OutlierDetector::OutlierDetector(const OutlierDetectionConfig& config, uint32_t num_hosts)
-    : config_(config), hosts_(num_hosts), present_hosts_(num_hosts) {}
-
-uint32_t OutlierDetector::add_host() {
-  hosts_.emplace_back();
-  ++present_hosts_;
-  return static_cast<uint32_t>(hosts_.size() - 1);
-}
-
-void OutlierDetector::remove_host(uint32_t host) {
-  OutlierHostState& h = hosts_[host];
-  assert(h.present);
-  if (h.ejected) --ejections_active_;
-  h.ejected = false;
-  h.present = false;
-  --present_hosts_;
-}
+    : config_(config), hosts_(num_hosts) {}
 
 // DetectorHostMonitorImpl::putResult, dispatching to the split or non-split handler.
 bool OutlierDetector::report(uint32_t host, UpstreamResult result, simcore::Time now,
                              simcore::Stream& rng) {
-  if (!hosts_[host].present) return false;  // the monitor is gone with the host
   bool ejected = false;
   const bool split = config_.split_external_local_origin_errors();
   switch (result.kind) {
     case UpstreamResult::Kind::HttpResponse:
       put_http_response_code(host, result.http_status, now, rng, ejected);
-      break;
-    case UpstreamResult::Kind::LocalOriginConnectSuccess:
-      // Non-split: resultToHttpCode gives no code for it, so nothing happens.
-      if (split) hosts_[host].consecutive_local_origin_failure = 0;  // localOriginNoFailure
       break;
     case UpstreamResult::Kind::LocalOriginConnectFailed:
     case UpstreamResult::Kind::LocalOriginTimeout:
@@ -212,7 +192,7 @@ bool OutlierDetector::eject_host(uint32_t host, EjectionType type, simcore::Time
   // ejection through regardless (PR #27909).  always_eject_one_host (PR #34796) is not set by
   // Istio.  The total is every host of the cluster, all priorities.
   const double ejected_percent =
-      100.0 * static_cast<double>(ejections_active_ + 1) / static_cast<double>(present_hosts_);
+      100.0 * static_cast<double>(ejections_active_ + 1) / static_cast<double>(hosts_.size());
   if (!(ejected_percent <= static_cast<double>(config_.max_ejection_percent()))) {
     ++stats_.ejections_overflow;
     return false;
@@ -261,7 +241,7 @@ uint32_t OutlierDetector::on_interval(simcore::Time now) {
   uint32_t unejected = 0;
   for (uint32_t i = 0; i < hosts_.size(); ++i) {
     const OutlierHostState& h = hosts_[i];
-    if (!h.present || !h.ejected) continue;
+    if (!h.ejected) continue;
     const simcore::Time duration =
         std::min(config_.base_ejection_time() * h.eject_time_backoff, config_.max_ejection_time());
     if (duration <= now - *h.last_ejection_time) {
@@ -272,7 +252,7 @@ uint32_t OutlierDetector::on_interval(simcore::Time now) {
   // "Decrement time backoff for all hosts which have not been ejected": a host just returned at
   // this tick has been out of ejection for 0 < interval and keeps its b this time.
   for (OutlierHostState& h : hosts_) {
-    if (!h.present || h.ejected) continue;
+    if (h.ejected) continue;
     if (h.last_unejection_time && now - *h.last_unejection_time >= config_.interval() &&
         h.eject_time_backoff != 0) {
       --h.eject_time_backoff;

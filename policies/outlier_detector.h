@@ -16,6 +16,12 @@
 //   * Success-rate and failure-percentage detection are not modelled: Istio sets
 //     enforcing_success_rate 0 (and enforcing_local_origin_success_rate 0 in split mode) and never
 //     enables failure percentage.  max_ejection_time_jitter is 0 (Istio does not set it).
+// Not modelled, because the runtime has no caller for them (each would change its behaviour):
+//   * LOCAL_ORIGIN_CONNECT_SUCCESS (upstream_request onPoolReady), which in split mode resets the
+//     local-origin counter at every attach; without it, resets after a connection was obtained
+//     count as consecutive local-origin failures.
+//   * EDS membership changes: the hosts are fixed at construction, as the runtime's clusters keep
+//     every pod; a pod that is not ready still counts towards the max-ejection total.
 //
 // What the CALLER must not report (Envoy never gets here for them): pool overflows (UO, router.cc
 // skips `dropped` resets, envoyproxy/envoy#25487), no healthy upstream (UH, no host), and fault
@@ -106,11 +112,6 @@ struct UpstreamResult {
     // Response headers arrived (router onUpstreamHeaders -> putHttpResponseCode).  For gRPC the
     // caller maps a grpc-status in the headers to HTTP first (Grpc::Utility::grpcToHttpStatus).
     HttpResponse,
-    // The pool handed the attempt a connection (upstream_request onPoolReady), reused or new.
-    // Only split mode listens: it resets the local-origin counter, so in split mode resets and
-    // timeouts AFTER a connection was obtained alternate 0 -> 1 and only consecutive connect
-    // failures can reach a threshold above 1.  Report it at every attach.
-    LocalOriginConnectSuccess,
     // Any reset other than overflow: connect failure, connect TIMEOUT (it arrives as a reset),
     // remote reset or disconnect before headers (router onUpstreamReset).  Non-split: a 503.
     LocalOriginConnectFailed,
@@ -122,9 +123,6 @@ struct UpstreamResult {
 
   static constexpr UpstreamResult response(uint32_t status) {
     return UpstreamResult{Kind::HttpResponse, status};
-  }
-  static constexpr UpstreamResult connect_success() {
-    return UpstreamResult{Kind::LocalOriginConnectSuccess, 0};
   }
   static constexpr UpstreamResult reset() {
     return UpstreamResult{Kind::LocalOriginConnectFailed, 503};
@@ -140,7 +138,6 @@ struct OutlierHostState {
   uint32_t consecutive_gateway_failure = 0;
   uint32_t consecutive_local_origin_failure = 0;
   bool ejected = false;             // Host::HealthFlag::FAILED_OUTLIER_CHECK
-  bool present = true;              // false once removed from the cluster (EDS)
   uint32_t eject_time_backoff = 0;  // the multiplier b of base_ejection_time
   uint32_t num_ejections = 0;
   std::optional<simcore::Time> last_ejection_time;
@@ -165,11 +162,6 @@ class OutlierDetector {
  public:
   OutlierDetector(const OutlierDetectionConfig& config, uint32_t num_hosts);
 
-  // EDS membership.  Host indices are stable and never reused; a removed host stops counting
-  // towards the max-ejection total (and, if ejected, towards ejections_active).
-  uint32_t add_host();
-  void remove_host(uint32_t host);
-
   // One attempt's result for `host`; returns true if this call ejected it.  Ejection happens the
   // moment a counter reaches its threshold exactly; the counter is then reset whether or not the
   // ejection was allowed.  `rng` is drawn from only when an enforcing percentage is strictly
@@ -184,8 +176,8 @@ class OutlierDetector {
 
   bool ejected(uint32_t host) const { return hosts_[host].ejected; }
   const OutlierHostState& host(uint32_t host) const { return hosts_[host]; }
-  uint32_t num_hosts() const { return present_hosts_; }  // present hosts only
-  uint32_t healthy_hosts() const { return present_hosts_ - ejections_active_; }
+  uint32_t num_hosts() const { return static_cast<uint32_t>(hosts_.size()); }
+  uint32_t healthy_hosts() const { return num_hosts() - ejections_active_; }
   uint32_t ejections_active() const { return ejections_active_; }
   const OutlierDetectionStats& stats() const { return stats_; }
   const OutlierDetectionConfig& config() const { return config_; }
@@ -202,7 +194,6 @@ class OutlierDetector {
 
   OutlierDetectionConfig config_;
   std::vector<OutlierHostState> hosts_;
-  uint32_t present_hosts_ = 0;
   uint32_t ejections_active_ = 0;
   OutlierDetectionStats stats_;
 };

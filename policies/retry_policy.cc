@@ -141,15 +141,7 @@ RetryPolicy istio_default_retry_policy(IstioVersion version, bool consistent_has
                kRetryOnGrpcCancelled | kRetryOnRetriableStatusCodes;
   if (!version.at_least(1, 24)) p.retriable_status_codes = {503};
   p.previous_hosts = !consistent_hash_destination;
-  p.host_selection_retry_max_attempts = 5;
-  return p;
-}
-
-RetryPolicy istio_inbound_retry_policy(IstioVersion version) {
-  if (!version.at_least(1, 24)) return RetryPolicy{};
-  RetryPolicy p;
-  p.num_retries = 2;
-  p.retry_on = kRetryOnResetBeforeRequest;
+  p.host_selection_retry_max_attempts = kIstioHostSelectionRetryMaxAttempts;
   return p;
 }
 

@@ -111,6 +111,10 @@ ParsedRetryOn parse_retry_on(std::string_view retry_on);
 // Envoy's runtime retry policy for one route (router/retry_policy_impl.cc).  Built once by the
 // functions below (or by hand in tests) and then only read.  A default-constructed policy is
 // Envoy's route without a retry policy: retry_on empty, so nothing is ever retried.
+// Istio writes host_selection_retry_max_attempts: 5 next to previous_hosts
+// (pilot/pkg/networking/core/route/retry/retry.go).
+inline constexpr uint32_t kIstioHostSelectionRetryMaxAttempts = 5;
+
 struct RetryPolicy {
   // num_retries.  Envoy default when unset: 1.  Istio: 2, or VirtualService `attempts`.
   uint32_t num_retries = 1;
@@ -125,8 +129,9 @@ struct RetryPolicy {
   // retry_host_predicate envoy.retry_host_predicates.previous_hosts.  Default off (Envoy);
   // Istio turns it on except for consistent-hash destinations.
   bool previous_hosts = false;
-  // host_selection_retry_max_attempts.  Envoy default 1; Istio 5.  On a retry the load balancer
-  // picks up to this many + 1 times looking for a host the predicate accepts.
+  // host_selection_retry_max_attempts.  Envoy default 1; Istio 5
+  // (kIstioHostSelectionRetryMaxAttempts).  On a retry the load balancer picks up to this many
+  // + 1 times looking for a host the predicate accepts.
   uint32_t host_selection_retry_max_attempts = 1;
   // retry_priority envoy.retry_priorities.previous_priorities (Istio retryRemoteLocalities).
   // Default off.  Its update frequency is always kPreviousPrioritiesUpdateFrequency.
@@ -148,11 +153,6 @@ struct RetryPolicy {
 //   host_selection_retry_max_attempts 5; no per-try timeout; Envoy's default back-off 25/250 ms.
 RetryPolicy istio_default_retry_policy(IstioVersion version = IstioVersion::current(),
                                        bool consistent_hash_destination = false);
-
-// Istio's inbound route retry policy (route.go BuildDefaultHTTPInboundRoute, 1.24+ with
-// ENABLE_INBOUND_RETRY_POLICY default true): reset-before-request, 2 retries, nothing else.  Before
-// 1.24: no retry policy (disabled()).
-RetryPolicy istio_inbound_retry_policy(IstioVersion version = IstioVersion::current());
 
 // A VirtualService `http[].retries` block (istio/api HTTPRetry) as written.  Absent fields are
 // nullopt / empty.  `attempts` is a plain int32 in the proto: absent reads as 0.

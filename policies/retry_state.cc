@@ -109,17 +109,15 @@ void AttemptedHosts::add(uint32_t host) {
   if (count_ < kInline) {
     inline_[count_] = host;
   } else {
+    if (count_ == kInline) overflow_.assign(inline_.begin(), inline_.end());
     overflow_.push_back(host);
   }
   ++count_;
 }
 
 bool AttemptedHosts::contains(uint32_t host) const {
-  const uint32_t n = std::min(count_, kInline);
-  for (uint32_t i = 0; i < n; ++i) {
-    if (inline_[i] == host) return true;
-  }
-  return std::find(overflow_.begin(), overflow_.end(), host) != overflow_.end();
+  const std::span<const uint32_t> all = hosts();
+  return std::find(all.begin(), all.end(), host) != all.end();
 }
 
 void release(RetryState& state, RetryCircuitBreaker& breaker) {

@@ -23,8 +23,8 @@
 
 #include <array>
 #include <cstdint>
-#include <limits>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "policies/backoff.h"
@@ -49,7 +49,8 @@ enum class ResetReason : uint8_t {
   // The connection went away before the stream was handed to the request, so no byte was sent
   // (the one case besides ConnectFailure that `reset-before-request` retries).  503 UC.
   ResetBeforeRequestSent,
-  // Remote reset or connection termination after the request went out.  503 UR.
+  // Remote reset or connection termination after the request went out.  503 UR (the runtime's
+  // killed pod, a connection termination, replies 503 UC itself: models/exchange.cc).
   ResetAfterRequestSent,
   // Circuit breaker overflow (StreamResetReason::Overflow).  503 UO, x-envoy-overloaded.
   // Never retried (wouldRetryFromReset's first check).
@@ -89,11 +90,6 @@ struct AttemptOutcome {
     AttemptOutcome o;
     o.http_status = status;
     o.grpc_status = grpc_status;
-    return o;
-  }
-  static AttemptOutcome ratelimited_response(uint16_t status) {
-    AttemptOutcome o = response(status);
-    o.envoy_ratelimited = true;
     return o;
   }
   // request_sent defaults by reason: false for ConnectFailure, ResetBeforeRequestSent, Overflow,
@@ -188,13 +184,20 @@ struct RetryCircuitBreaker {
 };
 
 // Hosts this request has attempted, in order (the previous_hosts predicate's attempted_hosts_).
-// Host ids are the simulator's interned host indices.  Eight live inline; more spill to a vector,
-// which only a policy with more than 7 retries can reach.
+// Host ids are the simulator's interned host indices.  Contiguous, so the router can hand the list
+// to the load balancer as its reject span: eight live inline; the ninth add copies them all into
+// the vector, which holds the whole list from then on (only a policy with more than 7 retries gets
+// there).
 class AttemptedHosts {
  public:
   void add(uint32_t host);
   bool contains(uint32_t host) const;
   uint32_t size() const { return count_; }
+  // Every attempted host, in order.  Valid until the next add() or clear().
+  std::span<const uint32_t> hosts() const {
+    if (count_ <= kInline) return {inline_.data(), count_};
+    return overflow_;
+  }
   void clear() {
     count_ = 0;
     overflow_.clear();
@@ -204,7 +207,7 @@ class AttemptedHosts {
   static constexpr uint32_t kInline = 8;
   std::array<uint32_t, kInline> inline_{};
   uint32_t count_ = 0;
-  std::vector<uint32_t> overflow_;
+  std::vector<uint32_t> overflow_;  // all the hosts once there are more than kInline
 };
 
 // One request's retry state (RetryStateImpl's per-request fields).  Start it with start().
@@ -243,38 +246,9 @@ uint32_t response_flag(RetryStatus status);
 // --- Host re-selection on a retry (previous_hosts) -----------------------------------------------
 
 // Record the host an attempt went to (router.cc onUpstreamHostSelected -> onHostAttempted), for
-// successful and failed pool attempts alike.
+// successful and failed pool attempts alike.  The re-pick loop itself (chooseHost: pick again while
+// the previous_hosts predicate rejects the host) is LoadBalancer::choose_host, whose reject span is
+// state.attempted_hosts.hosts().
 inline void on_host_attempted(RetryState& state, uint32_t host) { state.attempted_hosts.add(host); }
-
-// Whether the retry host predicates accept `host` for a retry attempt: with previous_hosts, a host
-// this request already attempted is rejected.  First attempts accept any host.
-inline bool host_acceptable_for_retry(const RetryPolicy& policy, const RetryState& state,
-                                      uint32_t host) {
-  return !policy.previous_hosts || !state.attempted_hosts.contains(host);
-}
-
-// How many picks the load balancer makes at most (load_balancer_impl.cc chooseHost:
-// hostSelectionRetryCount() + 1).  First attempt: the router's count is 1 but its predicate always
-// accepts, so one pick.  Retry: host_selection_retry_max_attempts + 1 (Istio: 6).
-inline uint32_t max_host_picks(const RetryPolicy& policy, bool is_retry) {
-  return is_retry && policy.previous_hosts ? policy.host_selection_retry_max_attempts + 1 : 1;
-}
-
-inline constexpr uint32_t kNoHost = std::numeric_limits<uint32_t>::max();
-
-// Envoy's chooseHost loop: call `pick()` (the load balancer's chooseHostOnce, returning a host id
-// or kNoHost) until the predicates accept a host or max_host_picks() picks were made; then take the
-// last pick anyway.  kNoHost ends the loop at once.
-template <class Pick>
-uint32_t choose_host(const RetryPolicy& policy, const RetryState& state, bool is_retry,
-                     Pick&& pick) {
-  const uint32_t picks = max_host_picks(policy, is_retry);
-  uint32_t host = kNoHost;
-  for (uint32_t i = 0; i < picks; ++i) {
-    host = pick();
-    if (host == kNoHost || !is_retry || host_acceptable_for_retry(policy, state, host)) break;
-  }
-  return host;
-}
 
 }  // namespace meshsim::policies

@@ -2,6 +2,7 @@
 #include "models/outbound/router.h"
 
 #include <algorithm>
+#include <array>
 
 #include "models/runtime.h"
 #include "policies/router_timeouts.h"
@@ -109,8 +110,9 @@ void Router::route(uint32_t si) {
   if (!r.mirror_clusters.empty()) mirror(si);  // allocates Calls: `c` dangles after it
   st.client_cluster = rt_.clusters.get(caller, st.cluster);
   st.retry = policies::RetryState::start(r.retry);
-  if (r.timeouts.global > Time::zero())
-    st.global_timer = rt_.sched.arm_at(rt_.sched.now() + r.timeouts.global, Packed::make(kStreamGlobal, si, st.gen));
+  const Time global_deadline = policies::global_deadline(rt_.sched.now(), r.timeouts);
+  if (global_deadline != Time::max())
+    st.global_timer = rt_.sched.arm_at(global_deadline, Packed::make(kStreamGlobal, si, st.gen));
   attempt(si);
 }
 
@@ -124,7 +126,7 @@ void Router::attempt(uint32_t si) {
   const bool is_retry = st.attempts > 0;
   const uint32_t picks = is_retry && pol.previous_hosts ? pol.host_selection_retry_max_attempts : 0;
   const policies::LbPick pick = cc.lb->choose_host(cc.lb_rng, cc.active, hash_key(si),
-                                                   {st.tried.data(), st.tried_count}, picks);
+                                                   st.retry.attempted_hosts.hosts(), picks);
   if (!pick.ok()) {
     // No healthy upstream: Envoy answers at once, without consulting the retry state.
     policies::release(st.retry, cc.retry_breaker);
@@ -132,7 +134,7 @@ void Router::attempt(uint32_t si) {
     return;
   }
   st.host = pick.host;
-  if (st.tried_count < st.tried.size()) st.tried[st.tried_count++] = pick.host;
+  policies::on_host_attempted(st.retry, pick.host);
   ++cc.active[st.host];  // undone in end_attempt, the one place an attempt ends
   st.in_attempt = true;
   ++st.attempts;
@@ -162,9 +164,9 @@ void Router::attempt(uint32_t si) {
 void Router::start_upstream(uint32_t si) {
   SidecarStream& st = streams_[si];
   st.pending = false;
-  const Time per_try = policies::effective_per_try_timeout(st.route->timeouts);
-  if (per_try > Time::zero())
-    st.per_try_timer = rt_.sched.arm_at(rt_.sched.now() + per_try, Packed::make(kStreamPerTry, si, st.gen));
+  const Time per_try_deadline = policies::per_try_deadline(rt_.sched.now(), st.route->timeouts);
+  if (per_try_deadline != Time::max())
+    st.per_try_timer = rt_.sched.arm_at(per_try_deadline, Packed::make(kStreamPerTry, si, st.gen));
   const PodId pod(rt_.control.traffic().cluster(st.cluster).pods[st.host]);
   const uint32_t xi = rt_.exchanges.send(st.call, si, pod);
   SidecarStream& st2 = streams_[si];
@@ -269,8 +271,9 @@ void Router::per_try_timeout(uint32_t si) {
     rt_.exchanges[st.exchange].abandoned = true;  // the server keeps going; nobody listens
     rt_.exchanges[st.exchange].stream = kNone;
   }
-  const auto r = policies::local_reply(LocalReply::kPerTryTimeout);
-  attempt_done(si, policies::AttemptOutcome::reset(policies::ResetReason::PerTryTimeout), r.status, r.flag);
+  const auto outcome = policies::AttemptOutcome::reset(policies::ResetReason::PerTryTimeout);
+  const auto r = policies::local_reply(policies::local_reply_for(outcome.reset_reason));
+  attempt_done(si, outcome, r.status, r.flag);
 }
 
 void Router::global_timeout(uint32_t si) {
@@ -285,7 +288,8 @@ void Router::global_timeout(uint32_t si) {
   }
   end_attempt(si);
   policies::release(st.retry, cc.retry_breaker);
-  const auto r = policies::local_reply(LocalReply::kRouteTimeout);
+  const auto r =
+      policies::local_reply(policies::local_reply_for(policies::ResetReason::GlobalTimeout));
   finish(si, r.status, st.flags | r.flag, /*defer=*/false);
 }
 

@@ -11,7 +11,6 @@
 // policies/local_reply.h.
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <optional>
 
@@ -46,8 +45,6 @@ struct SidecarStream {
   uint32_t flags = 0;           // DI and the like, carried to the final answer
   ServiceId service;            // destination service (for the records)
   simcore::Time started;
-  std::array<uint32_t, 8> tried{};
-  uint32_t tried_count = 0;
   bool finished = false;
   uint32_t final_code = 0, final_flags = 0;
   uint32_t worker = 0;                 // the client sidecar worker (Envoy: per downstream connection)

@@ -18,6 +18,7 @@
 
 #include "policies/edf_scheduler.h"
 #include "policies/load_balancer.h"
+#include "policies/retry_policy.h"
 
 using namespace meshsim::policies;
 using meshsim::simcore::Stream;
@@ -383,19 +384,22 @@ TEST_CASE("Retry host predicate: re-pick while tried, at most 5 + 1 picks, then 
   uint64_t index = seed;
 
   SECTION("first attempt: one pick, the predicate is not consulted") {
-    const LbPick pick = pick_with_retry_predicate(lb, rng, {}, {});
+    const LbPick pick =
+        lb.choose_host(rng, {}, std::nullopt, {}, kIstioHostSelectionRetryMaxAttempts);
     CHECK(pick.selections == 1);
     CHECK(pick.host == index % 3);
   }
   SECTION("a retry skips the tried host") {
     const std::vector<uint32_t> tried = {static_cast<uint32_t>(index % 3)};
-    const LbPick pick = pick_with_retry_predicate(lb, rng, {}, tried);
+    const LbPick pick =
+        lb.choose_host(rng, {}, std::nullopt, tried, kIstioHostSelectionRetryMaxAttempts);
     CHECK(pick.selections == 2);
     CHECK(pick.host == (index + 1) % 3);
   }
   SECTION("every host tried: six picks, then the last one anyway") {
     const std::vector<uint32_t> tried = {0, 1, 2};
-    const LbPick pick = pick_with_retry_predicate(lb, rng, {}, tried);
+    const LbPick pick =
+        lb.choose_host(rng, {}, std::nullopt, tried, kIstioHostSelectionRetryMaxAttempts);
     CHECK(pick.selections == 6);
     CHECK(pick.host == (index + 5) % 3);
     CHECK(lb.choose_host(rng, {}).host == (index + 6) % 3);  // all six picks advanced the index
@@ -408,7 +412,8 @@ TEST_CASE("Retry host predicate: re-pick while tried, at most 5 + 1 picks, then 
     const int n = 4000;
     int fallbacks = 0;
     for (int k = 0; k < n; ++k) {
-      const LbPick pick = pick_with_retry_predicate(lr, rng, {}, tried);
+      const LbPick pick =
+          lr.choose_host(rng, {}, std::nullopt, tried, kIstioHostSelectionRetryMaxAttempts);
       if (pick.host == 0) {
         REQUIRE(pick.selections == 6);
         ++fallbacks;
@@ -418,20 +423,23 @@ TEST_CASE("Retry host predicate: re-pick while tried, at most 5 + 1 picks, then 
   }
 }
 
-TEST_CASE("Hash policies ignore tried hosts on retry: Istio drops previous_hosts") {
+TEST_CASE(
+    "Hash policies: without previous_hosts (Istio drops it) a retry goes to the same host; with "
+    "it (plain Envoy, or retryIgnorePreviousHosts: false) the lookup steps away") {
   // retry.go DefaultConsistentHashPolicy: "When Consistent Hashing is enabled, we don't want
-  // to use other hosts during retries."
+  // to use other hosts during retries."  Without the predicate the router allows no host
+  // re-selection (0), whatever the request attempted; with it the hash balancers step the
+  // lookup (ring index + attempt, Maglev key ^ (2^64 - attempt)).
   for (const LbPolicy policy : {LbPolicy::RingHash, LbPolicy::Maglev}) {
     LoadBalancer lb = make_lb(policy, make_hosts(5));
     Stream rng(1, "client-0", "lb");
     const uint64_t key = hash_key("session-42");
     const uint32_t first = lb.choose_host(rng, {}, key).host;
     const std::vector<uint32_t> tried = {first};
-    const LbPick retry = pick_with_retry_predicate(lb, rng, {}, tried, 5, key);
+    const LbPick retry = lb.choose_host(rng, {}, key, tried, 0);
     CHECK(retry.host == first);
     CHECK(retry.selections == 1);
-    // With a predicate (plain Envoy), the lookup steps away from the rejected host.
-    const LbPick stepped = lb.choose_host(rng, {}, key, tried, 5);
+    const LbPick stepped = lb.choose_host(rng, {}, key, tried, kIstioHostSelectionRetryMaxAttempts);
     CHECK(stepped.host != first);
   }
 }
@@ -446,6 +454,12 @@ TEST_CASE("No healthy host and panic off (Istio with outlierDetection): no pick,
     Stream rng(1, "client-0", "lb");
     INFO(lb_policy_name(policy));
     for (int k = 0; k < 20; ++k) CHECK_FALSE(lb.choose_host(rng, {}, hash_key("k")).ok());
+    // No host ends the host-selection loop at once, tried hosts or not (chooseHost returns a
+    // null host without consulting the predicates).
+    const std::vector<uint32_t> tried = {0, 1};
+    const LbPick retry = lb.choose_host(rng, {}, hash_key("k"), tried, 5);
+    CHECK_FALSE(retry.ok());
+    CHECK(retry.selections == 1);
   }
   SECTION("an empty cluster gives no host either") {
     LoadBalancer lb = make_lb(LbPolicy::LeastRequest, {}, {}, 50);

@@ -214,17 +214,6 @@ TEST_CASE(
   CHECK(retry_policy_from_istio(in, *IstioVersion::parse("1.26"), true).previous_hosts);
 }
 
-TEST_CASE(
-    "Istio 1.24+ inbound routes retry reset-before-request twice "
-    "(route.go BuildDefaultHTTPInboundRoute, ENABLE_INBOUND_RETRY_POLICY)") {
-  CHECK_FALSE(istio_inbound_retry_policy(*IstioVersion::parse("1.23")).enabled());
-  const RetryPolicy p = istio_inbound_retry_policy(*IstioVersion::parse("1.24"));
-  CHECK(p.retry_on == kRetryOnResetBeforeRequest);
-  CHECK(p.num_retries == 2);
-  CHECK_FALSE(p.previous_hosts);
-  CHECK(p.retriable_status_codes.empty());
-}
-
 TEST_CASE("An Envoy route without a retry policy retries nothing (RetryStateImpl::create)") {
   const RetryPolicy none;
   CHECK_FALSE(none.enabled());

@@ -1,7 +1,8 @@
 // Envoy's per-request retry decision (envoy source/common/router/retry_state_impl.cc
 // wouldRetryFromHeaders / wouldRetryFromReset / shouldRetry, driven by router.cc), the retry
-// circuit breaker (source/common/upstream/resource_manager_impl.h RetryBudgetImpl) and host
-// re-selection (source/common/upstream/load_balancer_impl.cc chooseHost), with Istio's policies.
+// circuit breaker (source/common/upstream/resource_manager_impl.h RetryBudgetImpl) and the hosts
+// a request attempted (previous_hosts.cc), with Istio's policies.  The re-pick loop over those
+// hosts (load_balancer_impl.cc chooseHost) is tested in load_balancer_test.
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -23,6 +24,14 @@ using namespace meshsim::simcore::time_literals;
 namespace {
 
 using R = ResetReason;
+
+// A response from an upstream Envoy that set x-envoy-ratelimited (nothing in the mesh sends one
+// yet; the retryOn token envoy-ratelimited is still Istio config a user can write).
+AttemptOutcome ratelimited(uint16_t status) {
+  AttemptOutcome o = AttemptOutcome::response(status);
+  o.envoy_ratelimited = true;
+  return o;
+}
 
 RetryPolicy policy_with(uint32_t retry_on, uint32_t num_retries = 2) {
   RetryPolicy p;
@@ -80,8 +89,8 @@ TEST_CASE(
       {"503 + grpc 14", AttemptOutcome::response(503, 14),
        k5xx | kGw | kRetryOnRetriableStatusCodes | kRetryOnGrpcUnavailable},
       // x-envoy-ratelimited overrides every status check.
-      {"429 ratelimited", AttemptOutcome::ratelimited_response(429), kRetryOnEnvoyRateLimited},
-      {"503 ratelimited", AttemptOutcome::ratelimited_response(503), kRetryOnEnvoyRateLimited},
+      {"429 ratelimited", ratelimited(429), kRetryOnEnvoyRateLimited},
+      {"503 ratelimited", ratelimited(503), kRetryOnEnvoyRateLimited},
       {"connect failure", AttemptOutcome::reset(R::ConnectFailure), kResets | kCf | kRbr},
       {"refused stream", AttemptOutcome::reset(R::RefusedStream), kResets | kRs},
       {"refused stream, nothing sent", AttemptOutcome::reset(R::RefusedStream, false),
@@ -352,17 +361,6 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "Istio's inbound policy retries only resets before any byte reached the app "
-    "(route.go BuildDefaultHTTPInboundRoute: reset-before-request x2)") {
-  const RetryPolicy p = istio_inbound_retry_policy();
-  CHECK(would_retry(p, AttemptOutcome::reset(R::ConnectFailure)));
-  CHECK(would_retry(p, AttemptOutcome::reset(R::ResetBeforeRequestSent)));
-  CHECK_FALSE(would_retry(p, AttemptOutcome::reset(R::ResetAfterRequestSent)));
-  CHECK_FALSE(would_retry(p, AttemptOutcome::reset(R::PerTryTimeout)));
-  CHECK_FALSE(would_retry(p, AttemptOutcome::response(503)));
-}
-
-TEST_CASE(
     "Each granted retry draws its back-off from the request's own progression: [0,25) "
     "then [0,50) ms (retry_state_impl.cc enableBackoffTimer)") {
   const RetryPolicy p = policy_with(kCf, 4);
@@ -402,46 +400,17 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "previous_hosts re-selection: a retry re-picks up to host_selection_retry_max_attempts "
-    "times past an already-tried host, then takes the last pick anyway "
-    "(load_balancer_impl.cc chooseHost: hostSelectionRetryCount() + 1 picks)") {
-  const RetryPolicy p = istio_default_retry_policy();  // previous_hosts, 5 re-picks
-  RetryState state = RetryState::start(p);
+    "Every attempt's host is recorded, in order, for the previous_hosts predicate; the "
+    "re-pick loop over them is LoadBalancer::choose_host (router.cc onUpstreamHostSelected -> "
+    "onHostAttempted)") {
+  RetryState state = RetryState::start(istio_default_retry_policy());
+  CHECK(state.attempted_hosts.hosts().empty());
   on_host_attempted(state, 1);
-
-  auto run = [&](std::vector<uint32_t> sequence, bool is_retry, int& picks) {
-    picks = 0;
-    size_t i = 0;
-    return choose_host(p, state, is_retry, [&] {
-      ++picks;
-      return sequence[std::min(i++, sequence.size() - 1)];
-    });
-  };
-  int picks = 0;
-  SECTION("a fresh host on the third pick") {
-    CHECK(run({1, 1, 2}, true, picks) == 2);
-    CHECK(picks == 3);
-  }
-  SECTION("only the tried host: six picks, then it is used anyway") {
-    CHECK(max_host_picks(p, true) == 6);
-    CHECK(run({1}, true, picks) == 1);
-    CHECK(picks == 6);
-  }
-  SECTION("first attempts take the first pick") {
-    CHECK(run({1, 2}, false, picks) == 1);
-    CHECK(picks == 1);
-  }
-  SECTION("no host ends the loop") {
-    CHECK(run({kNoHost, 2}, true, picks) == kNoHost);
-    CHECK(picks == 1);
-  }
-  SECTION("without previous_hosts (consistent hash) a retry takes the first pick") {
-    const RetryPolicy hashed = istio_default_retry_policy(IstioVersion::current(), true);
-    CHECK(max_host_picks(hashed, true) == 1);
-    CHECK(host_acceptable_for_retry(hashed, state, 1));
-  }
-  CHECK_FALSE(host_acceptable_for_retry(p, state, 1));
-  CHECK(host_acceptable_for_retry(p, state, 2));
+  on_host_attempted(state, 4);
+  on_host_attempted(state, 1);  // the last pick may be a host already tried
+  const std::vector<uint32_t> expected = {1, 4, 1};
+  CHECK(std::vector<uint32_t>(state.attempted_hosts.hosts().begin(),
+                              state.attempted_hosts.hosts().end()) == expected);
 }
 
 TEST_CASE(
@@ -451,8 +420,12 @@ TEST_CASE(
   for (uint32_t h = 100; h < 120; ++h) hosts.add(h);
   CHECK(hosts.size() == 20);
   for (uint32_t h = 100; h < 120; ++h) CHECK(hosts.contains(h));
+  // One contiguous list, inline part and spill together, for the load balancer's reject span.
+  REQUIRE(hosts.hosts().size() == 20);
+  for (uint32_t i = 0; i < 20; ++i) CHECK(hosts.hosts()[i] == 100 + i);
   CHECK_FALSE(hosts.contains(99));
   CHECK_FALSE(hosts.contains(120));
   hosts.clear();
   CHECK_FALSE(hosts.contains(100));
+  CHECK(hosts.hosts().empty());
 }
