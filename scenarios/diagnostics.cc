@@ -47,6 +47,17 @@ constexpr CatalogueEntry kCatalogue[] = {
      "a scenario has at most one Experiment; '{0}' comes after the one at {1}"},
     {Code::kNoYamlFiles, "MSH0010", W, "NoYamlFiles", "A directory holds no .yaml or .yml file.",
      "directory '{0}' contains no .yaml or .yml files"},
+    {Code::kUnknownApiKind, "MSH0011", E, "UnknownApiKind",
+     "A Kubernetes or Istio document's kind is not a kind of its API group (a misspelling, most "
+     "often); the API server would refuse it.",
+     "unknown kind '{0}' in {1}"},
+    {Code::kUnsupportedApiVersion, "MSH0012", E, "UnsupportedApiVersion",
+     "A Kubernetes or Istio document's apiVersion is not one meshsim reads for its API group.",
+     "apiVersion '{0}' is not one meshsim reads; it reads {1}"},
+    {Code::kNotSimulated, "MSH0013", W, "NotSimulated",
+     "A kind meshsim knows but does not simulate: said once per kind, with what the run does "
+     "without it.",
+     "{0} ({1} document(s)) is not simulated: {2}"},
     // ---- Fields and values.
     {Code::kWrongType, "MSH0101", E, "WrongType",
      "A value has the wrong type (a word where a number or duration is expected, a list where a "

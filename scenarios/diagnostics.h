@@ -64,6 +64,9 @@ enum class Code : int {
   kReplacedManifest = 8,
   kMultipleExperiments = 9,
   kNoYamlFiles = 10,
+  kUnknownApiKind = 11,
+  kUnsupportedApiVersion = 12,
+  kNotSimulated = 13,
   // Fields and values.
   kWrongType = 101,
   kMissingField = 102,

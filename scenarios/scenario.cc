@@ -7,6 +7,7 @@
 #include <map>
 
 #include "scenarios/internal/documents.h"
+#include "scenarios/internal/kinds.h"
 #include "scenarios/internal/draft.h"
 #include "scenarios/internal/istio_traffic.h"
 #include "scenarios/internal/kubernetes.h"
@@ -109,9 +110,37 @@ std::vector<Document*> Loader::select_documents() {
 Scenario Loader::finish() {
   internal::apply_overrides(docs_, options_.overrides, diag_, locator_);
   Draft draft;
-  std::vector<std::pair<std::string, int>> ignored;
+  struct Ignored {
+    std::string kind;
+    int count;
+    std::string what;
+    SourceLocation first;
+  };
+  std::vector<Ignored> ignored;
   for (Document* doc : select_documents()) {
     const Context ctx(diag_, locator_, doc->file);
+    if (doc->family != Family::kMeshsim) {
+      const internal::KindVerdict v = internal::classify_kind(doc->api_version, doc->kind);
+      using S = internal::KindVerdict::Status;
+      if (v.status == S::kUnknownKind) {
+        ctx.report(Code::kUnknownApiKind, doc->root["kind"], {doc->kind, doc->api_version}, v.suggestion);
+        continue;
+      }
+      if (v.status == S::kUnsupportedVersion) {
+        ctx.report(Code::kUnsupportedApiVersion, doc->root["apiVersion"], {doc->api_version, v.versions});
+        continue;
+      }
+      if (v.status == S::kNotSimulated) {
+        auto it = std::find_if(ignored.begin(), ignored.end(), [&](const auto& e) { return e.kind == doc->kind; });
+        if (it == ignored.end())
+          ignored.push_back({doc->kind, 1, v.what, locator_.locate(doc->root["kind"], doc->file)});
+        else
+          ++it->count;
+        // Istio's kinds stay in the scenario's manifests (the reference checks read ServiceEntry
+        // hosts); the others are read no further.
+        if (doc->family == Family::kKubernetes) continue;
+      }
+    }
     switch (doc->family) {
       case Family::kIstio:
         draft.istio.push_back({doc->api_version, doc->kind, doc->name, doc->namespace_,
@@ -123,13 +152,6 @@ Scenario Loader::finish() {
           internal::read_service(ctx, *doc, draft);
         } else if (doc->api_version == "apps/v1" && doc->kind == "Deployment") {
           internal::read_deployment(ctx, *doc, draft);
-        } else {
-          auto it = std::find_if(ignored.begin(), ignored.end(),
-                                 [&](const auto& e) { return e.first == doc->kind; });
-          if (it == ignored.end())
-            ignored.emplace_back(doc->kind, 1);
-          else
-            ++it->second;
         }
         break;
       case Family::kMeshsim:
@@ -140,11 +162,14 @@ Scenario Loader::finish() {
         break;
     }
   }
-  // A document that could not be read or identified (MSH0001-0006) would make the checks across
+  for (const Ignored& i : ignored)
+    diag_.report(Code::kNotSimulated, i.first, {i.kind, std::to_string(i.count), i.what});
+  // A document that could not be read or identified (MSH0001-0006, 0011, 0012) would make the checks across
   // documents report its consequences (every reference to what it defined), not its cause.
   const bool all_documents_read =
       std::none_of(diag_.items().begin(), diag_.items().end(), [](const Diagnostic& d) {
-        return d.level == Level::kError && d.code >= "MSH0001" && d.code <= "MSH0006";
+        return d.level == Level::kError && ((d.code >= "MSH0001" && d.code <= "MSH0006") ||
+                                             d.code == "MSH0011" || d.code == "MSH0012");
       });
   // Each VirtualService and DestinationRule on its own, so it is read even when another
   // document could not be; read once, here, for the run and for the reference checks.
@@ -159,8 +184,7 @@ Scenario Loader::finish() {
   if (!errors.empty()) throw ScenarioError(std::move(errors));
   out_.mesh = std::move(draft.mesh);
   out_.istio = std::move(draft.istio);
-  for (const auto& [kind, n] : ignored)
-    out_.ignored_kinds.push_back(kind + " (" + std::to_string(n) + ")");
+  for (const Ignored& i : ignored) out_.ignored_kinds.push_back(i.kind + " (" + std::to_string(i.count) + ")");
   return std::move(out_);
 }
 

@@ -74,10 +74,13 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "example bookinfo: loads with no warning, Experiment 60 s (warmup 5 s), 100 rps, 10 % jason") {
+    "example bookinfo: loads with one warning (its ServiceAccounts are not simulated), Experiment "
+    "60 s (warmup 5 s), 100 rps, 10 % jason") {
   const Scenario s = load_example("bookinfo/meshsim.yaml");
   INFO(dump(s.warnings));
-  CHECK(s.warnings.empty());
+  REQUIRE(s.warnings.size() == 1);
+  CHECK(s.warnings[0].code == "MSH0013");
+  CHECK(s.warnings[0].message.find("ServiceAccount (4 document(s)) is not simulated") != std::string::npos);
   CHECK(s.mesh.experiment.duration == Time::from_s(60));
   CHECK(s.mesh.experiment.warmup == Time::from_s(5));
   REQUIRE(s.mesh.loads.size() == 1);

@@ -1,0 +1,100 @@
+// The table of Kubernetes and Istio kinds; see kinds.h.
+#include "scenarios/internal/kinds.h"
+
+#include <algorithm>
+
+#include "scenarios/internal/suggest.h"
+
+namespace meshsim::scenarios::internal {
+
+namespace {
+
+struct Kind {
+  const char* name;
+  const char* not_simulated;  // nullptr: simulated
+};
+
+struct Group {
+  const char* name;  // "" for Kubernetes' core group (apiVersion "v1")
+  std::vector<std::string> versions;
+  std::vector<Kind> kinds;
+};
+
+constexpr const char* kSecurity =
+    "security policies are not simulated yet: every request is allowed, as if it were absent";
+
+const std::vector<Group>& groups() {
+  static const std::vector<Group> kGroups = {
+      {"",
+       {"v1"},
+       {{"Service", nullptr},
+        {"ServiceAccount", "workload identities matter only to security policies, which are not simulated yet"},
+        {"ConfigMap", "application configuration is not simulated"},
+        {"Secret", "credentials are not simulated"},
+        {"Namespace", "namespaces come from each document's metadata.namespace"},
+        {"Pod", "bare pods are not simulated: workloads come from Deployments or a Topology"},
+        {"Endpoints", "endpoints are derived from Services and the pods they select"},
+        {"PersistentVolumeClaim", "storage is not simulated"},
+        {"PersistentVolume", "storage is not simulated"},
+        {"LimitRange", "resource limits are not simulated"},
+        {"ResourceQuota", "resource quotas are not simulated"},
+        {"ReplicationController", "its pods are not simulated: calls to them find no endpoint"},
+        {"List", "a List's items are not read yet: give each document on its own"}}},
+      {"apps",
+       {"v1"},
+       {{"Deployment", nullptr},
+        {"StatefulSet", "its pods are not simulated: calls to a Service selecting only them find no endpoint"},
+        {"DaemonSet", "its pods are not simulated: calls to a Service selecting only them find no endpoint"},
+        {"ReplicaSet", "its pods are not simulated: calls to a Service selecting only them find no endpoint"},
+        {"ControllerRevision", "rollout history is not simulated"}}},
+      {"networking.istio.io",
+       {"v1", "v1beta1", "v1alpha3"},
+       {{"VirtualService", nullptr},
+        {"DestinationRule", nullptr},
+        {"Gateway", "ingress and egress gateways are not simulated: only VirtualServices bound to the mesh apply"},
+        {"ServiceEntry", "external services are not simulated: calls to their hosts find no cluster (503 NC)"},
+        {"Sidecar", "sidecar scoping is not simulated: every sidecar sees every service"},
+        {"EnvoyFilter", "Envoy patches are not simulated"},
+        {"WorkloadEntry", "VM workloads are not simulated"},
+        {"WorkloadGroup", "VM workloads are not simulated"},
+        {"ProxyConfig", "proxy settings are not simulated: Istio's defaults apply"}}},
+      {"security.istio.io",
+       {"v1", "v1beta1"},
+       {{"AuthorizationPolicy", kSecurity}, {"PeerAuthentication", kSecurity}, {"RequestAuthentication", kSecurity}}},
+      {"telemetry.istio.io",
+       {"v1", "v1alpha1"},
+       {{"Telemetry", "telemetry settings are not simulated: Istio's standard metrics are reported"}}},
+      {"extensions.istio.io", {"v1alpha1"}, {{"WasmPlugin", "Wasm plugins are not simulated"}}},
+  };
+  return kGroups;
+}
+
+}  // namespace
+
+KindVerdict classify_kind(const std::string& api_version, const std::string& kind) {
+  const auto slash = api_version.find('/');
+  const std::string group = slash == std::string::npos ? "" : api_version.substr(0, slash);
+  const std::string version = slash == std::string::npos ? api_version : api_version.substr(slash + 1);
+  const auto& gs = groups();
+  const auto g = std::find_if(gs.begin(), gs.end(), [&](const Group& x) { return group == x.name; });
+  if (g == gs.end())
+    return {KindVerdict::Status::kNotSimulated, "the " + (group.empty() ? api_version : group) +
+                                                    " API group is not simulated",
+            "", ""};
+  if (std::find(g->versions.begin(), g->versions.end(), version) == g->versions.end()) {
+    std::string versions;
+    for (const std::string& v : g->versions)
+      versions += (versions.empty() ? "" : ", ") + (group.empty() ? v : group + "/" + v);
+    return {KindVerdict::Status::kUnsupportedVersion, "", "", versions};
+  }
+  for (const Kind& k : g->kinds) {
+    if (kind != k.name) continue;
+    if (k.not_simulated == nullptr) return {KindVerdict::Status::kSimulated, "", "", ""};
+    return {KindVerdict::Status::kNotSimulated, k.not_simulated, "", ""};
+  }
+  std::vector<std::string> names;
+  for (const Kind& k : g->kinds) names.emplace_back(k.name);
+  return {KindVerdict::Status::kUnknownKind, "", suggest(kind, names), ""};
+}
+
+}  // namespace meshsim::scenarios::internal
