@@ -202,6 +202,11 @@ constexpr CatalogueEntry kCatalogue[] = {
      "its default route.",
      "VirtualService '{0}': host '{1}' (resolved as '{2}') names no service, so this "
      "VirtualService applies to no call"},
+    {Code::kSubsetSelectsNoPod, "MSH0314", W, "SubsetSelectsNoPod",
+     "A DestinationRule subset's labels select no pod of its host's service, so Envoy's cluster for "
+     "it has no endpoint.",
+     "DestinationRule '{0}': subset '{1}' selects no pod of service '{2}' (no workload has the "
+     "labels {3}); requests routed to it get 503 UH"},
     // ---- --set overrides.
     {Code::kBadOverrideSyntax, "MSH0401", E, "BadOverrideSyntax",
      "A --set is not KIND[/NAME].path=VALUE.",

@@ -109,6 +109,7 @@ enum class Code : int {
   kPolicyNotModelled = 311,
   kIgnoredByIstio = 312,
   kHostMatchesNoService = 313,
+  kSubsetSelectsNoPod = 314,
   // --set overrides.
   kBadOverrideSyntax = 401,
   kOverridePathNotFound = 402,

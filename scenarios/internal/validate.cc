@@ -5,6 +5,7 @@
 #include <numeric>
 #include <set>
 
+#include "policies/host_name.h"
 #include "scenarios/internal/call_graph.h"
 #include "scenarios/internal/durations.h"
 #include "scenarios/internal/istio.h"
@@ -63,6 +64,7 @@ class Checker {
   void services();
   void workloads();
   void bind_workloads();
+  void subsets();
   void calls();
   void loads();
   void timeline();
@@ -569,6 +571,7 @@ void Checker::expectations() {
 // On the manifests as istio_traffic.cc read them (d_.virtual_services, mesh.traffic), not
 // their YAML again.
 void Checker::istio() {
+  subsets();
   HostIndex initial(d_.mesh.services);
   for (const Manifest& m : d_.istio) initial.add_service_entry(m);
   for (const models::DestinationRuleConfig& dr : d_.mesh.traffic.destination_rules) initial.add(dr);
@@ -589,6 +592,44 @@ void Checker::istio() {
   if (!any) return;
   for (const EventSite& s : d_.event_sites) {
     if (s.applied_virtual_service) check_virtual_service(diag_, *s.applied_virtual_service, later);
+  }
+}
+
+// A subset whose labels select no pod of the DestinationRule's service: the run's cluster for it
+// has no endpoint (traffic.cc builds a subset's cluster from the service's pods whose workload
+// labels include the subset's), so requests routed there get 503 UH.
+void Checker::subsets() {
+  std::vector<std::string> hostnames;
+  for (const auto& s : d_.mesh.services) hostnames.push_back(policies::service_hostname(s.name, s.namespace_));
+  const policies::HostRegistry registry(hostnames);
+  for (const Manifest& m : d_.istio) {
+    if (m.kind != "DestinationRule") continue;
+    const auto& rules = d_.mesh.traffic.destination_rules;
+    const auto dr = std::find_if(rules.begin(), rules.end(), [&](const models::DestinationRuleConfig& r) {
+      return r.name == m.name && r.namespace_ == m.namespace_;
+    });
+    if (dr == rules.end()) continue;
+    const auto svc = registry.destination_service(dr->host, dr->namespace_);
+    if (!svc) continue;  // a host that names no service: not this check's business
+    const models::ServiceConfig& service = d_.mesh.services[*svc];
+    const YAML::Node list = m.node["spec"]["subsets"];
+    for (size_t i = 0; i < dr->subsets.size(); ++i) {
+      const auto& subset = dr->subsets[i];
+      const bool selects = std::any_of(d_.mesh.workloads.begin(), d_.mesh.workloads.end(), [&](const auto& w) {
+        if (w.service != service.name || w.namespace_ != service.namespace_) return false;
+        return std::all_of(subset.labels.begin(), subset.labels.end(), [&](const auto& kv) {
+          const auto it = w.labels.find(kv.first);
+          return it != w.labels.end() && it->second == kv.second;
+        });
+      });
+      if (selects) continue;
+      std::string labels;
+      for (const auto& [k, v] : subset.labels) labels += (labels.empty() ? "" : ", ") + k + "=" + v;
+      const YAML::Node at = list.IsSequence() && i < list.size() && list[i]["labels"].IsDefined() ? list[i]["labels"]
+                                                                                                   : m.node;
+      diag_.report(Code::kSubsetSelectsNoPod, locator_.locate(at, m.where.file),
+                   {dr->name, subset.name, service.name, "{" + labels + "}"});
+    }
   }
 }
 
