@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "scenarios/internal/draft.h"
 #include "scenarios/internal/suggest.h"
 
 namespace meshsim::scenarios::internal {
@@ -120,6 +121,73 @@ void check_virtual_service(Diagnostics& diagnostics, const ParsedVirtualService&
                        i < parsed.where_hosts.size() ? parsed.where_hosts[i] : parsed.where,
                        {vs.name, h, policies::resolve_shortname_to_fqdn(h, vs.ns)},
                        meant.empty() ? suggest(h, hosts.candidates(vs.ns)) : meant);
+  }
+}
+
+namespace {
+
+// A subset whose labels select no pod of the DestinationRule's service: the run's cluster for it
+// has no endpoint (traffic.cc builds a subset's cluster from the service's pods whose workload
+// labels include the subset's), so requests routed there get 503 UH.
+void check_subsets(const Draft& draft, Diagnostics& diagnostics, const Locator& locator,
+                   const policies::HostRegistry& registry) {
+  for (const Manifest& m : draft.istio) {
+    if (m.kind != "DestinationRule") continue;
+    const auto& rules = draft.mesh.traffic.destination_rules;
+    const auto dr = std::find_if(rules.begin(), rules.end(), [&](const models::DestinationRuleConfig& r) {
+      return r.name == m.name && r.namespace_ == m.namespace_;
+    });
+    if (dr == rules.end()) continue;
+    const auto svc = registry.destination_service(dr->host, dr->namespace_);
+    if (!svc) continue;  // a host that names no service: not this check's business
+    const models::ServiceConfig& service = draft.mesh.services[*svc];
+    const YAML::Node list = m.node["spec"]["subsets"];
+    for (size_t i = 0; i < dr->subsets.size(); ++i) {
+      const auto& subset = dr->subsets[i];
+      const bool selects = std::any_of(draft.mesh.workloads.begin(), draft.mesh.workloads.end(), [&](const auto& w) {
+        if (w.service != service.name || w.namespace_ != service.namespace_) return false;
+        return std::all_of(subset.labels.begin(), subset.labels.end(), [&](const auto& kv) {
+          const auto it = w.labels.find(kv.first);
+          return it != w.labels.end() && it->second == kv.second;
+        });
+      });
+      if (selects) continue;
+      std::string labels;
+      for (const auto& [k, v] : subset.labels) labels += (labels.empty() ? "" : ", ") + k + "=" + v;
+      const YAML::Node at = list.IsSequence() && i < list.size() && list[i]["labels"].IsDefined() ? list[i]["labels"]
+                                                                                                   : m.node;
+      diagnostics.report(Code::kSubsetSelectsNoPod, locator.locate(at, m.where.file),
+                   {dr->name, subset.name, service.name, "{" + labels + "}"});
+    }
+  }
+}
+
+}  // namespace
+
+// On the manifests as istio_traffic.cc read them (draft.virtual_services, mesh.traffic), not
+// their YAML again.
+void check_istio(const Draft& draft, Diagnostics& diagnostics, const Locator& locator) {
+  HostIndex initial(draft.mesh.services);
+  check_subsets(draft, diagnostics, locator, initial.registry());
+  for (const Manifest& m : draft.istio) initial.add_service_entry(m);
+  for (const models::DestinationRuleConfig& dr : draft.mesh.traffic.destination_rules) initial.add(dr);
+  for (const ParsedVirtualService& vs : draft.virtual_services) {
+    check_virtual_service(diagnostics, vs, initial);
+  }
+  // An applied VirtualService may use subsets that an applied DestinationRule brings.
+  HostIndex later = initial;
+  bool any = false;
+  for (const EventSite& s : draft.event_sites) {
+    if (!s.applied || s.applied->family != Family::kIstio) continue;
+    any = true;
+    const Document& doc = *s.applied;
+    later.add_service_entry({doc.api_version, doc.kind, doc.name, doc.namespace_,
+                             locator.locate(doc.root, doc.file), doc.root});
+    if (s.applied_destination_rule) later.add(*s.applied_destination_rule);
+  }
+  if (!any) return;
+  for (const EventSite& s : draft.event_sites) {
+    if (s.applied_virtual_service) check_virtual_service(diagnostics, *s.applied_virtual_service, later);
   }
 }
 

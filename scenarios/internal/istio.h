@@ -14,6 +14,7 @@
 
 #include "models/config.h"
 #include "policies/host_name.h"
+#include "scenarios/internal/draft.h"
 #include "scenarios/internal/istio_traffic.h"
 #include "scenarios/internal/yaml_util.h"
 #include "scenarios/scenario.h"
@@ -53,5 +54,11 @@ class HostIndex {
 // applies to sidecars, MSH0313 for each of its own hosts that covers no service.
 void check_virtual_service(Diagnostics& diagnostics, const ParsedVirtualService& vs,
                            const HostIndex& hosts);
+
+// The Istio manifests' cross-document checks: every VirtualService's hosts, destinations,
+// subsets and mirrors against the services, ServiceEntries and DestinationRules (IST0101's rule;
+// applied ones against what is in force by then), and DestinationRule subsets that select no
+// pod (MSH0314).
+void check_istio(const Draft& draft, Diagnostics& diagnostics, const Locator& locator);
 
 }  // namespace meshsim::scenarios::internal

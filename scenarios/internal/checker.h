@@ -1,0 +1,102 @@
+// The cross-document checker shared by validate.cc (topology: zones, services, workloads, calls,
+// call cycles) and validate_experiment.cc (loads, timeline, expectations).  Internal to
+// scenarios/: the entry point is validate() in validate.h.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "scenarios/internal/call_graph.h"
+#include "scenarios/internal/draft.h"
+#include "scenarios/internal/suggest.h"
+#include "scenarios/internal/yaml_util.h"
+
+namespace meshsim::scenarios::internal {
+
+
+using models::ServiceConfig;
+
+// The name an application's call or a Load's target reaches through Kubernetes DNS (its search
+// path completes "reviews", "reviews.default" and "reviews.default.svc" from the caller's
+// namespace).  This is how meshsim's own kinds name services; Istio manifests' hosts follow
+// Istio's rule instead (policies/host_name.h), where "reviews.default" names nothing.
+inline std::string kubernetes_dns_name(const std::string& host, const std::string& ns) {
+  constexpr std::string_view kClusterSuffix = ".svc.cluster.local";
+  if (host.empty() || host[0] == '*' || host.ends_with(kClusterSuffix)) return host;
+  const auto dots = std::count(host.begin(), host.end(), '.');
+  if (dots == 0) return host + "." + ns + std::string(kClusterSuffix);
+  if (dots == 1) return host + std::string(kClusterSuffix);
+  if (dots == 2 && host.ends_with(".svc")) return host + ".cluster.local";
+  return host;
+}
+using models::WorkloadConfig;
+using simcore::Time;
+
+inline bool selects(const models::Labels& selector, const models::Labels& labels) {
+  if (selector.empty()) return false;  // a Service without a selector has no pods
+  return std::all_of(selector.begin(), selector.end(), [&](const auto& kv) {
+    auto it = labels.find(kv.first);
+    return it != labels.end() && it->second == kv.second;
+  });
+}
+
+// A workload as assembled, with where its parts were written.
+struct Built {
+  WorkloadConfig config;
+  SourceLocation where;
+  SourceLocation where_service;
+  bool service_given = false;
+  bool from_deployment = false;
+  bool has_entry = false;
+  std::vector<SourceLocation> where_zones;
+  std::vector<CallSite> calls;
+  std::size_t service_index = 0;
+};
+
+class Checker {
+ public:
+  Checker(Draft& draft, Diagnostics& diagnostics, const Locator& locator)
+      : d_(draft), diag_(diagnostics), locator_(locator) {}
+  void run();
+
+ private:
+  void zones();
+  void services();
+  void workloads();
+  void bind_workloads();
+  void calls();
+  void loads();
+  void timeline();
+  void expectations();
+  void cycles();
+
+  std::optional<std::size_t> resolve(const std::string& host, const std::string& ns) const;
+  // Checks a selector; returns how many pods it matches (0 after reporting).
+  std::size_t check_selector(const models::PodSelector& s, const EventSite& site,
+                             const std::string& action);
+  bool known_zone(const std::string& zone) const {
+    return std::find(zone_names_.begin(), zone_names_.end(), zone) != zone_names_.end();
+  }
+  void unknown_zone(const std::string& zone, const SourceLocation& where) {
+    diag_.report(Code::kUnknownZone, where, {zone, quote_join(zone_names_)},
+                 suggest(zone, zone_names_));
+  }
+  // "name.ns" and "name.ns.svc" become the FQDN; short names and FQDNs stay as written.
+  static std::string canonical_host(const std::string& host, const std::string& ns) {
+    return host.find('.') == std::string::npos ? host : kubernetes_dns_name(host, ns);
+  }
+
+  Draft& d_;
+  Diagnostics& diag_;
+  const Locator& locator_;
+  std::vector<std::string> zone_names_;
+  std::vector<std::string> service_names_;  // parallel to mesh.services: "name" or "name.ns"
+  std::vector<SourceLocation> service_where_;
+  std::vector<Built> built_;
+  std::vector<CallEdge> edges_;
+};
+
+}  // namespace meshsim::scenarios::internal
