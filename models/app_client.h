@@ -72,6 +72,7 @@ struct Call {
   uint32_t stream = kNone, stream_gen = 0;  // the attempt's client sidecar stream, if any
   uint64_t trace_client_span = 0;           // the sidecar's client span for this attempt
   bool mirror = false;                      // a mirrored copy: nobody waits for it
+  EdgeStreams* edge = nullptr;              // its edge's streams, once looked up (Runtime::edge)
   simcore::TimerHandle timeout;
   simcore::Time started;
   uint32_t depth = 0;

@@ -9,7 +9,7 @@ using policies::ResponseFlag;
 using simcore::Time;
 
 uint32_t Exchanges::send(uint32_t ci, uint32_t si, PodId pod) {
-  const Call& c = rt_.app[ci];
+  Call& c = rt_.app[ci];
   const CallerView caller = rt_.caller(c);
   EdgeStreams& edge = rt_.edge(c);
   const bool caller_sidecar = si != kNone;
@@ -26,9 +26,8 @@ uint32_t Exchanges::send(uint32_t ci, uint32_t si, PodId pod) {
   x.load = c.load;
   x.sent = rt_.sched.now();
   x.trace = c.trace;
-  Call& cm = rt_.app[ci];
-  cm.exchange = xi;
-  cm.exchange_gen = x.gen;
+  c.exchange = xi;
+  c.exchange_gen = x.gen;
   if (c.trace != 0) {
     x.client_span = caller_sidecar ? c.trace_client_span : 0;
     x.server_span = rt_.telemetry.new_span_id();

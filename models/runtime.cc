@@ -32,10 +32,11 @@ uint32_t Runtime::caller_zone(Caller c) const {
   return c.is_load() ? topo.loads[c.as_load()].zone : topo.pods[c.as_pod()].zone;
 }
 
-EdgeStreams& Runtime::edge(const Call& c) {
+EdgeStreams& Runtime::edge(Call& c) {
+  if (c.edge != nullptr) return *c.edge;
   ClientState& client = c.root() ? loads[c.load].client : pods[c.caller.as_pod()].client;
   for (EdgeStreams& e : client.edges)
-    if (e.service == c.service) return e;
+    if (e.service == c.service) return *(c.edge = &e);
   const auto& svc = topo.catalog().services[c.service.value];
   const std::string entity = caller_name(c.caller) + ">" + svc.name + "." + svc.namespace_;
   const uint64_t seed = cfg.experiment.seed;
@@ -43,7 +44,7 @@ EdgeStreams& Runtime::edge(const Call& c) {
   client.edges.push_back({c.service, Stream(seed, entity, "overhead"), Stream(seed, entity, "network"),
                           Stream(seed, entity, "fault"), Stream(seed, entity, "route"), Stream(seed, entity, "mirror"),
                           Stream(seed, entity, "pick")});
-  return client.edges.back();
+  return *(c.edge = &client.edges.back());
 }
 
 std::string Runtime::caller_name(Caller c) const {

@@ -43,8 +43,9 @@ struct Runtime {
   CallerView caller(const Call& c);
   uint32_t caller_zone(Caller c) const;
   std::string caller_name(Caller c) const;
-  // The random streams of the call's edge (its caller towards its service), made on first use.
-  EdgeStreams& edge(const Call& c);
+  // The random streams of the call's edge (its caller towards its service), made on first use
+  // and remembered in the call, so a request looks its edge up once.
+  EdgeStreams& edge(Call& c);
 
   const MeshConfig cfg;
   const Topology topo;

@@ -84,7 +84,7 @@ void Router::route(uint32_t si) {
     finish(si, st.fault.status, st.flags | ResponseFlag::kFaultInjected);
     return;
   }
-  const Call& c = rt_.app[st.call];
+  Call& c = rt_.app[st.call];
   const RouteRt& r = *st.route;
   if (r.clusters.empty()) {
     // A redirect / directResponse route: Envoy answers locally (the body and location are not
