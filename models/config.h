@@ -23,6 +23,7 @@
 #include "policies/locality.h"
 #include "policies/outlier_detector.h"
 #include "policies/virtual_service.h"
+#include "simcore/count.h"
 #include "simcore/distribution.h"
 #include "simcore/time.h"
 
@@ -72,10 +73,25 @@ struct ParallelStep {
   std::vector<CallStep> calls;
 };
 
-using Step = std::variant<ComputeStep, CallStep, ParallelStep>;
+// The `steps` steps that follow it in the handler run `times` times (drawn per request from the
+// pod's "repeat" stream; 0 skips them).  A flat encoding of the scenario's nested
+// `repeat: {times, steps}`, so that code looking for calls sees every step; one level only (a
+// repeat inside a repeat's steps is refused by the scenario layer and by the Topology).
+struct RepeatStep {
+  simcore::Count times = simcore::Count::constant(1);
+  uint32_t steps = 0;
+};
+
+using Step = std::variant<ComputeStep, CallStep, ParallelStep, RepeatStep>;
 
 struct HandlerConfig {
-  std::string path_prefix = "/";  // first handler whose prefix matches the request path runs
+  // The first handler, in order, whose conditions all hold serves the request: the path starts
+  // with `path_prefix`, the method is `method` (empty: any), and every header of `headers` is
+  // present with exactly that value (the request's own headers and those propagated from the
+  // root request).
+  std::string path_prefix = "/";
+  std::string method;
+  Headers headers;
   std::vector<Step> steps;
   // Intrinsic failure: with this probability the handler answers `error_status` after its steps.
   double error_probability = 0.0;  // Default: never.
@@ -98,6 +114,9 @@ struct WorkloadConfig {
   uint32_t queue_limit = 0;        // waiting requests beyond which the pod answers 503.  0 = no limit.
   uint32_t overflow_status = 503;
   bool sidecar = true;             // Default: injected (Istio sidecar mode).
+  // The application container's CPU limit in cores (Kubernetes resources.limits.cpu): computes
+  // in progress share it (models/cpu_share.h).  0 = no limit (each worker computes at full speed).
+  double cpu_limit = 0;
   std::vector<HandlerConfig> handlers;  // Default: one handler "/" with no steps.
 };
 

@@ -24,6 +24,7 @@ enum EventKind : uint32_t {
   kOutlierSweep,      // index = client cluster: outlier detection interval
   kStreamDone,        // index = sidecar stream: its answer goes back to the application
   kConnected,         // index = connecting entry: an upstream connection is established
+  kCpuDone,           // index = pod: the next compute under its CPU limit is due (timer)
 };
 
 struct Packed {

@@ -23,6 +23,7 @@ uint32_t Exchanges::send(uint32_t ci, uint32_t si, PodId pod) {
   x.path = c.path;
   x.depth = c.depth;
   x.kind = c.kind;
+  x.call_step = c.step;
   x.load = c.load;
   x.sent = rt_.sched.now();
   x.trace = c.trace;

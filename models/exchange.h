@@ -21,6 +21,9 @@ struct Exchange {
   bool failed = false;     // a call with onFailure=fail failed: answer `status`
   uint16_t step = 0;
   uint16_t pending = 0;    // calls of the current step still out
+  // A repeat in progress: the steps [repeat_begin, repeat_end) run again while repeat_left > 0.
+  uint16_t repeat_begin = 0, repeat_end = 0;
+  uint32_t repeat_left = 0;
   uint32_t call = kNone, call_gen = 0;
   PodId pod;
   uint32_t path = 0;
@@ -29,6 +32,7 @@ struct Exchange {
   uint32_t flags = 0;
   uint32_t depth = 0;
   uint16_t kind = 0;       // the root request's kind (its headers travel with it)
+  const struct CallStep* call_step = nullptr;  // the call's method and headers (null: a root request)
   LoadId load;
   simcore::Time sent, dest_start, dest_end;
   simcore::Time sidecar_pass;  // a quarter of the pair overhead drawn for this exchange

@@ -63,6 +63,9 @@ void Mesh::Impl::handle(const simcore::Event<uint64_t>& ev) {
     case kConnected:
       rt.conn_pools.connected(idx, gen);
       break;
+    case kCpuDone:
+      rt.pods.cpu_done(PodId(idx));
+      break;
     case kOutlierSweep:
       rt.clusters.outlier_sweep(idx);
       break;

@@ -3,6 +3,8 @@
 
 #include "models/runtime.h"
 
+#include <vector>
+
 namespace meshsim::models {
 
 using policies::ResponseFlag;
@@ -18,6 +20,8 @@ Pods::Pods(Runtime& rt, const Topology& topo, uint64_t seed) : rt_(rt), topo_(to
     s.chaos_error_rng = Stream(seed, p.name, "chaos-errors");
     s.chaos_latency_rng = Stream(seed, p.name, "chaos-latency");
     s.response_network_rng = Stream(seed, p.name, "response-network");
+    s.repeat_rng = Stream(seed, p.name, "repeat");
+    if (const double cores = topo.workloads[p.workload].cfg->cpu_limit; cores > 0) s.cpu.emplace(cores);
     state_.push_back(std::move(s));
   }
 }
@@ -49,8 +53,20 @@ void Pods::arrive(uint32_t xi) {
 void Pods::start_handler(uint32_t xi) {
   Exchange& x = rt_.exchanges[xi];
   x.phase = Exchange::kRunning;
-  x.handler = topo_.handler_for(topo_.pods[x.pod].workload, x.path);
+  const WorkloadId w = topo_.pods[x.pod].workload;
+  if (topo_.workloads[w].match_per_request) {
+    const auto& mix = topo_.loads[x.load].cfg->mix;
+    const Headers* propagated = mix.empty() ? nullptr : &mix[x.kind].headers;
+    const std::string_view method = x.call_step != nullptr ? std::string_view(x.call_step->method)
+                                    : mix.empty()          ? std::string_view("GET")
+                                                           : std::string_view(mix[x.kind].method);
+    x.handler = topo_.match_handler(w, x.path, method, propagated,
+                                    x.call_step != nullptr ? &x.call_step->headers : nullptr);
+  } else {
+    x.handler = topo_.handler_for(w, x.path);
+  }
   x.step = 0;
+  x.repeat_left = 0;
   if (x.handler == kNone) {  // no handler serves this path
     x.status = 404;
     finish_handler(xi);
@@ -65,11 +81,35 @@ void Pods::compute_done(uint32_t xi) {
   run_steps(xi);
 }
 
+void Pods::cpu_done(PodId pi) {
+  PodState& p = state_[pi];
+  p.cpu_timer = simcore::TimerHandle{};
+  if (!p.cpu) return;
+  std::vector<std::pair<uint32_t, uint32_t>> done;  // rare enough (CPU-limited pods only)
+  p.cpu->take_finished(rt_.sched.now(), done);
+  for (const auto& [xi, gen] : done)
+    if (rt_.exchanges.is(xi, gen)) compute_done(xi);  // may start more computes here
+  arm_cpu(pi);
+}
+
+// One timer per pod: the earliest finishing compute at the current sharing.
+void Pods::arm_cpu(PodId pi) {
+  PodState& p = state_[pi];
+  rt_.sched.cancel(p.cpu_timer);
+  p.cpu_timer = simcore::TimerHandle{};
+  const Time next = p.cpu->next_finish();
+  if (next != Time::max()) p.cpu_timer = rt_.sched.arm_at(next, Packed::make(kCpuDone, pi.value, 0));
+}
+
 // Runs steps until one has to wait (a compute, or calls in flight) or the handler ends.
 void Pods::run_steps(uint32_t xi) {
   for (;;) {
     Exchange& x = rt_.exchanges[xi];
     const HandlerRt& h = topo_.handlers[x.handler];
+    if (x.repeat_left > 0 && x.step == x.repeat_end) {  // another round of the repeat
+      --x.repeat_left;
+      x.step = x.repeat_begin;
+    }
     if (x.failed || x.step >= h.step_count) {
       finish_handler(xi);
       return;
@@ -79,8 +119,25 @@ void Pods::run_steps(uint32_t xi) {
       PodState& p = state_[x.pod];
       Time d = topo_.computes[s.first]->sample_time(p.compute_rng);
       if (p.slowdown != 1.0) d = Time::from_seconds(d.to_seconds() * p.slowdown);
+      if (p.cpu) {  // shares the pod's CPU limit with the other computes in progress
+        p.cpu->add(rt_.sched.now(), d.to_seconds(), xi, x.gen);
+        arm_cpu(x.pod);
+        return;
+      }
       rt_.sched.schedule_at(rt_.sched.now() + d, Packed::make(kComputeDone, xi, x.gen));
       return;
+    }
+    if (s.kind == StepRt::kRepeat) {
+      const uint64_t times = topo_.counts[s.first]->sample(state_[x.pod].repeat_rng);
+      if (times == 0) {
+        x.step = static_cast<uint16_t>(x.step + 1 + s.count);  // skip its steps
+      } else {
+        x.repeat_begin = static_cast<uint16_t>(x.step + 1);
+        x.repeat_end = static_cast<uint16_t>(x.step + 1 + s.count);
+        x.repeat_left = static_cast<uint32_t>(times - 1);
+        ++x.step;
+      }
+      continue;
     }
     x.pending = 0;
     for (uint32_t i = 0; i < s.count; ++i) make_call(xi, topo_.calls[s.first + i]);
@@ -185,6 +242,11 @@ void Pods::kill(PodId pi) {
   // Every request in the pod, queued or in service, is reset.  Scanning the pool is fine for a
   // rare chaos event; the hot path keeps no per-pod list.
   p.queue.clear();
+  if (p.cpu) {
+    p.cpu->clear();
+    rt_.sched.cancel(p.cpu_timer);
+    p.cpu_timer = simcore::TimerHandle{};
+  }
   for (uint32_t xi = 0; xi < rt_.exchanges.size(); ++xi) {
     Exchange& x = rt_.exchanges[xi];
     if (!x.live || x.pod != pi || (x.phase != Exchange::kQueued && x.phase != Exchange::kRunning)) continue;

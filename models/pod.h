@@ -7,12 +7,16 @@
 //     queue_limit the pod answers overflow_status at once.
 //   * A killed pod resets every request in it, queued or in service (the caller's sidecar sees
 //     503 UC); a request still on its way finds the connection refused (503 UF).
+//   * Under a CPU limit (WorkloadConfig::cpu_limit) the computes in progress share it
+//     (cpu_share.h; tests/models/handlers_test.cpp checks M/G/1-PS's mean).
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 #include "models/app_client.h"
 #include "models/config/topology.h"
+#include "models/cpu_share.h"
 #include "models/ids.h"
 #include "simcore/distribution.h"
 #include "simcore/ring_queue.h"
@@ -38,6 +42,11 @@ struct PodState {
   simcore::Stream chaos_error_rng;       // the timeline's injected errors
   simcore::Stream chaos_latency_rng;     // the timeline's added latency
   simcore::Stream response_network_rng;  // its responses' (and refusals') network latency
+  simcore::Stream repeat_rng;            // how many times a repeat step runs
+  // Under a CPU limit, its compute steps share the limit (cpu_share.h); none: each compute runs
+  // at full speed on its worker.
+  std::optional<CpuShare> cpu;
+  simcore::TimerHandle cpu_timer;        // the next compute to finish under the limit
 };
 
 class Pods {
@@ -52,6 +61,8 @@ class Pods {
   void arrive(uint32_t exchange);
   // A compute step finished.
   void compute_done(uint32_t exchange);
+  // The next compute under the pod's CPU limit is due: those finished go on.
+  void cpu_done(PodId p);
   // A call this handler made has completed (after the application's retries).
   void call_done(uint32_t exchange, const CallStep& step, uint32_t code, uint32_t flags);
   // The pod answers: the worker is freed (the next queued request starts) and the response
@@ -66,6 +77,7 @@ class Pods {
   void run_steps(uint32_t exchange);
   void make_call(uint32_t exchange, const CallRt& call);
   void finish_handler(uint32_t exchange);
+  void arm_cpu(PodId p);
 
   Runtime& rt_;
   const Topology& topo_;

@@ -144,6 +144,13 @@ constexpr CatalogueEntry kCatalogue[] = {
      "An expectation names a workload, version, caller, Load or timeline event that the "
      "scenario does not have.",
      "{0}: there is no {1} called '{2}' (there are {3})"},
+    {Code::kUnknownBaseWorkload, "MSH0230", E, "UnknownBaseWorkload",
+     "A Topology workload 'extends' a workload that no Topology entry describes (in its "
+     "namespace).",
+     "workload '{0}' extends '{1}', which no Topology workload entry describes"},
+    {Code::kExtendsCycle, "MSH0231", E, "ExtendsCycle",
+     "Topology workloads extend each other in a cycle.",
+     "workloads extend each other in a cycle: {0}"},
     // ---- Istio manifests.
     {Code::kUnknownDestinationHost, "MSH0301", E, "UnknownDestinationHost",
      "A VirtualService routes or mirrors to a host that names neither a service nor a "

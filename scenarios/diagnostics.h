@@ -95,6 +95,8 @@ enum class Code : int {
   kApplyMeshsimKind = 214,
   kPartitionUnknownSide = 215,
   kExpectationNamesNothing = 216,
+  kUnknownBaseWorkload = 230,
+  kExtendsCycle = 231,
   // Istio manifests.
   kUnknownDestinationHost = 301,
   kUnknownSubset = 302,

@@ -8,6 +8,10 @@
 
 namespace meshsim::models {
 
+namespace {
+const std::string& w_name(const WorkloadRt& wr) { return wr.cfg->name; }
+}  // namespace
+
 uint32_t Topology::intern_path(const std::string& p) {
   auto [it, inserted] = path_ids_.emplace(p, static_cast<uint32_t>(paths.size()));
   if (inserted) paths.push_back(p);
@@ -87,11 +91,20 @@ Topology::Topology(const MeshConfig& config) : cfg_(config) {
     for (const auto& h : hs) list.push_back(&h);
     if (list.empty()) list.push_back(&kDefault);
     for (const HandlerConfig* h : list) {
+      uint32_t repeat_left = 0;  // steps still inside the current repeat (itself included)
+      if (!h->method.empty() || !h->headers.empty()) wr.match_per_request = true;
       HandlerRt hr{static_cast<uint32_t>(steps.size()), 0, h->error_probability, h->error_status};
       for (const Step& st : h->steps) {
         if (const auto* c = std::get_if<ComputeStep>(&st)) {
           steps.push_back({StepRt::kCompute, static_cast<uint32_t>(computes.size()), 0});
           computes.push_back(&c->duration);
+        } else if (const auto* r = std::get_if<RepeatStep>(&st)) {
+          // The scenario layer refuses these; a MeshConfig built by hand gets the same rule.
+          if (r->steps == 0) fail("workload '" + w_name(wr) + "': a repeat of no step");
+          if (repeat_left > 0) fail("workload '" + w_name(wr) + "': a repeat inside a repeat");
+          repeat_left = r->steps + 1;  // counting itself, decremented below
+          steps.push_back({StepRt::kRepeat, static_cast<uint32_t>(counts.size()), r->steps});
+          counts.push_back(&r->times);
         } else if (const auto* call = std::get_if<CallStep>(&st)) {
           steps.push_back({StepRt::kCall, static_cast<uint32_t>(calls.size()), 1});
           calls.push_back({call, resolve_service(call->service, wr.cfg->namespace_), intern_path(call->path)});
@@ -103,7 +116,9 @@ Topology::Topology(const MeshConfig& config) : cfg_(config) {
             calls.push_back({&pc, resolve_service(pc.service, wr.cfg->namespace_), intern_path(pc.path)});
         }
         ++hr.step_count;
+        if (repeat_left > 0) --repeat_left;
       }
+      if (repeat_left > 0) fail("workload '" + w_name(wr) + "': a repeat's steps run past the handler's end");
       wr.handlers.push_back(static_cast<uint32_t>(handlers.size()));
       handlers.push_back(hr);
     }
@@ -163,6 +178,39 @@ Topology::Topology(const MeshConfig& config) : cfg_(config) {
       }
     }
   }
+}
+
+uint32_t Topology::match_handler(WorkloadId w, uint32_t path, std::string_view method,
+                                 const Headers* propagated, const Headers* own) const {
+  const WorkloadRt& wr = workloads[w];
+  const auto& hs = wr.cfg->handlers;
+  if (hs.empty()) return wr.handlers.front();
+  auto header_value = [&](const std::string& name) -> const std::string* {
+    // The call's own headers are added after the propagated ones, so they are seen last and win.
+    const std::string* found = nullptr;
+    for (const Headers* list : {propagated, own}) {
+      if (list == nullptr) continue;
+      for (const auto& [k, v] : *list)
+        if (k == name) found = &v;
+    }
+    return found;
+  };
+  const std::string& p = paths[path];
+  for (size_t i = 0; i < hs.size(); ++i) {
+    const HandlerConfig& h = hs[i];
+    if (p.compare(0, h.path_prefix.size(), h.path_prefix) != 0) continue;
+    if (!h.method.empty() && h.method != method) continue;
+    bool headers_match = true;
+    for (const auto& [k, v] : h.headers) {
+      const std::string* got = header_value(k);
+      if (got == nullptr || *got != v) {
+        headers_match = false;
+        break;
+      }
+    }
+    if (headers_match) return wr.handlers[i];
+  }
+  return kNone;
 }
 
 TrafficTopology Topology::traffic_topology() const {

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -25,9 +26,10 @@
 namespace meshsim::models {
 
 struct StepRt {
-  enum Kind : uint8_t { kCompute, kCall, kParallel } kind;
-  uint32_t first;  // compute: index into computes; call/parallel: first index into calls
-  uint32_t count;  // number of calls (1 for kCall)
+  enum Kind : uint8_t { kCompute, kCall, kParallel, kRepeat } kind;
+  uint32_t first;  // compute: index into computes; call/parallel: first index into calls;
+                   // repeat: index into counts
+  uint32_t count;  // number of calls (1 for kCall); repeat: the number of steps repeated
 };
 struct CallRt {
   const CallStep* cfg;
@@ -44,6 +46,9 @@ struct WorkloadRt {
   ServiceId service;
   std::vector<uint32_t> handlers;  // indices into handlers, in config order
   std::vector<PodId> pods;
+  // Some handler matches on the method or a header: the handler is chosen per request
+  // (match_handler), not from the path table.
+  bool match_per_request = false;
 };
 struct PodRt {
   std::string name;
@@ -74,6 +79,7 @@ class Topology {
   std::vector<StepRt> steps;
   std::vector<CallRt> calls;
   std::vector<const simcore::Distribution*> computes;
+  std::vector<const simcore::Count*> counts;  // a repeat step's number of times
   std::vector<std::string> zones;
   std::vector<uint32_t> zone_region;
   std::vector<std::string> paths;
@@ -81,9 +87,14 @@ class Topology {
   std::vector<std::pair<uint32_t, uint32_t>> partition_pairs;
   std::vector<bool> partition_is_zone;
 
+  // The handler serving `path` on a workload that matches on paths only (kNone: none).
   uint32_t handler_for(WorkloadId w, uint32_t path) const {
     return handler_table_[static_cast<size_t>(path) * workloads.size() + w.value];
   }
+  // The first handler of `w` whose path prefix, method and headers all match (kNone: none).
+  // `propagated` are the root request's headers, `own` the call's (either may be null).
+  uint32_t match_handler(WorkloadId w, uint32_t path, std::string_view method,
+                         const Headers* propagated, const Headers* own) const;
   ServiceId service_of(PodId p) const { return workloads[pods[p].workload].service; }
   const WorkloadConfig& workload_config(PodId p) const { return *workloads[pods[p].workload].cfg; }
   bool has_sidecar(PodId p) const { return p.valid() && workload_config(p).sidecar; }

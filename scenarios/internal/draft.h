@@ -53,8 +53,11 @@ struct WorkloadEntry {
   std::optional<uint32_t> queue_limit;
   std::optional<uint32_t> overflow_status;
   std::optional<bool> sidecar;
+  std::optional<double> cpu_limit;
   std::optional<std::vector<models::HandlerConfig>> handlers;
+  std::optional<std::string> extends;  // another entry's name (same namespace) it amends
   SourceLocation where;          // the entry
+  SourceLocation where_extends;
   SourceLocation where_service;  // `service`, or the entry
   std::vector<SourceLocation> where_zones;
   std::vector<CallSite> calls;

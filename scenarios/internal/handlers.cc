@@ -2,6 +2,7 @@
 // see meshsim_kinds.h and README.md "Handlers".
 #include <algorithm>
 #include <cctype>
+#include <stdexcept>
 
 #include "scenarios/internal/distributions.h"
 #include "scenarios/internal/durations.h"
@@ -118,33 +119,101 @@ std::optional<models::CallStep> read_call(const Context& ctx, const YAML::Node& 
   return call;
 }
 
-std::optional<models::Step> read_step(const Context& ctx, const YAML::Node& node,
-                                      const std::string& owner, std::vector<CallSite>& calls) {
-  const Mapping m(ctx, node, "step of " + owner, {"compute", "call", "parallel"});
+// How many times a repeat runs: an integer, {uniform: {min, max}} or {poisson: {mean}}.
+std::optional<simcore::Count> read_count(const Context& ctx, const YAML::Node& node) {
+  if (node.IsScalar()) {
+    auto n = read_integer(ctx, node, "times", 0, simcore::Count::kMaxCount);
+    if (!n) return std::nullopt;
+    return simcore::Count::constant(*n);
+  }
+  const Mapping m(ctx, node, "times", {"uniform", "poisson"});
   if (!m.is_mapping()) return std::nullopt;
-  const auto kinds = m.present({"compute", "call", "parallel"});
+  const auto kinds = m.present({"uniform", "poisson"});
   if (kinds.size() != 1) {
-    if (kinds.empty() && m.misspelt_any({"compute", "call", "parallel"})) return std::nullopt;
-    ctx.report(
-        Code::kExactlyOneOf, node,
-        {"a step", "'compute', 'call' or 'parallel'", kinds.empty() ? "none" : quote_join(kinds)});
+    if (kinds.empty() && m.misspelt_any({"uniform", "poisson"})) return std::nullopt;
+    ctx.report(Code::kExactlyOneOf, node,
+               {"times", "an integer, 'uniform' or 'poisson'",
+                kinds.empty() ? "none" : quote_join(kinds)});
     return std::nullopt;
+  }
+  try {
+    if (kinds[0] == "uniform") {
+      const Mapping u(ctx, m.get("uniform"), "uniform", {"min", "max"});
+      if (!u.is_mapping()) return std::nullopt;
+      const YAML::Node lo_node = u.require("min"), hi_node = u.require("max");
+      if (!lo_node.IsDefined() || !hi_node.IsDefined()) return std::nullopt;
+      const auto lo = u.integer("min", 0, simcore::Count::kMaxCount);
+      const auto hi = u.integer("max", 0, simcore::Count::kMaxCount);
+      if (!lo || !hi) return std::nullopt;
+      return simcore::Count::uniform(*lo, *hi);
+    }
+    const Mapping p(ctx, m.get("poisson"), "poisson", {"mean"});
+    if (!p.is_mapping() || !p.require("mean").IsDefined()) return std::nullopt;
+    const auto mean = p.number("mean", 0, simcore::Count::kMaxPoissonMean);
+    if (!mean) return std::nullopt;
+    return simcore::Count::poisson(*mean);
+  } catch (const std::invalid_argument& e) {
+    ctx.report(Code::kInvalidDistribution, node, {std::string("times: ") + e.what()});
+    return std::nullopt;
+  }
+}
+
+// One step, appended to `out`; a repeat appends itself and then its steps (config.h,
+// RepeatStep).  False if anything was wrong (reported).
+bool read_step(const Context& ctx, const YAML::Node& node, const std::string& owner,
+               std::vector<CallSite>& calls, bool in_repeat, std::vector<models::Step>& out) {
+  const Mapping m(ctx, node, "step of " + owner, {"compute", "call", "parallel", "repeat"});
+  if (!m.is_mapping()) return false;
+  const auto kinds = m.present({"compute", "call", "parallel", "repeat"});
+  if (kinds.size() != 1) {
+    if (kinds.empty() && m.misspelt_any({"compute", "call", "parallel", "repeat"})) return false;
+    ctx.report(Code::kExactlyOneOf, node,
+               {"a step", "'compute', 'call', 'parallel' or 'repeat'",
+                kinds.empty() ? "none" : quote_join(kinds)});
+    return false;
   }
   if (kinds[0] == "compute") {
     auto d = read_distribution(ctx, m.get("compute"), "compute");
-    if (!d) return std::nullopt;
-    return models::ComputeStep{*d};
+    if (!d) return false;
+    out.emplace_back(models::ComputeStep{*d});
+    return true;
   }
   if (kinds[0] == "call") {
     auto c = read_call(ctx, m.get("call"), owner, calls);
-    if (!c) return std::nullopt;
-    return *c;
+    if (!c) return false;
+    out.emplace_back(std::move(*c));
+    return true;
+  }
+  if (kinds[0] == "repeat") {
+    const Mapping r(ctx, m.get("repeat"), "repeat in " + owner, {"times", "steps"});
+    if (!r.is_mapping()) return false;
+    if (in_repeat) {
+      ctx.report(Code::kOutOfRange, m.get("repeat"),
+                 {"repeat", "steps without a repeat (one level of repeat only)", "a repeat inside a repeat"});
+      return false;
+    }
+    const YAML::Node times_node = r.require("times");
+    const YAML::Node steps = r.require("steps");
+    if (!times_node.IsDefined() || !steps.IsDefined()) return false;
+    auto times = read_count(ctx, times_node);
+    if (!steps.IsSequence() || steps.size() == 0) {
+      ctx.report(Code::kWrongType, steps, {"steps", "a non-empty list of steps", describe(steps)});
+      return false;
+    }
+    std::vector<models::Step> body;
+    bool ok = times.has_value();
+    for (auto s = steps.begin(); s != steps.end(); ++s)
+      ok = read_step(ctx, *s, owner, calls, /*in_repeat=*/true, body) && ok;
+    if (!ok) return false;
+    out.emplace_back(models::RepeatStep{*times, static_cast<uint32_t>(body.size())});
+    for (auto& b : body) out.push_back(std::move(b));
+    return true;
   }
   const YAML::Node list = m.get("parallel");
   if (!list.IsSequence() || list.size() == 0) {
     ctx.report(Code::kWrongType, list,
                {"parallel", "a non-empty list of {call: ...}", describe(list)});
-    return std::nullopt;
+    return false;
   }
   models::ParallelStep par;
   bool ok = true;
@@ -164,8 +233,9 @@ std::optional<models::Step> read_step(const Context& ctx, const YAML::Node& node
     else
       ok = false;
   }
-  if (!ok) return std::nullopt;
-  return par;
+  if (!ok) return false;
+  out.emplace_back(std::move(par));
+  return true;
 }
 
 }  // namespace
@@ -182,7 +252,8 @@ std::optional<std::vector<models::HandlerConfig>> read_handlers(const Context& c
   bool ok = true;
   for (auto it = node.begin(); it != node.end(); ++it) {
     const Mapping m(ctx, *it, "handler of " + owner,
-                    {"path", "steps", "errorProbability", "errorStatus", "responseBytes"});
+                    {"path", "method", "headers", "steps", "errorProbability", "errorStatus",
+                     "responseBytes"});
     if (!m.is_mapping()) {
       ok = false;
       continue;
@@ -191,6 +262,17 @@ std::optional<std::vector<models::HandlerConfig>> read_handlers(const Context& c
     if (m.has("path")) {
       if (auto p = read_path_prefix(m, "path"))
         h.path_prefix = *p;
+      else
+        ok = false;
+    }
+    if (auto method = m.string("method")) {
+      std::transform(method->begin(), method->end(), method->begin(),
+                     [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+      h.method = *method;
+    }
+    if (m.has("headers")) {
+      if (auto hs = m.headers("headers"))
+        h.headers = *hs;
       else
         ok = false;
     }
@@ -217,12 +299,8 @@ std::optional<std::vector<models::HandlerConfig>> read_handlers(const Context& c
         ctx.report(Code::kWrongType, steps, {"steps", "a list of steps", describe(steps)});
         ok = false;
       } else {
-        for (auto s = steps.begin(); s != steps.end(); ++s) {
-          if (auto step = read_step(ctx, *s, owner, calls))
-            h.steps.push_back(std::move(*step));
-          else
-            ok = false;
-        }
+        for (auto s = steps.begin(); s != steps.end(); ++s)
+          ok = read_step(ctx, *s, owner, calls, /*in_repeat=*/false, h.steps) && ok;
       }
     }
     out.push_back(std::move(h));

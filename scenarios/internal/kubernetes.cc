@@ -1,6 +1,8 @@
 // Kubernetes Service and Deployment documents; see kubernetes.h.
 #include "scenarios/internal/kubernetes.h"
 
+#include "scenarios/internal/cpu_quantity.h"
+
 #include <algorithm>
 #include <cctype>
 
@@ -77,6 +79,7 @@ void read_deployment(const Context& ctx, const Document& doc, Draft& draft) {
   const Mapping meta = Mapping::lenient(ctx, tmpl.get("metadata"), "template metadata");
   if (auto labels = meta.string_map("labels")) w.config.labels = *labels;
   const Mapping pod = Mapping::lenient(ctx, tmpl.get("spec"), "pod spec");
+  if (auto cpu = read_pod_cpu_limit(ctx, pod.node())) w.config.cpu_limit = *cpu;
   if (auto sa = pod.string("serviceAccountName")) {
     w.config.service_account = *sa;
   } else if (auto old = pod.string("serviceAccount")) {  // the deprecated spelling

@@ -32,4 +32,10 @@ std::optional<std::vector<models::HandlerConfig>> read_handlers(const Context& c
                                                                 const std::string& owner,
                                                                 std::vector<CallSite>& calls);
 
+// Fills each Topology workload entry that `extends` another with the fields it does not give
+// itself (workload_extends.cc; README.md "Topology", extends).  Before the entries are bound to
+// Deployments.  Reports MSH0230 (unknown base) and MSH0231 (a cycle); such entries keep their
+// own fields only.
+void resolve_extends(Draft& draft, Diagnostics& diagnostics);
+
 }  // namespace meshsim::scenarios::internal

@@ -1,5 +1,6 @@
 // Topology documents: zones, network and sidecar latencies, extra services, and what each
 // workload does; see meshsim_kinds.h and README.md "Topology".
+#include "scenarios/internal/cpu_quantity.h"
 #include "scenarios/internal/distributions.h"
 #include "scenarios/internal/kubernetes.h"
 #include "scenarios/internal/meshsim_kinds.h"
@@ -127,7 +128,7 @@ void read_workload_entry(const Context& ctx, const YAML::Node& node, const std::
       name.empty() ? "workload in Topology '" + topology + "'" : "Workload '" + name + "'";
   const Mapping m(ctx, node, what,
                   {"name", "service", "namespace", "labels", "serviceAccount", "replicas", "zones",
-                   "workers", "queueLimit", "overflowStatus", "sidecar", "handlers"});
+                   "workers", "queueLimit", "overflowStatus", "sidecar", "cpuLimit", "handlers", "extends"});
   if (!m.is_mapping()) return;
   if (!m.required_string("name")) return;
   WorkloadEntry e;
@@ -150,6 +151,9 @@ void read_workload_entry(const Context& ctx, const YAML::Node& node, const std::
   if (auto q = m.integer("queueLimit", 0, kMaxQueue)) e.queue_limit = static_cast<uint32_t>(*q);
   if (auto s = m.integer("overflowStatus", 100, 599)) e.overflow_status = static_cast<uint32_t>(*s);
   e.sidecar = m.boolean("sidecar");
+  if (m.has("cpuLimit")) e.cpu_limit = read_cpu_quantity(ctx, m.get("cpuLimit"), "cpuLimit");
+  e.extends = m.string("extends");
+  e.where_extends = m.where("extends");
   if (const YAML::Node h = m.get("handlers"); h.IsDefined()) {
     e.handlers = read_handlers(ctx, h, what, e.calls);
   }

@@ -9,6 +9,7 @@
 
 #include "scenarios/internal/call_graph.h"
 #include "scenarios/internal/checker.h"
+#include "scenarios/internal/meshsim_kinds.h"
 #include "scenarios/internal/durations.h"
 #include "scenarios/internal/istio.h"
 #include "scenarios/internal/suggest.h"
@@ -69,6 +70,7 @@ std::optional<std::size_t> Checker::resolve(const std::string& host, const std::
 }
 
 void Checker::workloads() {
+  resolve_extends(d_, diag_);
   for (const WorkloadDraft& dep : d_.deployments) {
     Built b;
     b.config = dep.config;
@@ -121,6 +123,7 @@ void Checker::workloads() {
     if (e.queue_limit) b->config.queue_limit = *e.queue_limit;
     if (e.overflow_status) b->config.overflow_status = *e.overflow_status;
     if (e.sidecar) b->config.sidecar = *e.sidecar;
+    if (e.cpu_limit) b->config.cpu_limit = *e.cpu_limit;
     if (e.handlers) {
       b->config.handlers = *e.handlers;
       b->calls = e.calls;
