@@ -165,3 +165,42 @@ TEST_CASE("extends: an unknown base is MSH0230 with a did-you-mean; a cycle is M
 }
 
 }  // namespace
+
+namespace {
+
+TEST_CASE("cpu limits: from the Deployment's first container, overridden by cpuLimit; bad quantities reported") {
+  const std::string kube = R"(apiVersion: v1
+kind: Service
+metadata: {name: front}
+spec: {selector: {app: front}, ports: [{name: http, port: 80}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: front-v1}
+spec:
+  template:
+    metadata: {labels: {app: front, version: v1}}
+    spec:
+      containers:
+      - name: server
+        resources: {requests: {cpu: 100m}, limits: {cpu: 200m, memory: 128Mi}}
+      - name: helper
+        resources: {limits: {cpu: "4"}}
+---
+apiVersion: meshsim.dev/v1alpha1
+kind: Topology
+metadata: {name: t}
+spec:
+  workloads:
+)";
+  Scenario from_manifest = load_scenario_text(kube + "  - {name: front-v1}\n");
+  CHECK(workload(from_manifest, "front-v1").cpu_limit == Approx(0.2));
+  Scenario overridden = load_scenario_text(kube + "  - {name: front-v1, cpuLimit: 1.5}\n");
+  CHECK(workload(overridden, "front-v1").cpu_limit == Approx(1.5));
+  Scenario millis = load_scenario_text(kube + "  - {name: front-v1, cpuLimit: 2500m}\n");
+  CHECK(workload(millis, "front-v1").cpu_limit == Approx(2.5));
+  CHECK(has_code(errors_of_text(kube + "  - {name: front-v1, cpuLimit: two}\n"), "MSH0101"));
+  CHECK(has_code(errors_of_text(kube + "  - {name: front-v1, cpuLimit: 0m}\n"), "MSH0104"));
+}
+
+}  // namespace
