@@ -114,8 +114,9 @@ struct WorkloadConfig {
   uint32_t queue_limit = 0;        // waiting requests beyond which the pod answers 503.  0 = no limit.
   uint32_t overflow_status = 503;
   bool sidecar = true;             // Default: injected (Istio sidecar mode).
-  // The application container's CPU limit in cores (Kubernetes resources.limits.cpu): computes
-  // in progress share it (models/cpu_share.h).  0 = no limit (each worker computes at full speed).
+  // The application container's CPU limit in cores (Kubernetes resources.limits.cpu), enforced
+  // as Linux CFS bandwidth control: a quota of limit x 100 ms per 100 ms period, computes stall
+  // once it is used (models/cfs_bandwidth.h).  0 = no limit (each worker computes at full speed).
   double cpu_limit = 0;
   std::vector<HandlerConfig> handlers;  // Default: one handler "/" with no steps.
 };

@@ -92,12 +92,12 @@ void Pods::cpu_done(PodId pi) {
   arm_cpu(pi);
 }
 
-// One timer per pod: the earliest finishing compute at the current sharing.
+// One timer per pod: the next compute to end, the quota running out, or a new period.
 void Pods::arm_cpu(PodId pi) {
   PodState& p = state_[pi];
   rt_.sched.cancel(p.cpu_timer);
   p.cpu_timer = simcore::TimerHandle{};
-  const Time next = p.cpu->next_finish();
+  const Time next = p.cpu->next_event();
   if (next != Time::max()) p.cpu_timer = rt_.sched.arm_at(next, Packed::make(kCpuDone, pi.value, 0));
 }
 
@@ -119,7 +119,7 @@ void Pods::run_steps(uint32_t xi) {
       PodState& p = state_[x.pod];
       Time d = topo_.computes[s.first]->sample_time(p.compute_rng);
       if (p.slowdown != 1.0) d = Time::from_seconds(d.to_seconds() * p.slowdown);
-      if (p.cpu) {  // shares the pod's CPU limit with the other computes in progress
+      if (p.cpu) {  // under the pod's CPU limit
         p.cpu->add(rt_.sched.now(), d.to_seconds(), xi, x.gen);
         arm_cpu(x.pod);
         return;

@@ -7,8 +7,8 @@
 //     queue_limit the pod answers overflow_status at once.
 //   * A killed pod resets every request in it, queued or in service (the caller's sidecar sees
 //     503 UC); a request still on its way finds the connection refused (503 UF).
-//   * Under a CPU limit (WorkloadConfig::cpu_limit) the computes in progress share it
-//     (cpu_share.h; tests/models/handlers_test.cpp checks M/G/1-PS's mean).
+//   * Under a CPU limit (WorkloadConfig::cpu_limit) the computes run under CFS bandwidth
+//     control: full speed until the period's quota is used, then a stall (cfs_bandwidth.h).
 #pragma once
 
 #include <cstdint>
@@ -16,7 +16,7 @@
 
 #include "models/app_client.h"
 #include "models/config/topology.h"
-#include "models/cpu_share.h"
+#include "models/cfs_bandwidth.h"
 #include "models/ids.h"
 #include "simcore/distribution.h"
 #include "simcore/ring_queue.h"
@@ -43,10 +43,10 @@ struct PodState {
   simcore::Stream chaos_latency_rng;     // the timeline's added latency
   simcore::Stream response_network_rng;  // its responses' (and refusals') network latency
   simcore::Stream repeat_rng;            // how many times a repeat step runs
-  // Under a CPU limit, its compute steps share the limit (cpu_share.h); none: each compute runs
-  // at full speed on its worker.
-  std::optional<CpuShare> cpu;
-  simcore::TimerHandle cpu_timer;        // the next compute to finish under the limit
+  // Under a CPU limit, its computes run under CFS bandwidth control (cfs_bandwidth.h); none: each
+  // compute runs at full speed on its worker.
+  std::optional<CfsBandwidth> cpu;
+  simcore::TimerHandle cpu_timer;        // the next change under the limit (cfs_bandwidth.h)
 };
 
 class Pods {
