@@ -77,6 +77,24 @@ TEST_CASE(
   CHECK(s.mesh.experiment.expectations.size() == 6);
 }
 
+TEST_CASE("example pod-kill: one pod of api lost gracefully at 10 s, by a crash at 40 s, with its node "
+          "at 70 s") {
+  const Scenario s = load_example("pod-kill/meshsim.yaml");
+  REQUIRE(s.mesh.timeline.size() == 3);
+  using meshsim::models::KillPods;
+  using meshsim::models::PodLossMode;
+  const PodLossMode modes[] = {PodLossMode::kGraceful, PodLossMode::kCrash, PodLossMode::kNode};
+  const int64_t at[] = {10, 40, 70};
+  for (size_t i = 0; i < 3; ++i) {
+    const auto& k = std::get<KillPods>(s.mesh.timeline[i].action);
+    CHECK(k.mode == modes[i]);
+    CHECK(k.pods.count == 1);
+    CHECK(s.mesh.timeline[i].at == Time::from_s(at[i]));
+  }
+  CHECK(s.mesh.experiment.expectations.size() == 7);
+  CHECK(s.warnings.empty());
+}
+
 TEST_CASE(
     "example bookinfo: warns that its ServiceAccounts are not simulated and that four of Istio's "
     "subsets select no pod; Experiment 60 s (warmup 5 s), 100 rps, 10 % jason") {
