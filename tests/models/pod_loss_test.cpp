@@ -385,6 +385,38 @@ TEST_CASE("Node loss: no reset, no refusal.  New connections wait the 10 s conne
   CHECK(within_binomial(static_cast<double>(timed_out), 2040, 0.5));
 }
 
+TEST_CASE("Node loss with a route timeout: a request hung in the lost pod ends 504 UT at the timeout, "
+          "not retried (Istio's default retryOn has no 5xx/gateway-error/reset)", "[pod_loss]") {
+  // One pod, requests of 500 ms at 10/s, VirtualService timeout 2 s.  The node is lost at 5 s:
+  // the requests started in [4.5 s, 5 s) hang and end at start + 2 s with 504 UT; later ones wait
+  // the connect timeout (10 s), longer than the route timeout: 504 UT too, after one attempt.
+  MeshConfig m = base(1, {ComputeStep{Distribution::constant(0.5)}}, "1.27");
+  m.loads[0].rate[0].rate = 10;
+  meshsim::policies::VirtualServiceConfig vs;
+  vs.name = "back";
+  vs.ns = "default";
+  vs.hosts = {"back"};
+  meshsim::policies::HttpRoute r;
+  r.destinations.push_back({"back", "", 0, 0});
+  r.timeout = 2_s;
+  vs.http.push_back(r);
+  m.traffic.virtual_services.push_back(vs);
+  add_event(m, 5_s, kill_first(PodLossMode::kNode));
+  uint64_t hung = 0;
+  for (const auto& x : run(m).of(Reporter::kSource)) {
+    if (x.start < 4500_ms) {
+      CHECK(x.response_code == 200);
+      continue;
+    }
+    CHECK(x.response_code == 504);
+    CHECK(x.response_flags == flags::kUpstreamRequestTimeout);
+    CHECK(x.end - x.start == 2_s);
+    CHECK(x.attempts == 1);
+    if (x.start < 5_s) ++hung;
+  }
+  CHECK(hung == 5);  // 4.5, 4.6, 4.7, 4.8, 4.9 s
+}
+
 TEST_CASE("Node loss: DestinationRule connectionPool.tcp.connectTimeout replaces the 10 s", "[pod_loss]") {
   MeshConfig m = base(2, {}, "1.27");
   m.loads[0].rate[0].rate = 10;
