@@ -343,6 +343,39 @@ TEST_CASE("Graceful: a request still in the pod when terminationDrainDuration en
   CHECK(src[1].response_code == 200);
 }
 
+TEST_CASE("Graceful with replacement: the new pod joins only after its readinessProbe and the push",
+          "[pod_loss]") {
+  // One pod, deleted at 5 s: 503 from its sidecar until the push at 5.4 s, then no endpoint (503
+  // UH).  The replacement starts at 5 + replacementDelay 5 s = 10 s (the drain also ends then).
+  // Probe initialDelaySeconds 15, periodSeconds 10, successThreshold 1: probes at 10, 20, 30 s;
+  // the first at or after 15 s is at 30 s (20 s after the start), so Ready at 30 s, EndpointSlice
+  // 30.1 s, push 30.2 s, applied 30.4 s; from then on 200.
+  MeshConfig m = base(1, {}, "1.27");
+  m.experiment.duration = 40_s;
+  m.loads[0].rate[0].rate = 10;
+  m.workloads[0].readiness.initial_delay = 15_s;
+  m.workloads[0].readiness.period = 10_s;
+  add_event(m, 5_s, kill_first(PodLossMode::kGraceful, /*replace=*/true));
+  bool refused = false, no_host = false, back = false;
+  for (const auto& r : run(m).of(Reporter::kSource)) {
+    if (r.start < 5_s || r.start >= 30400_ms) {
+      back = back || r.start >= 30400_ms;
+      CHECK(r.response_code == 200);
+    } else if (r.start < 5400_ms) {
+      refused = true;
+      CHECK(r.response_code == 503);
+      CHECK(r.response_flags == 0);
+    } else {
+      no_host = true;
+      CHECK(r.response_code == 503);
+      CHECK(r.response_flags == flags::kNoHealthyUpstream);
+    }
+  }
+  CHECK(refused);
+  CHECK(no_host);
+  CHECK(back);
+}
+
 // --- node loss -----------------------------------------------------------------------------------
 
 TEST_CASE("Node loss: no reset, no refusal.  New connections wait the 10 s connect timeout, then UF "
