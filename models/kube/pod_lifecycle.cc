@@ -10,8 +10,10 @@ namespace meshsim::models {
 using simcore::Time;
 
 Time PodLifecycle::readiness_time(const WorkloadConfig::ReadinessProbe& r) {
-  // Probes run at the start and every period after it; the first that counts is the first at or
-  // after initialDelaySeconds (kubelet prober worker.go doProbe).
+  // The kubelet probes as soon as the container runs (prober_manager.go UpdatePodStatus triggers
+  // a run of a readiness probe that has no result yet), then on its ticker every period; a probe
+  // before initialDelaySeconds does not count (worker.go doProbe).  The ticker's phase relative
+  // to the start is not modelled: ticks are taken at the start + k periods.
   const int64_t period = std::max<int64_t>(r.period.ns(), 1);
   const int64_t first = (r.initial_delay.ns() + period - 1) / period * period;
   return Time::from_ns(first + static_cast<int64_t>(std::max<uint32_t>(r.success_threshold, 1) - 1) * period);

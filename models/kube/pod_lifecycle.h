@@ -18,8 +18,9 @@
 //             new connections time out.  Ready false after node-monitor-grace-period (50 s).
 //
 // Coming back always passes through readiness: the app starts, the readinessProbe succeeds
-// (first probe at the start, then every periodSeconds, after initialDelaySeconds, successThreshold
-// times), the Pod turns Ready, and the endpoint propagates (control/control_plane.h).
+// (first probe at the start, then every periodSeconds; those before initialDelaySeconds do not
+// count; successThreshold in a row), the Pod turns Ready, and the endpoint propagates
+// (control/control_plane.h).
 // A timeline action with a duration brings its pods back at its end instead of Kubernetes' own
 // recovery (a node that returns: what hung in it is reset, as a rebooted host answers RST).
 #pragma once
