@@ -1,6 +1,6 @@
 // How a pod is lost and comes back, as Kubernetes and Istio's sidecar make it happen
 // (shared/reference/real-applications-semantics.md §5; the outcomes are pinned by
-// tests/models/pod_loss_test.cpp):
+// tests/models/pod_loss_test.cpp, the timings by endpoint_propagation_test.cpp):
 //
 //   graceful  the Pod is deleted: its endpoint turns not ready at once (deletionTimestamp) and
 //             SIGTERM reaches the app and the sidecar together.  The app accepts requests for

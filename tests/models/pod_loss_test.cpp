@@ -1,176 +1,17 @@
-// Losing a pod, end to end: endpoint propagation (Kubernetes -> istiod's debounce -> each
-// sidecar's push; kube-proxy), and the three ways a pod is lost, each against the outcome
+// Losing a pod, end to end: the three ways a pod is lost, each against the outcome
 // shared/reference/real-applications-semantics.md §5 gives (table at the end of §5c), with the
-// Istio version's default retry policy (503 retried up to 1.23, istio retry.go).
+// Istio version's default retry policy (503 retried up to 1.23, istio retry.go).  How the
+// endpoint change travels is endpoint_propagation_test.cpp.
 #include <catch2/catch.hpp>
 
-#include <cmath>
+#include <algorithm>
 #include <vector>
 
-#include "models/control/debouncer.h"
-#include "models/kube/pod_lifecycle.h"
-#include "models/mesh.h"
 #include "policies/response_flags.h"
-#include "support/recording_sink.h"
+#include "tests/models/pod_loss_fixture.h"
 
-using namespace meshsim::models;
-using meshsim::simcore::Distribution;
-using meshsim::simcore::Time;
-using namespace meshsim::simcore::time_literals;
+using namespace meshsim::testing;
 namespace flags = meshsim::policies;
-
-namespace {
-
-using Collect = meshsim::testing::RecordingSink;
-
-// `back` (service 0) has `replicas` injected pods, picked by Envoy's RANDOM load balancer (so
-// each pod's share is exactly 1/replicas); the Load `users` calls it through its own sidecar at a
-// constant 1000 requests per second.  No network latency, no sidecar overhead.  Propagation:
-// kubelet 1 s, EndpointSlice 100 ms, debounce 100 ms, push 200 ms to every sidecar.
-MeshConfig base(uint32_t replicas, std::vector<Step> steps, const char* istio) {
-  MeshConfig m;
-  m.network.same_zone = m.network.cross_zone = m.network.cross_region = Distribution::constant(0);
-  m.sidecar.pair_overhead = Distribution::constant(0);
-  m.experiment.duration = 12_s;
-  m.traffic.istio_version = istio;
-  m.services.push_back({"back", "default", {{"http", 8080, Protocol::kHttp}}, {{"app", "back"}}});
-  WorkloadConfig w;
-  w.name = "back-v1";
-  w.service = "back";
-  w.labels = {{"app", "back"}, {"version", "v1"}};
-  w.replicas = replicas;
-  w.workers = 1000;
-  HandlerConfig h;
-  h.steps = std::move(steps);
-  w.handlers.push_back(h);
-  m.workloads.push_back(w);
-  DestinationRuleConfig dr;
-  dr.name = "back";
-  dr.host = "back";
-  meshsim::policies::LbConfig lb;
-  lb.policy = meshsim::policies::LbPolicy::Random;
-  dr.traffic_policy.load_balancer = lb;
-  m.traffic.destination_rules.push_back(dr);
-  ControlPlaneConfig& cp = m.experiment.control_plane;
-  cp.endpoint_slice_delay = 100_ms;
-  cp.debounce_after = 100_ms;
-  cp.debounce_max = 10_s;
-  cp.push_delay = Distribution::constant(0.2);
-  cp.kube_proxy_delay = 1_s;
-  m.experiment.kubernetes.kubelet_sync_delay = 1_s;
-  LoadConfig l;
-  l.name = "users";
-  l.target_service = "back";
-  l.model = LoadConfig::Model::kOpenConstant;
-  l.rate.push_back({RateSegment::Shape::kConstant, Time::zero(), Time::max(), 1000, 0, 0, {}});
-  l.through_sidecar = true;
-  m.loads.push_back(l);
-  return m;
-}
-
-KillPods kill_first(PodLossMode mode, bool replace = false) {
-  KillPods k{{"back", "", "", 1, 0}};
-  k.mode = mode;
-  k.replace = replace;
-  return k;
-}
-
-void add_event(MeshConfig& m, Time at, KillPods k) {
-  TimelineEvent e;
-  e.at = at;
-  e.description = "kill";
-  e.action = k;
-  m.timeline.push_back(e);
-}
-
-Collect run(const MeshConfig& m) {
-  Collect c;
-  Mesh mesh(m);
-  mesh.run(c);
-  return c;
-}
-
-bool failed(const CallRecord& r) { return r.response_code == 0 || r.response_code >= 500; }
-
-// Source samples (the load's sidecar) that failed, started in [from, to).
-std::vector<CallRecord> failures(const Collect& c, Time from, Time to) {
-  std::vector<CallRecord> out;
-  for (const auto& r : c.of(Reporter::kSource))
-    if (failed(r) && r.start >= from && r.start < to) out.push_back(r);
-  return out;
-}
-
-// Binomial(n, p) lies within 3.29 standard deviations of its mean with probability 99.9 %.
-bool within_binomial(double count, double n, double p) {
-  return std::abs(count - n * p) <= 3.29 * std::sqrt(n * p * (1 - p));
-}
-
-}  // namespace
-
-// --- istiod's debounce -------------------------------------------------------------------------
-
-TEST_CASE("Debounce: one event is pushed debounceAfter later (istio discovery.go debounce)", "[pod_loss]") {
-  Debouncer d(100_ms, 10_s);
-  REQUIRE(d.on_event(1_s));
-  CHECK(d.timer_at() == 1100_ms);
-  CHECK(d.on_timer(1100_ms));
-}
-
-TEST_CASE("Debounce: later events do not re-arm the timer; it re-arms for the rest of the quiet period",
-          "[pod_loss]") {
-  // Events at 0, 50 and 120 ms.  Timer at 100: quiet 50 < 100 -> re-arm at 100 + (100 - 50) = 150.
-  // At 150: quiet 30 -> re-arm at 150 + 70 = 220.  At 220: quiet 100 -> push.
-  Debouncer d(100_ms, 10_s);
-  CHECK(d.on_event(0_ms));
-  CHECK_FALSE(d.on_event(50_ms));
-  CHECK_FALSE(d.on_timer(100_ms));
-  CHECK(d.timer_at() == 150_ms);
-  CHECK_FALSE(d.on_event(120_ms));
-  CHECK_FALSE(d.on_timer(150_ms));
-  CHECK(d.timer_at() == 220_ms);
-  CHECK(d.on_timer(220_ms));
-  // The next event starts a new batch.
-  CHECK(d.on_event(300_ms));
-  CHECK(d.timer_at() == 400_ms);
-}
-
-TEST_CASE("Debounce: continuous churn is pushed at the first timer past debounceMax", "[pod_loss]") {
-  // An event every 50 ms from 0, each handled before a timer of the same time: every timer finds
-  // quiet 0 and re-arms 100 ms later (100, 200, ...), so the push is at exactly 10 s (start + max).
-  Debouncer d(100_ms, 10_s);
-  Time push = Time::max();
-  Time next_event = 0_ms;
-  Time timer = Time::max();
-  for (int i = 0; i < 1000 && push == Time::max(); ++i) {
-    if (next_event <= timer) {
-      if (d.on_event(next_event)) timer = d.timer_at();
-      next_event = next_event + 50_ms;
-    } else {
-      const Time t = timer;
-      if (d.on_timer(t)) push = t;
-      else timer = d.timer_at();
-    }
-  }
-  CHECK(push == 10_s);
-}
-
-// --- Kubernetes timings --------------------------------------------------------------------------
-
-TEST_CASE("Readiness after a container starts: the first probe at or after initialDelaySeconds, then "
-          "successThreshold successes periodSeconds apart", "[pod_loss]") {
-  WorkloadConfig::ReadinessProbe r;  // Kubernetes defaults 0 / 10 / 3 / 1: ready at once
-  CHECK(PodLifecycle::readiness_time(r) == Time::zero());
-  r.initial_delay = 15_s;
-  r.period = 10_s;
-  r.success_threshold = 2;
-  CHECK(PodLifecycle::readiness_time(r) == 30_s);  // probes at 0, 10, 20 (first counted), 30
-}
-
-TEST_CASE("Crash restarts: at once the first time, then 10 s, 20 s, 40 s, ... capped at 5 min "
-          "(Kubernetes pod-lifecycle; kuberuntime_manager.go doBackOff)", "[pod_loss]") {
-  const Time expected[] = {0_s, 10_s, 20_s, 40_s, 80_s, 160_s, 300_s, 300_s, 300_s};
-  for (uint32_t n = 0; n < 9; ++n) CHECK(PodLifecycle::restart_backoff(n) == expected[n]);
-}
 
 // --- crash -------------------------------------------------------------------------------------
 
@@ -270,25 +111,6 @@ TEST_CASE("Crash with restart: the kubelet restarts the app at once the first ti
   for (const auto& r : errors) CHECK(r.start < 6_s);
   // Binomial(1000, 1/4): 250 +- 45.
   CHECK(within_binomial(static_cast<double>(errors.size()), 1000, 0.25));
-}
-
-TEST_CASE("A caller without a sidecar follows kube-proxy: errors last until iptables changes "
-          "(kubelet 1 s + EndpointSlice 100 ms + kube-proxy 1 s)", "[pod_loss]") {
-  // Hand calculation: window 2.1 s at 1000/s, kube-proxy picks uniformly among 4 pods:
-  // Binomial(2100, 1/4): mean 525, sd 19.8, 99.9 %: 525 +- 65.  The server sidecar answers 503.
-  MeshConfig m = base(4, {}, "1.27");
-  m.loads[0].through_sidecar = false;
-  add_event(m, 5_s, kill_first(PodLossMode::kCrash));
-  const Collect c = run(m);
-  uint64_t errors = 0;
-  for (const auto& r : c.of(Reporter::kClient)) {
-    if (!failed(r)) continue;
-    ++errors;
-    CHECK(r.start >= 5_s);
-    CHECK(r.start <= 7100_ms);
-  }
-  INFO("errors " << errors);
-  CHECK(within_binomial(static_cast<double>(errors), 2100, 0.25));
 }
 
 // --- graceful ------------------------------------------------------------------------------------
