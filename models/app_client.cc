@@ -32,7 +32,7 @@ void AppClient::timeout(uint32_t ci) {
   if (c.stream != kNone && rt_.router.is(c.stream, c.stream_gen)) {
     rt_.router.cancel(c.stream);
   } else if (c.exchange != kNone && rt_.exchanges.is(c.exchange, c.exchange_gen)) {
-    rt_.exchanges[c.exchange].abandoned = true;
+    rt_.exchanges.abandon(c.exchange);
   }
   c.stream = kNone;
   c.exchange = kNone;

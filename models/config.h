@@ -118,6 +118,14 @@ struct WorkloadConfig {
   // as Linux CFS bandwidth control: a quota of limit x 100 ms per 100 ms period, computes stall
   // once it is used (models/cfs_bandwidth.h).  0 = no limit (each worker computes at full speed).
   double cpu_limit = 0;
+  // The app container's readinessProbe (Kubernetes defaults; a pod without a probe is ready once
+  // its container runs, which is initial_delay 0, success_threshold 1).
+  struct ReadinessProbe {
+    Time initial_delay = Time::zero();    // initialDelaySeconds
+    Time period = Time::from_s(10);       // periodSeconds
+    uint32_t failure_threshold = 3;       // failureThreshold
+    uint32_t success_threshold = 1;       // successThreshold
+  } readiness;
   std::vector<HandlerConfig> handlers;  // Default: one handler "/" with no steps.
 };
 
@@ -235,7 +243,26 @@ struct PodSelector {
   double percent = 0;
 };
 
-struct KillPods { PodSelector pods; };
+// How a pod is lost (shared/reference/real-applications-semantics.md §5; scenarios/README.md
+// "Timeline"):
+//   * kGraceful: deleted (rollout, scale-down, kubectl delete): the endpoint update and SIGTERM at
+//     once; the app serves `app_serves_for`, then stops listening (the server sidecar answers
+//     503 UF); after `termination_drain_duration` the sidecar is gone and what is still in the
+//     pod is reset.  The ReplicaSet replaces it (unless `replace` is false).
+//   * kCrash: the app dies, its sidecar and IP stay: requests in it get 503 UC from the server
+//     sidecar, new ones 503 UF; the kubelet marks it not ready and restarts it with back-off.
+//   * kNode: its host vanishes: no reset, no refusal: requests in it hang, new connections wait
+//     for the connect timeout; not ready after the node monitor grace period.
+enum class PodLossMode : uint8_t { kGraceful, kCrash, kNode };
+
+struct KillPods {
+  PodSelector pods;
+  PodLossMode mode = PodLossMode::kCrash;   // Default: crash (the app dies, the pod stays).
+  bool replace = true;                      // graceful: the ReplicaSet makes a new pod; crash: restart
+  Time app_serves_for = Time::zero();       // graceful: the app keeps accepting this long after SIGTERM
+  Time termination_drain_duration = Time::from_s(5);  // graceful: Istio ProxyConfig default 5 s
+};
+// Node loss of every node in the zone (each of its pods is lost as KillPods kNode).
 struct ZoneOutage { std::string zone; };
 struct AddLatency { PodSelector pods; Distribution extra; };  // to every request served
 struct InjectErrors { PodSelector pods; double probability = 1.0; uint32_t status = 503; };
@@ -314,6 +341,36 @@ struct CheckConfig {
 
 // ---- The whole scenario's model part ------------------------------------------------------
 
+// ---- Endpoint propagation and pod lifecycle (Kubernetes -> istiod -> sidecars) --------------
+
+// How a pod's readiness reaches the callers: the kubelet (or the node lifecycle controller)
+// changes the Pod's Ready condition, the EndpointSlice controller rewrites the slice, istiod
+// debounces and pushes EDS to every client sidecar, and kube-proxy rewrites iptables for callers
+// without a sidecar.  Defaults and their sources are in scenarios/README.md "Control plane".
+struct ControlPlaneConfig {
+  Time debounce_after = Time::from_ms(100);  // PILOT_DEBOUNCE_AFTER (istio features/tuning.go)
+  Time debounce_max = Time::from_s(10);      // PILOT_DEBOUNCE_MAX
+  // istiod's push to one sidecar until it has applied it, drawn per (sidecar, push).  Unsure: no
+  // published figure for a small mesh; Airbnb saw convergence p90 1.5 s in a large one.
+  Distribution push_delay = Distribution::lognormal_median_p99(50e-3, 500e-3);
+  // Pod Ready change -> EndpointSlice written -> seen by istiod and kube-proxy (unsure).
+  Time endpoint_slice_delay = Time::from_ms(100);
+  // EndpointSlice -> iptables (kube-proxy's iptables min-sync-period default 1 s: the worst case).
+  Time kube_proxy_delay = Time::from_s(1);
+};
+
+struct KubernetesConfig {
+  // A dead container -> Pod Ready false: the kubelet's PLEG relist period (1 s) plus the status
+  // update (unsure).
+  Time kubelet_sync_delay = Time::from_s(1);
+  // Node lost -> its pods NotReady: node-monitor-grace-period, 50 s since Kubernetes 1.32 (40 s
+  // before; kubernetes#126287).
+  Time node_monitor_grace_period = Time::from_s(50);
+  // A deleted pod's replacement: scheduling, image pull, container start, until the app listens
+  // (unsure; a cached image and a fast app).
+  Time replacement_delay = Time::from_s(5);
+};
+
 struct ExperimentConfig {
   uint64_t seed = 1;
   Time duration = Time::from_s(60);
@@ -326,6 +383,8 @@ struct ExperimentConfig {
   std::string istio_version = "1.27";  // Istio release whose behaviour is mirrored; kept as given
   // Istio's connectTimeout default: how long a call into a partition waits before failing.
   Time connect_timeout = Time::from_s(10);
+  ControlPlaneConfig control_plane;
+  KubernetesConfig kubernetes;
   std::vector<ExpectationConfig> expectations;  // in the order written
   CheckConfig check;
 };

@@ -25,6 +25,11 @@ enum EventKind : uint32_t {
   kStreamDone,        // index = sidecar stream: its answer goes back to the application
   kConnected,         // index = connecting entry: an upstream connection is established
   kCpuDone,           // index = pod: the next compute under its CPU limit is due (timer)
+  kEndpointSlice,     // index = pod, generation field = ready: the EndpointSlice changed
+  kKubeProxy,         // index = pod, generation field = ready: kube-proxy's rules change
+  kDebounce,          // istiod's debounce timer
+  kEdsPush,           // index = client sidecar, generation field = endpoint snapshot
+  kPodLifecycle,      // index = pod, generation field = PodLifecycle step and incarnation
 };
 
 struct Packed {

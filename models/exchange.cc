@@ -44,13 +44,20 @@ uint32_t Exchanges::send(uint32_t ci, uint32_t si, PodId pod) {
     return xi;
   }
   const uint32_t pod_zone = rt_.topo.pods[pod].zone;
-  if (rt_.network.cut(caller.zone, pod_zone, caller.service, c.service)) {
-    // A partition drops packets: the connection attempt times out.
+  if (rt_.network.cut(caller.zone, pod_zone, caller.service, c.service) ||
+      rt_.pods[pod].phase == PodPhase::kHostLost) {
+    // A partition or a vanished node drops packets: the connection attempt times out, after the
+    // cluster's connectTimeout (DestinationRule connectionPool.tcp.connectTimeout, else
+    // MeshConfig's 10 s); an application without a sidecar waits the same 10 s.
     x.status = caller_sidecar ? 503 : 0;
     x.flags = ResponseFlag::kUpstreamConnectionFailure;
     x.phase = Exchange::kToCaller;
-    rt_.sched.schedule_at(rt_.sched.now() + delay + rt_.cfg.experiment.connect_timeout,
-                          Packed::make(kResponseAtCaller, xi, x.gen));
+    simcore::Time connect_timeout = rt_.cfg.experiment.connect_timeout;
+    if (caller_sidecar) {
+      const ClientCluster& cc = rt_.clusters[rt_.router[si].client_cluster];
+      if (cc.pool_config) connect_timeout = cc.pool_config->connect_timeout();
+    }
+    rt_.sched.schedule_at(rt_.sched.now() + delay + connect_timeout, Packed::make(kResponseAtCaller, xi, x.gen));
     return xi;
   }
   delay += rt_.network.delay(edge.network, caller.zone, pod_zone);
@@ -70,6 +77,16 @@ void Exchanges::refused_at_pod(uint32_t xi) {
   const uint32_t caller_zone = rt_.caller(rt_.app[x.call]).zone;
   rt_.sched.schedule_at(rt_.sched.now() + rt_.network.delay(p.response_network_rng, rt_.topo.pods[x.pod].zone, caller_zone),
                         Packed::make(kResponseAtCaller, xi, x.gen));
+}
+
+void Exchanges::abandon(uint32_t xi) {
+  Exchange& x = pool_[xi];
+  if (x.phase == Exchange::kLost) {
+    pool_.release(xi);
+    return;
+  }
+  x.abandoned = true;
+  x.stream = kNone;
 }
 
 void Exchanges::at_caller(uint32_t xi) {

@@ -16,7 +16,8 @@ struct Runtime;
 struct Exchange {
   uint32_t gen = 0;
   bool live = false;
-  enum Phase : uint8_t { kToPod, kQueued, kRunning, kToCaller } phase = kToPod;
+  // kLost: it reached a pod whose node then vanished (or it arrived after): no answer will come.
+  enum Phase : uint8_t { kToPod, kQueued, kRunning, kToCaller, kLost } phase = kToPod;
   bool abandoned = false;  // the caller gave up; the answer is discarded
   bool failed = false;     // a call with onFailure=fail failed: answer `status`
   uint16_t step = 0;
@@ -30,6 +31,7 @@ struct Exchange {
   uint32_t handler = kNone;
   uint32_t status = 0;
   uint32_t flags = 0;
+  uint32_t server_flags = 0;  // the server sidecar's own response flags (its reporter=destination)
   uint32_t depth = 0;
   uint16_t kind = 0;       // the root request's kind (its headers travel with it)
   const struct CallStep* call_step = nullptr;  // the call's method and headers (null: a root request)
@@ -55,6 +57,9 @@ class Exchanges {
   uint32_t send(uint32_t call, uint32_t stream, PodId pod);
   // It reached its pod, which died on the way: the connection fails back to the caller.
   void refused_at_pod(uint32_t exchange);
+  // The caller stops waiting for it (a timeout or a reset): the server's answer, if any, is
+  // discarded; a request lost with its node is released at once (no answer will come).
+  void abandon(uint32_t exchange);
   // The answer (or failure) is back at the caller: to its sidecar's router, or its application.
   void at_caller(uint32_t exchange);
 

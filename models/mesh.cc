@@ -72,6 +72,21 @@ void Mesh::Impl::handle(const simcore::Event<uint64_t>& ev) {
     case kFlush:
       flush_interval();
       break;
+    case kEndpointSlice:
+      rt.control.endpoint_slice(PodId(idx), gen != 0);
+      break;
+    case kKubeProxy:
+      rt.control.kube_proxy(PodId(idx), gen != 0);
+      break;
+    case kDebounce:
+      rt.control.debounce_timer();
+      break;
+    case kEdsPush:
+      rt.control.push_arrives(idx, gen);
+      break;
+    case kPodLifecycle:
+      rt.lifecycle.timer(PodId(idx), gen);
+      break;
   }
 }
 

@@ -234,37 +234,37 @@ void Pods::respond(uint32_t xi) {
   }
 }
 
-void Pods::kill(PodId pi) {
+void Pods::reset_inside(PodId pi, Inside how) {
   PodState& p = state_[pi];
-  if (!p.ready) return;
-  p.ready = false;
-  rt_.control.endpoint_removed(pi);
-  // Every request in the pod, queued or in service, is reset.  Scanning the pool is fine for a
-  // rare chaos event; the hot path keeps no per-pod list.
   p.queue.clear();
   if (p.cpu) {
     p.cpu->clear();
     rt_.sched.cancel(p.cpu_timer);
     p.cpu_timer = simcore::TimerHandle{};
   }
+  p.busy = 0;
+  // Scanning the pool is fine for a rare chaos event; the hot path keeps no per-pod list.
   for (uint32_t xi = 0; xi < rt_.exchanges.size(); ++xi) {
     Exchange& x = rt_.exchanges[xi];
-    if (!x.live || x.pod != pi || (x.phase != Exchange::kQueued && x.phase != Exchange::kRunning)) continue;
+    if (!x.live || x.pod != pi) continue;
+    const bool inside = x.phase == Exchange::kQueued || x.phase == Exchange::kRunning;
+    if (!inside && !(x.phase == Exchange::kLost && how == Inside::kReset)) continue;
     // Its name (index, generation) stays valid: the caller's call and sidecar stream still
     // hold it to abandon or account for the attempt.  Its pending compute and child-call
     // results are dropped by phase (compute_done, AppClient::complete).
+    if (how == Inside::kHang) {
+      x.phase = Exchange::kLost;
+      continue;
+    }
     x.phase = Exchange::kToPod;  // not holding a worker any more
     x.status = 503;
-    x.flags = ResponseFlag::kUpstreamConnectionTermination;
+    if (how == Inside::kSidecarReply) {
+      x.server_flags = ResponseFlag::kUpstreamConnectionTermination;
+    } else {
+      x.flags = ResponseFlag::kUpstreamConnectionTermination;
+    }
     respond(xi);
   }
-  p.busy = 0;
-}
-
-void Pods::revive(PodId pi) {
-  if (state_[pi].ready) return;
-  state_[pi].ready = true;
-  rt_.control.endpoint_added(pi);
 }
 
 }  // namespace meshsim::models

@@ -5,8 +5,9 @@
 //   * A worker is held for the whole handling of a request, downstream calls included
 //     (thread-per-request servers); the rest wait in the pod's FIFO queue, and beyond
 //     queue_limit the pod answers overflow_status at once.
-//   * A killed pod resets every request in it, queued or in service (the caller's sidecar sees
-//     503 UC); a request still on its way finds the connection refused (503 UF).
+//   * What a request meets at a pod that is not serving (models/kube/pod_lifecycle.h says how a
+//     pod gets there) is decided by the inbound sidecar (inbound/sidecar.h); what happens to the
+//     requests inside a pod when it is lost is reset_inside().
 //   * Under a CPU limit (WorkloadConfig::cpu_limit) the computes run under CFS bandwidth
 //     control: full speed until the period's quota is used, then a stall (cfs_bandwidth.h).
 #pragma once
@@ -26,8 +27,21 @@ namespace meshsim::models {
 
 struct Runtime;
 
+// Whether the pod serves, as a request reaching it finds it.
+enum class PodPhase : uint8_t {
+  kServing,   // the app accepts requests
+  kAppDown,   // the app does not listen (crashed, or stopped on SIGTERM); its sidecar and IP stay
+  kGone,      // deleted: no sidecar, the IP refuses connections
+  kHostLost,  // its node vanished: packets to it are dropped
+};
+
 struct PodState {
-  bool ready = true;  // alive and in the endpoint set
+  PodPhase phase = PodPhase::kServing;
+  bool k8s_ready = true;     // the Pod's Ready condition (what the EndpointSlice follows)
+  uint32_t incarnation = 0;  // bumped at every loss and return: older lifecycle timers are void
+  uint32_t restarts = 0;     // crash restarts since the back-off was last reset
+  simcore::Time running_since;  // when the app last started (the back-off resets after 10 min)
+  simcore::Time gone_at;        // graceful: when its sidecar goes (end of the drain)
   uint32_t busy = 0;  // workers in use
   simcore::RingQueue<uint32_t> queue;  // exchanges waiting for a worker
   // Set by the chaos timeline.
@@ -68,9 +82,14 @@ class Pods {
   // The pod answers: the worker is freed (the next queued request starts) and the response
   // leaves through the inbound sidecar and the network.
   void respond(uint32_t exchange);
-  // The pod dies: it leaves readiness, and every request in it is reset.  revive() undoes it.
-  void kill(PodId p);
-  void revive(PodId p);
+  // What happens to the requests in a pod (queued or in service) when it is lost:
+  //   kSidecarReply: the app died under them, the server sidecar answers 503 (flag UC there);
+  //   kReset: the connection is reset (the sidecar is gone, or the pod has none): the caller's
+  //     sidecar sees 503 UC;
+  //   kHang: its node vanished: no answer ever comes (the caller's timeouts decide); a request
+  //     that hangs and is reset later (the node returns) answers as kReset.
+  enum class Inside : uint8_t { kSidecarReply, kReset, kHang };
+  void reset_inside(PodId p, Inside how);
 
  private:
   void start_handler(uint32_t exchange);

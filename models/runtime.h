@@ -5,8 +5,8 @@
 //     -> outbound/cluster_manager (hosts, LB, outlier) -> outbound/conn_pool -> exchange + network
 //     -> inbound/sidecar (filter chain) -> pod (queue, workers, handler steps)
 //     -> back the same way -> telemetry
-//   chaos/timeline changes pods, the network and (through control/control_plane) the endpoint
-//   sets and the pushed configuration.
+//   chaos/timeline changes pods (through kube/pod_lifecycle), the network and the pushed
+//   configuration; a pod's readiness reaches the callers through control/control_plane.
 //
 // Each part holds a reference to the Runtime to reach the others.  Internal to models/: the
 // public face is models/mesh.h.
@@ -22,6 +22,7 @@
 #include "models/event.h"
 #include "models/exchange.h"
 #include "models/inbound/sidecar.h"
+#include "models/kube/pod_lifecycle.h"
 #include "models/load_generator.h"
 #include "models/network.h"
 #include "models/outbound/cluster_manager.h"
@@ -54,6 +55,7 @@ struct Runtime {
   Network network;
   ControlPlane control;
   Pods pods;
+  PodLifecycle lifecycle;
   LoadGenerators loads;
   AppClient app;
   Router router;

@@ -74,11 +74,28 @@ OutlierDetectionConfig::OutlierDetectionConfig(const OutlierDetectionSettings& d
 }
 
 OutlierDetector::OutlierDetector(const OutlierDetectionConfig& config, uint32_t num_hosts)
-    : config_(config), hosts_(num_hosts) {}
+    : config_(config), hosts_(num_hosts), present_hosts_(num_hosts) {}
+
+void OutlierDetector::remove_host(uint32_t host) {
+  OutlierHostState& h = hosts_[host];
+  if (!h.present) return;
+  if (h.ejected) --ejections_active_;
+  h = OutlierHostState{};
+  h.present = false;
+  --present_hosts_;
+}
+
+void OutlierDetector::add_host(uint32_t host) {
+  OutlierHostState& h = hosts_[host];
+  if (h.present) return;
+  h = OutlierHostState{};
+  ++present_hosts_;
+}
 
 // DetectorHostMonitorImpl::putResult, dispatching to the split or non-split handler.
 bool OutlierDetector::report(uint32_t host, UpstreamResult result, simcore::Time now,
                              simcore::Stream& rng) {
+  if (!hosts_[host].present) return false;  // the monitor is gone with the host
   bool ejected = false;
   const bool split = config_.split_external_local_origin_errors();
   switch (result.kind) {
@@ -192,7 +209,7 @@ bool OutlierDetector::eject_host(uint32_t host, EjectionType type, simcore::Time
   // ejection through regardless (PR #27909).  always_eject_one_host (PR #34796) is not set by
   // Istio.  The total is every host of the cluster, all priorities.
   const double ejected_percent =
-      100.0 * static_cast<double>(ejections_active_ + 1) / static_cast<double>(hosts_.size());
+      100.0 * static_cast<double>(ejections_active_ + 1) / static_cast<double>(present_hosts_);
   if (!(ejected_percent <= static_cast<double>(config_.max_ejection_percent()))) {
     ++stats_.ejections_overflow;
     return false;

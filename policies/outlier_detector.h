@@ -16,12 +16,14 @@
 //   * Success-rate and failure-percentage detection are not modelled: Istio sets
 //     enforcing_success_rate 0 (and enforcing_local_origin_success_rate 0 in split mode) and never
 //     enables failure percentage.  max_ejection_time_jitter is 0 (Istio does not set it).
-// Not modelled, because the runtime has no caller for them (each would change its behaviour):
+// Not modelled, because the runtime has no caller for it (it would change its behaviour):
 //   * LOCAL_ORIGIN_CONNECT_SUCCESS (upstream_request onPoolReady), which in split mode resets the
 //     local-origin counter at every attach; without it, resets after a connection was obtained
 //     count as consecutive local-origin failures.
-//   * EDS membership changes: the hosts are fixed at construction, as the runtime's clusters keep
-//     every pod; a pod that is not ready still counts towards the max-ejection total.
+// EDS membership: host indices are the cluster's pods, fixed; a host that leaves the EDS set is
+// removed (its monitor goes, so it stops counting towards the max-ejection total and its results
+// are ignored) and one that comes back starts afresh, as Envoy makes a new host and monitor
+// (outlier_detection_impl.cc addHostMonitor / the member-update callback).
 //
 // What the CALLER must not report (Envoy never gets here for them): pool overflows (UO, router.cc
 // skips `dropped` resets, envoyproxy/envoy#25487), no healthy upstream (UH, no host), and fault
@@ -138,6 +140,7 @@ struct OutlierHostState {
   uint32_t consecutive_gateway_failure = 0;
   uint32_t consecutive_local_origin_failure = 0;
   bool ejected = false;             // Host::HealthFlag::FAILED_OUTLIER_CHECK
+  bool present = true;              // false while the host is out of the EDS set
   uint32_t eject_time_backoff = 0;  // the multiplier b of base_ejection_time
   uint32_t num_ejections = 0;
   std::optional<simcore::Time> last_ejection_time;
@@ -162,6 +165,11 @@ class OutlierDetector {
  public:
   OutlierDetector(const OutlierDetectionConfig& config, uint32_t num_hosts);
 
+  // EDS membership: the host leaves the set (its monitor and any ejection go), or comes back
+  // with a fresh monitor.
+  void remove_host(uint32_t host);
+  void add_host(uint32_t host);
+
   // One attempt's result for `host`; returns true if this call ejected it.  Ejection happens the
   // moment a counter reaches its threshold exactly; the counter is then reset whether or not the
   // ejection was allowed.  `rng` is drawn from only when an enforcing percentage is strictly
@@ -176,8 +184,8 @@ class OutlierDetector {
 
   bool ejected(uint32_t host) const { return hosts_[host].ejected; }
   const OutlierHostState& host(uint32_t host) const { return hosts_[host]; }
-  uint32_t num_hosts() const { return static_cast<uint32_t>(hosts_.size()); }
-  uint32_t healthy_hosts() const { return num_hosts() - ejections_active_; }
+  uint32_t num_hosts() const { return present_hosts_; }  // present hosts only
+  uint32_t healthy_hosts() const { return present_hosts_ - ejections_active_; }
   uint32_t ejections_active() const { return ejections_active_; }
   const OutlierDetectionStats& stats() const { return stats_; }
   const OutlierDetectionConfig& config() const { return config_; }
@@ -194,6 +202,7 @@ class OutlierDetector {
 
   OutlierDetectionConfig config_;
   std::vector<OutlierHostState> hosts_;
+  uint32_t present_hosts_ = 0;
   uint32_t ejections_active_ = 0;
   OutlierDetectionStats stats_;
 };

@@ -43,16 +43,18 @@ void Chaos::start(uint32_t i) {
         using A = std::decay_t<decltype(a)>;
         if constexpr (std::is_same_v<A, KillPods>) {
           for (PodId pi : select(a.pods)) {
-            if (!rt_.pods[pi].ready) continue;
-            rt_.pods.kill(pi);
+            if (rt_.pods[pi].phase != PodPhase::kServing) continue;
+            rt_.lifecycle.lose(pi, a, ev.duration != simcore::Time::max());
             killed_[i].push_back(pi);
             detail += (detail.empty() ? ": " : ", ") + rt_.topo.pods[pi].name;
           }
         } else if constexpr (std::is_same_v<A, ZoneOutage>) {
+          KillPods node_loss;  // every node of the zone is lost
+          node_loss.mode = PodLossMode::kNode;
           for (uint32_t p = 0; p < rt_.topo.pods.size(); ++p) {
             const PodId pi(p);
-            if (rt_.topo.zones[rt_.topo.pods[pi].zone] != a.zone || !rt_.pods[pi].ready) continue;
-            rt_.pods.kill(pi);
+            if (rt_.topo.zones[rt_.topo.pods[pi].zone] != a.zone || rt_.pods[pi].phase != PodPhase::kServing) continue;
+            rt_.lifecycle.lose(pi, node_loss, ev.duration != simcore::Time::max());
             killed_[i].push_back(pi);
           }
           detail = ": " + std::to_string(killed_[i].size()) + " pod(s) down";
@@ -106,7 +108,7 @@ void Chaos::apply_pod_actions() {
 
 void Chaos::end(uint32_t i) {
   const TimelineEvent& ev = rt_.cfg.timeline[i];
-  for (PodId pi : killed_[i]) rt_.pods.revive(pi);
+  for (PodId pi : killed_[i]) rt_.lifecycle.restore(pi);
   killed_[i].clear();
   if (auto it = std::find(pod_actions_.begin(), pod_actions_.end(), i); it != pod_actions_.end()) {
     pod_actions_.erase(it);

@@ -1,6 +1,7 @@
 // The chaos timeline: actions that start at a time and, with a duration, end (kill pods, a zone
 // outage, added latency, injected errors, CPU slow-down, partitions, manifests applied or
-// removed), each reported to the sink when it starts and ends.
+// removed), each reported to the sink when it starts and ends.  How a killed pod goes and comes
+// back is kube/pod_lifecycle.h; a zone outage is the loss of every node in the zone.
 //
 // Pod actions (latency, errors, slow-down) in force are kept in start order and a pod's fields
 // are recomputed from them whenever one starts or ends, so overlapping actions with any start

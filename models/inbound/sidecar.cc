@@ -11,7 +11,7 @@ void StatsFilter::encode(FilterContext& ctx) const {
   const uint32_t service = ctx.topo.service_of(x.pod).value;
   const uint32_t code = x.abandoned ? 0 : x.status;
   const uint32_t flags =
-      x.abandoned ? uint32_t{policies::ResponseFlag::kDownstreamConnectionTermination} : 0u;
+      x.abandoned ? uint32_t{policies::ResponseFlag::kDownstreamConnectionTermination} : x.server_flags;
   ctx.telemetry.emit(Reporter::kDestination, x.dest_start, x.dest_end, ctx.source_workload, pod.workload.value,
                      service, x.load.value, code, 1, flags);
   if (x.trace != 0)
@@ -20,6 +20,10 @@ void StatsFilter::encode(FilterContext& ctx) const {
 }
 
 InboundSidecar::InboundSidecar(Runtime& rt, const Topology& topo) : rt_(rt), topo_(topo) {
+  const auto version =
+      policies::IstioVersion::parse(rt.cfg.traffic.istio_version).value_or(policies::IstioVersion::current());
+  refused_flags_ = policies::ResponseFlag::kUpstreamConnectionFailure |
+                   (version.at_least(1, 24) ? uint32_t{policies::ResponseFlag::kUpstreamRetryLimitExceeded} : 0u);
   for (const WorkloadRt& w : topo.workloads) {
     std::vector<InboundFilter> chain;
     if (w.cfg->sidecar) chain.emplace_back(StatsFilter{});
@@ -40,10 +44,26 @@ FilterContext InboundSidecar::context(uint32_t xi) {
 }
 
 void InboundSidecar::on_request(uint32_t xi) {
-  const Exchange& x = rt_.exchanges[xi];
-  if (!rt_.pods[x.pod].ready) {  // the pod died while the request was on its way
-    rt_.exchanges.refused_at_pod(xi);
-    return;
+  Exchange& x = rt_.exchanges[xi];
+  switch (rt_.pods[x.pod].phase) {
+    case PodPhase::kServing:
+      break;
+    case PodPhase::kAppDown:
+      if (topo_.has_sidecar(x.pod)) {
+        x.reached_pod = true;  // the server sidecar answers: a 503 response, not a connect failure
+        x.status = 503;
+        x.server_flags = refused_flags_;
+        rt_.pods.respond(xi);
+      } else {
+        rt_.exchanges.refused_at_pod(xi);
+      }
+      return;
+    case PodPhase::kGone:
+      rt_.exchanges.refused_at_pod(xi);
+      return;
+    case PodPhase::kHostLost:
+      x.phase = Exchange::kLost;
+      return;
   }
   const auto& chain = chains_[topo_.pods[x.pod].workload];
   if (!chain.empty()) {

@@ -23,8 +23,15 @@ class InboundSidecar {
   simcore::Time request_pass(const Exchange& x) const;
   // The same on the way out.
   simcore::Time response_pass(const Exchange& x) const { return request_pass(x); }
-  // The request arrived at the pod's address: a dead pod refuses the connection; otherwise the
-  // filter chain runs and the request goes on to the pod (or is answered by a filter).
+  // The request arrived at the pod's address.  A pod that is not serving (pod.h PodPhase):
+  //   * its app does not listen: the sidecar's connection to it is refused, and the sidecar
+  //     answers 503 UF itself (UF,URX from Istio 1.24, whose inbound route retries
+  //     reset-before-request twice, failing again at once: istio route.go
+  //     BuildDefaultHTTPInboundRoute); without a sidecar the caller's connection is refused;
+  //   * deleted: the connection is refused (RST; whether an unused pod IP answers RST or nothing
+  //     depends on the network, unsure: reference §5b);
+  //   * its node vanished: the request is lost (Exchange::kLost), nothing answers.
+  // Otherwise the filter chain runs and the request goes on to the pod (or a filter answers).
   void on_request(uint32_t exchange);
   // The response leaves the pod: the filter chain sees it in reverse order.
   void on_response(uint32_t exchange);
@@ -34,6 +41,7 @@ class InboundSidecar {
 
   Runtime& rt_;
   const Topology& topo_;
+  uint32_t refused_flags_;  // the server sidecar's flags when the app refuses the connection
   IdVector<WorkloadId, std::vector<InboundFilter>> chains_;  // per workload
 };
 

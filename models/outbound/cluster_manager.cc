@@ -25,6 +25,7 @@ uint32_t ClusterManager::get(Caller caller, uint32_t cluster) {
   cc->active.assign(cr.pods.size(), 0);
   cc->retry_breaker.config = cr.retry_breaker;
   cc->client_zone = rt_.caller_zone(caller);
+  cc->sidecar = rt_.control.sidecar(caller);
   if (cr.connection_pool) {
     cc->pool_config = std::make_unique<policies::ConnectionPoolConfig>(*cr.connection_pool, cr.retry_budget,
                                                                        rt_.cfg.experiment.connect_timeout);
@@ -47,7 +48,8 @@ uint32_t ClusterManager::get(Caller caller, uint32_t cluster) {
 // Envoy spills over between locality priorities with the 1.4 overprovisioning factor
 // (policies/load_balancer.h).
 void ClusterManager::refresh(ClientCluster& cc) {
-  if (!cc.dirty && cc.endpoints_version == rt_.control.endpoints_version()) return;
+  const uint32_t view = rt_.control.view(cc.sidecar);
+  if (!cc.dirty && cc.endpoints_version == view) return;
   const ClusterRt& cr = rt_.control.traffic().cluster(cc.cluster);
   auto placement = [this](uint32_t zone) {
     policies::Placement p;
@@ -62,7 +64,9 @@ void ClusterManager::refresh(ClientCluster& cc) {
       policies::assign_priorities(placement(cc.client_zone), endpoints, cr.locality, cr.outlier.has_value());
   std::vector<policies::HostSpec> hosts;
   for (uint32_t h = 0; h < cr.pods.size(); ++h) {
-    if (!rt_.pods[PodId(cr.pods[h])].ready) continue;
+    const bool in_set = rt_.control.in_view(cc.sidecar, PodId(cr.pods[h]));
+    if (cc.outlier) in_set ? cc.outlier->add_host(h) : cc.outlier->remove_host(h);
+    if (!in_set) continue;
     policies::HostSpec spec;
     spec.id = h;
     spec.priority = priority.empty() ? 0 : priority[h];
@@ -71,7 +75,7 @@ void ClusterManager::refresh(ClientCluster& cc) {
     hosts.push_back(spec);
   }
   cc.lb->update_hosts(hosts, cc.active);
-  cc.endpoints_version = rt_.control.endpoints_version();
+  cc.endpoints_version = view;
   cc.dirty = false;
 }
 

@@ -4,9 +4,11 @@
 // their circuit breakers.
 //
 // A client cluster is created the first time its sidecar routes to the cluster.  Its hosts are
-// the cluster's pods that are in the endpoint set (control/control_plane.h), each healthy
-// unless ejected, in locality priorities relative to the client (Istio assigns them only when
-// the DestinationRule has outlierDetection: same zone first, then same region, then the rest).
+// the cluster's pods in the endpoint set as its sidecar last received it (an EDS push,
+// control/control_plane.h), each healthy unless ejected; a pod that leaves the set leaves the
+// outlier detector too.  Hosts are in locality priorities relative to the client (Istio assigns
+// them only when the DestinationRule has outlierDetection: same zone first, then same region,
+// then the rest).
 #pragma once
 
 #include <cassert>
@@ -42,7 +44,8 @@ struct ClientCluster {
   policies::ClusterCircuitBreaker breaker;
   std::vector<policies::HostPool> pools;
   uint32_t client_zone = 0;  // where the client sidecar runs (locality priorities)
-  uint64_t endpoints_version = UINT64_MAX;
+  uint32_t sidecar = 0;      // the client sidecar (its endpoint view, control_plane.h)
+  uint64_t endpoints_version = UINT64_MAX;  // the endpoint snapshot the hosts were built from
   bool dirty = true;
   simcore::Stream lb_rng;       // the load balancer's picks
   simcore::Stream outlier_rng;  // outlier detection's enforcement draws

@@ -196,9 +196,10 @@ void Router::mirror(uint32_t si) {
     simcore::Stream& rng = rt_.edge(rt_.app[st.call]).mirror;
     if (!policies::ppm_enabled(r.route->mirrors[i].ppm(), rng.next_u64())) continue;
     const ClusterRt& cr = rt_.control.traffic().cluster(r.mirror_clusters[i]);
+    const SidecarId sidecar = rt_.control.sidecar(rt_.app[st.call].caller);
     std::vector<PodId> ready;
     for (uint32_t p : cr.pods)
-      if (rt_.pods[PodId(p)].ready) ready.push_back(PodId(p));
+      if (rt_.control.in_view(sidecar, PodId(p))) ready.push_back(PodId(p));
     if (ready.empty()) continue;
     const PodId pod = ready[rng.below(ready.size())];
     const uint32_t ci = rt_.app.alloc();
@@ -267,10 +268,8 @@ void Router::attempt_done(uint32_t si, const policies::AttemptOutcome& outcome, 
 void Router::per_try_timeout(uint32_t si) {
   SidecarStream& st = streams_[si];
   st.per_try_timer = TimerHandle{};
-  if (st.exchange != kNone && rt_.exchanges.is(st.exchange, st.exchange_gen)) {
-    rt_.exchanges[st.exchange].abandoned = true;  // the server keeps going; nobody listens
-    rt_.exchanges[st.exchange].stream = kNone;
-  }
+  if (st.exchange != kNone && rt_.exchanges.is(st.exchange, st.exchange_gen))
+    rt_.exchanges.abandon(st.exchange);  // the server keeps going; nobody listens
   const auto outcome = policies::AttemptOutcome::reset(policies::ResetReason::PerTryTimeout);
   const auto r = policies::local_reply(policies::local_reply_for(outcome.reset_reason));
   attempt_done(si, outcome, r.status, r.flag);
@@ -281,8 +280,7 @@ void Router::global_timeout(uint32_t si) {
   st.global_timer = TimerHandle{};
   ClientCluster& cc = rt_.clusters[st.client_cluster];
   if (st.exchange != kNone && rt_.exchanges.is(st.exchange, st.exchange_gen)) {
-    rt_.exchanges[st.exchange].abandoned = true;
-    rt_.exchanges[st.exchange].stream = kNone;
+    rt_.exchanges.abandon(st.exchange);
     if (cc.outlier && cc.outlier->report(st.host, policies::UpstreamResult::timeout(), rt_.sched.now(), cc.outlier_rng))
       cc.dirty = true;
   }
@@ -332,11 +330,8 @@ void Router::finish(uint32_t si, uint32_t code, uint32_t flags, bool defer) {
 // The application gave up (its own timeout): the sidecar resets the stream and its attempt.
 void Router::cancel(uint32_t si) {
   SidecarStream& st = streams_[si];
-  if (!st.finished && st.exchange != kNone && rt_.exchanges.is(st.exchange, st.exchange_gen)) {
-    Exchange& x = rt_.exchanges[st.exchange];
-    x.abandoned = true;
-    x.stream = kNone;
-  }
+  if (!st.finished && st.exchange != kNone && rt_.exchanges.is(st.exchange, st.exchange_gen))
+    rt_.exchanges.abandon(st.exchange);
   end_attempt(si);
   if (st.client_cluster != kNone) policies::release(st.retry, rt_.clusters[st.client_cluster].retry_breaker);
   rt_.sched.cancel(st.global_timer);

@@ -133,7 +133,7 @@ void read_expectations(const Context& ctx, const Document& doc, const YAML::Node
     const std::string owner = "expectation " + std::to_string(index);
     const Mapping m(ctx, *it, owner,
                     {"name", "service", "workload", "version", "from", "load", "during",
-                     "minSuccessRate", "maxLatency", "maxRetryAmplification",
+                     "minSuccessRate", "maxSuccessRate", "maxLatency", "maxRetryAmplification",
                      "maxAttemptsPerRequest", "maxFlagShare", "minThroughput"});
     if (!m.is_mapping()) continue;
     ExpectationConfig base;
@@ -205,6 +205,11 @@ void read_expectations(const Context& ctx, const Document& doc, const YAML::Node
       if (auto v = read_percent(ctx, n, "minSuccessRate"))
         add(Metric::kSuccessRate, Bound::kAtLeast, *v, n, "success rate >= " + n.Scalar());
     }
+    if (const YAML::Node n = m.get("maxSuccessRate"); n.IsDefined()) {
+      // "At most": that an outage shows (a window where failures are expected).
+      if (auto v = read_percent(ctx, n, "maxSuccessRate"))
+        add(Metric::kSuccessRate, Bound::kAtMost, *v, n, "success rate <= " + n.Scalar());
+    }
     if (const YAML::Node n = m.get("maxLatency"); n.IsDefined()) {
       const Mapping l = Mapping::lenient(ctx, n, owner + " maxLatency");
       if (l.is_mapping()) {
@@ -263,13 +268,13 @@ void read_expectations(const Context& ctx, const Document& doc, const YAML::Node
       if (auto v = read_number(ctx, n, "minThroughput", 0, 1e12))
         add(Metric::kThroughput, Bound::kAtLeast, *v, n, "throughput >= " + n.Scalar() + " rps");
     }
-    const auto criteria = m.present({"minSuccessRate", "maxLatency", "maxRetryAmplification",
+    const auto criteria = m.present({"minSuccessRate", "maxSuccessRate", "maxLatency", "maxRetryAmplification",
                                      "maxAttemptsPerRequest", "maxFlagShare", "minThroughput"});
-    if (criteria.empty() && !m.misspelt_any({"minSuccessRate", "maxLatency", "maxRetryAmplification",
+    if (criteria.empty() && !m.misspelt_any({"minSuccessRate", "maxSuccessRate", "maxLatency", "maxRetryAmplification",
                                           "maxAttemptsPerRequest", "maxFlagShare",
                                           "minThroughput"})) {
       ctx.report(Code::kMissingField, *it,
-                 {"a criterion (minSuccessRate, maxLatency, maxRetryAmplification, "
+                 {"a criterion (minSuccessRate, maxSuccessRate, maxLatency, maxRetryAmplification, "
                   "maxAttemptsPerRequest, maxFlagShare or minThroughput)",
                   owner});
     }

@@ -5,10 +5,52 @@
 #include <cmath>
 #include <cstdint>
 
+#include "scenarios/internal/distributions.h"
 #include "scenarios/internal/durations.h"
 #include "scenarios/internal/meshsim_kinds.h"
 
 namespace meshsim::scenarios::internal {
+namespace {
+
+// `controlPlane:` (istiod's debounce and push, the EndpointSlice and kube-proxy delays) and
+// `kubernetes:` (kubelet, node controller, ReplicaSet timings); README.md "Control plane".
+void read_control_plane(const Context& ctx, const YAML::Node& node, models::ControlPlaneConfig& c) {
+  const Mapping m(ctx, node, "controlPlane",
+                  {"debounceAfter", "debounceMax", "pushDelay", "endpointSliceDelay", "kubeProxyDelay"});
+  if (!m.is_mapping()) return;
+  auto duration = [&](const char* key, DurationRule rule, simcore::Time& out) {
+    if (const YAML::Node n = m.get(key); n.IsDefined()) {
+      if (auto t = read_duration(ctx, n, key, rule)) out = *t;
+    }
+  };
+  duration("debounceAfter", DurationRule::kPositive, c.debounce_after);
+  duration("debounceMax", DurationRule::kPositive, c.debounce_max);
+  duration("endpointSliceDelay", DurationRule::kNonNegative, c.endpoint_slice_delay);
+  duration("kubeProxyDelay", DurationRule::kNonNegative, c.kube_proxy_delay);
+  if (const YAML::Node n = m.get("pushDelay"); n.IsDefined()) {
+    if (auto d = read_distribution(ctx, n, "pushDelay")) c.push_delay = *d;
+  }
+  if (c.debounce_max < c.debounce_after && m.has("debounceMax")) {
+    ctx.report(Code::kOutOfRange, m.get("debounceMax"),
+               {"debounceMax", "at least debounceAfter (" + format_duration(c.debounce_after) + ")",
+                format_duration(c.debounce_max)});
+  }
+}
+
+void read_kubernetes(const Context& ctx, const YAML::Node& node, models::KubernetesConfig& k) {
+  const Mapping m(ctx, node, "kubernetes", {"kubeletSyncDelay", "nodeMonitorGracePeriod", "replacementDelay"});
+  if (!m.is_mapping()) return;
+  auto duration = [&](const char* key, DurationRule rule, simcore::Time& out) {
+    if (const YAML::Node n = m.get(key); n.IsDefined()) {
+      if (auto t = read_duration(ctx, n, key, rule)) out = *t;
+    }
+  };
+  duration("kubeletSyncDelay", DurationRule::kNonNegative, k.kubelet_sync_delay);
+  duration("nodeMonitorGracePeriod", DurationRule::kNonNegative, k.node_monitor_grace_period);
+  duration("replacementDelay", DurationRule::kNonNegative, k.replacement_delay);
+}
+
+}  // namespace
 
 void read_experiment(const Context& ctx, const Document& doc, Draft& draft) {
   const YAML::Node& root = doc.root;
@@ -21,7 +63,7 @@ void read_experiment(const Context& ctx, const Document& doc, Draft& draft) {
   if (!spec_node.IsDefined() || spec_node.IsNull()) return;  // all defaults
   const Mapping spec(ctx, spec_node, doc.label() + " spec",
                      {"seed", "duration", "warmup", "interval", "traceSampling", "maxCallDepth",
-                      "istioVersion", "include", "check", "expect"});
+                      "istioVersion", "include", "check", "expect", "controlPlane", "kubernetes"});
   if (!spec.is_mapping()) return;
   models::ExperimentConfig& x = draft.mesh.experiment;
   if (auto s = spec.integer("seed", 0, UINT64_MAX)) x.seed = *s;
@@ -61,6 +103,8 @@ void read_experiment(const Context& ctx, const Document& doc, Draft& draft) {
     }
   }
   if (auto v = spec.string("istioVersion")) x.istio_version = *v;
+  if (const YAML::Node c = spec.get("controlPlane"); c.IsDefined()) read_control_plane(ctx, c, x.control_plane);
+  if (const YAML::Node k = spec.get("kubernetes"); k.IsDefined()) read_kubernetes(ctx, k, x.kubernetes);
   if (const YAML::Node inc = spec.get("include"); inc.IsDefined()) {
     read_string_list(ctx, inc, "include");
   }

@@ -17,6 +17,21 @@ std::string lower(std::string s) {
   return s;
 }
 
+// The first container's readinessProbe (the app; an injected istio-proxy is not in the manifest):
+// the timing fields, Kubernetes' defaults when absent (k8s API core/v1 Probe).
+void read_readiness_probe(const Context& ctx, const Mapping& pod, models::WorkloadConfig::ReadinessProbe& r) {
+  const YAML::Node containers = pod.get("containers");
+  if (!containers.IsDefined() || !containers.IsSequence() || containers.size() == 0) return;
+  const Mapping c = Mapping::lenient(ctx, containers[0], "container");
+  const YAML::Node probe = c.get("readinessProbe");
+  if (!probe.IsDefined()) return;
+  const Mapping p = Mapping::lenient(ctx, probe, "readinessProbe");
+  if (auto v = p.integer("initialDelaySeconds", 0, 86'400)) r.initial_delay = simcore::Time::from_s(static_cast<int64_t>(*v));
+  if (auto v = p.integer("periodSeconds", 1, 86'400)) r.period = simcore::Time::from_s(static_cast<int64_t>(*v));
+  if (auto v = p.integer("failureThreshold", 1, 1'000)) r.failure_threshold = static_cast<uint32_t>(*v);
+  if (auto v = p.integer("successThreshold", 1, 1'000)) r.success_threshold = static_cast<uint32_t>(*v);
+}
+
 }  // namespace
 
 bool is_modelled_kubernetes_kind(const Document& doc) {
@@ -85,6 +100,7 @@ void read_deployment(const Context& ctx, const Document& doc, Draft& draft) {
   } else if (auto old = pod.string("serviceAccount")) {  // the deprecated spelling
     w.config.service_account = *old;
   }
+  read_readiness_probe(ctx, pod, w.config.readiness);
   draft.deployments.push_back(std::move(w));
 }
 

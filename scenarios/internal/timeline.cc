@@ -67,6 +67,60 @@ bool check_applied(const Context& timeline_ctx, Document& doc) {
   return true;
 }
 
+const char* mode_text(models::PodLossMode m) {
+  switch (m) {
+    case models::PodLossMode::kGraceful: return " (graceful)";
+    case models::PodLossMode::kCrash: return " (crash)";
+    case models::PodLossMode::kNode: return " (node loss)";
+  }
+  return "";
+}
+
+// killPods' `mode` and the fields that belong to one mode only: `replace`, `appServesFor` and
+// `terminationDrainDuration` to graceful, `restart` to crash.
+bool read_loss_mode(const Mapping& a, models::KillPods& k) {
+  const Context& ctx = a.ctx();
+  bool ok = true;
+  if (a.has("mode")) {
+    const auto m = read_enum(ctx, a.get("mode"), "mode", {"graceful", "crash", "node"});
+    if (!m) return false;
+    k.mode = *m == "graceful" ? models::PodLossMode::kGraceful
+             : *m == "crash"  ? models::PodLossMode::kCrash
+                              : models::PodLossMode::kNode;
+  }
+  const std::string mode = a.string("mode").value_or("crash");
+  auto only_with = [&](const char* key, models::PodLossMode allowed, const char* allowed_text) {
+    if (!a.has(key) || k.mode == allowed) return true;
+    ctx.report(Code::kConflictingFields, a.get(key), {key, "mode: " + mode + " (it belongs to mode: " +
+                                                               std::string(allowed_text) + ")"});
+    return false;
+  };
+  ok = only_with("replace", models::PodLossMode::kGraceful, "graceful") && ok;
+  ok = only_with("appServesFor", models::PodLossMode::kGraceful, "graceful") && ok;
+  ok = only_with("terminationDrainDuration", models::PodLossMode::kGraceful, "graceful") && ok;
+  ok = only_with("restart", models::PodLossMode::kCrash, "crash") && ok;
+  for (const char* key : {"replace", "restart"}) {
+    if (!a.has(key)) continue;
+    if (auto b = a.boolean(key))
+      k.replace = *b;
+    else
+      ok = false;
+  }
+  if (const YAML::Node n = a.get("appServesFor"); n.IsDefined()) {
+    if (auto t = read_duration(ctx, n, "appServesFor", DurationRule::kNonNegative))
+      k.app_serves_for = *t;
+    else
+      ok = false;
+  }
+  if (const YAML::Node n = a.get("terminationDrainDuration"); n.IsDefined()) {
+    if (auto t = read_duration(ctx, n, "terminationDrainDuration", DurationRule::kNonNegative))
+      k.termination_drain_duration = *t;
+    else
+      ok = false;
+  }
+  return ok;
+}
+
 struct EventBase {
   std::string name;
   Time at;
@@ -138,8 +192,11 @@ void read_timeline(const Context& ctx, const Document& doc, Draft& draft, Docume
     const std::string what = action + " in " + owner;
 
     if (action == "killPods") {
-      const Mapping a(ctx, body, what, {"service", "workload", "zone", "count", "percent"});
+      const Mapping a(ctx, body, what,
+                      {"service", "workload", "zone", "count", "percent", "mode", "replace", "restart",
+                       "appServesFor", "terminationDrainDuration"});
       models::KillPods k{read_selector(a, site)};
+      ok = read_loss_mode(a, k) && ok;
       if (a.has("count") && a.has("percent")) {
         ctx.report(Code::kConflictingFields, a.get("percent"), {"percent", "'count'"});
         ok = false;
@@ -159,11 +216,12 @@ void read_timeline(const Context& ctx, const Document& doc, Draft& draft, Docume
         ok = false;
       }
       ev.description =
-          k.pods.count
-              ? "kill " + std::to_string(k.pods.count) + " pod(s) of " + target_text(k.pods)
-          : k.pods.percent > 0
-              ? "kill " + format_number(k.pods.percent) + "% of the pods of " + target_text(k.pods)
-              : "kill all pods of " + target_text(k.pods);
+          (k.pods.count
+               ? "kill " + std::to_string(k.pods.count) + " pod(s) of " + target_text(k.pods)
+           : k.pods.percent > 0
+               ? "kill " + format_number(k.pods.percent) + "% of the pods of " + target_text(k.pods)
+               : "kill all pods of " + target_text(k.pods)) +
+          (a.has("mode") ? mode_text(k.mode) : "");
       ev.action = k;
     } else if (action == "zoneOutage") {
       const Mapping a(ctx, body, what, {"zone"});

@@ -216,13 +216,18 @@ TEST_CASE("A full queue answers the overflow status at once", "[mesh]") {
   CHECK(r[2].end == 2_s);
 }
 
-TEST_CASE("Killing every pod: callers' sidecars answer 503 UH; requests inside are reset (UC)",
+TEST_CASE("Killing every pod (crash): the request in the app gets 503 UC from the server sidecar, "
+          "new ones 503 UF until the endpoint push, then 503 UH; back after the restore and its push",
           "[mesh]") {
-  // The kill happens at 0.5 s while a 1 s request is in service: it is reset (503 UC at the
-  // caller's sidecar); the next requests find no endpoint (503 UH).  After 3 s the pods return.
+  // The apps crash at 0.5 s while a 1 s request is in service: the server sidecar answers it 503
+  // (flag UC there; the client sidecar sees a 503 response, not retried on Istio 1.27).  Until the
+  // kubelet (1 s), EndpointSlice (100 ms), debounce (100 ms) and push (0 here) remove the pods at
+  // 1.7 s, the server sidecar refuses new requests (503 UF,URX there); then the client sidecar
+  // has no host (503 UH).  At 3.5 s the apps are back; ready at once, pushed at 3.7 s.
   MeshConfig m = base();
   add_service(m, "front", 1, 10, {call("back")}, true);
   add_service(m, "back", 2, 1, {ComputeStep{Distribution::constant(1.0)}}, true);
+  m.experiment.control_plane.push_delay = Distribution::constant(0);
   m.loads.push_back(one_user("front"));
   m.loads[0].think_time = Distribution::constant(0.1);
   TimelineEvent kill;
@@ -232,13 +237,30 @@ TEST_CASE("Killing every pod: callers' sidecars answer 503 UH; requests inside a
   kill.action = KillPods{{"back", "", "", 0, 0}};
   m.timeline.push_back(kill);
   const auto c = run(m);
-  const auto src = c.of(Reporter::kSource);
+  const auto src = c.of(Reporter::kSource, 1);
   REQUIRE(src.size() >= 3);
   CHECK(src[0].response_code == 503);
-  CHECK(src[0].response_flags == flags::kUpstreamConnectionTermination);
-  CHECK(src[1].response_code == 503);
-  CHECK(src[1].response_flags == flags::kNoHealthyUpstream);
-  CHECK(src.back().response_code == 200);  // back after 3.5 s
+  CHECK(src[0].response_flags == 0);
+  CHECK(src[0].end >= 500_ms);  // plus the sidecars' response passes
+  CHECK(src[0].end < 505_ms);
+  bool refused = false, no_host = false;
+  for (const auto& r : src) {
+    if (r.start > 500_ms && r.start < 1700_ms) {
+      refused = true;
+      CHECK(r.response_code == 503);
+      CHECK(r.response_flags == 0);
+    } else if (r.start > 1700_ms && r.start < 3700_ms) {
+      no_host = true;
+      CHECK(r.response_code == 503);
+      CHECK(r.response_flags == flags::kNoHealthyUpstream);
+    }
+  }
+  CHECK(refused);
+  CHECK(no_host);
+  CHECK(src.back().response_code == 200);  // back after 3.7 s
+  const auto dst = c.of(Reporter::kDestination, 1);
+  REQUIRE_FALSE(dst.empty());
+  CHECK(dst[0].response_flags == flags::kUpstreamConnectionTermination);
   REQUIRE(c.events.size() == 2);
   CHECK(c.events[0].at == 500_ms);
   CHECK(c.events[1].at == 3500_ms);

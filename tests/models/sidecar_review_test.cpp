@@ -488,6 +488,12 @@ MeshConfig chaos_mesh(uint64_t seed) {
   l.mix = {RequestKind{"/quiet", "GET", {}, 1.0}};
   m.loads.push_back(l);
 
+  // Endpoint changes take effect at once here (no kubelet, EndpointSlice, debounce or push
+  // delay), so the 200 ms kills below empty the endpoint set and reach "no healthy upstream".
+  ControlPlaneConfig& cp = m.experiment.control_plane;
+  cp.debounce_after = cp.endpoint_slice_delay = cp.kube_proxy_delay = Time::zero();
+  cp.push_delay = Distribution::constant(0);
+  m.experiment.kubernetes.kubelet_sync_delay = Time::zero();
   m.timeline.push_back(
       at(Time::zero(), 10_s, "5xx", InjectErrors{{"back", "", "", 0, 0}, 0.25, 503}));
   for (int k = 0; k < 12; ++k)  // short kills, alternating, every 0.7 s

@@ -454,7 +454,7 @@ TEST_CASE("Locality: with outlierDetection traffic stays in the client's zone an
     m.loads.push_back(users(100, 0.0));
     TimelineEvent outage;
     outage.at = 50_s;
-    outage.action = KillPods{{"backend", "backend-v1", "zone-a", 0, 0}};
+    outage.action = KillPods{{"backend", "backend-v1", "zone-a", 0, 0}, PodLossMode::kCrash, /*replace=*/false};
     outage.description = "backend pods in zone-a down";
     m.timeline.push_back(outage);
     return m;

@@ -164,6 +164,26 @@ TEST_CASE(
   CHECK_FALSE(panic(d.healthy_hosts(), d.num_hosts(), d.config().healthy_panic_threshold()));
 }
 
+TEST_CASE("EDS membership: a removed host no longer counts towards the max-ejection total and its "
+          "results are ignored; one that comes back starts afresh (Envoy makes a new host monitor)") {
+  Stream rng(1, "test", "outlier");
+  OutlierDetector d{OutlierDetectionConfig{}, 10};
+  d.remove_host(9);
+  CHECK(d.num_hosts() == 9);
+  CHECK_FALSE(report_n(d, 0, UpstreamResult::response(500), 5, 0_s, rng));  // 1/9 > 10 %
+  CHECK_FALSE(d.report(9, UpstreamResult::response(500), 0_s, rng));
+  CHECK(d.host(9).consecutive_5xx == 0);
+  d.add_host(9);
+  CHECK(d.num_hosts() == 10);
+  CHECK(report_n(d, 0, UpstreamResult::response(500), 5, 0_s, rng));  // 1/10 again
+  // An ejected host that leaves takes its ejection with it.
+  d.remove_host(0);
+  CHECK(d.ejections_active() == 0);
+  d.add_host(0);
+  CHECK_FALSE(d.ejected(0));
+  CHECK(d.host(0).num_ejections == 0);
+}
+
 // --- consecutive counters ---------------------------------------------------------------------
 
 TEST_CASE(

@@ -61,16 +61,38 @@ TEST_CASE("example fanout: a frontend calls four backends in one parallel step, 
 }
 
 TEST_CASE(
-    "example zone-outage: 3 services x 3 replicas over 2 zones - zone-b dark from 30 s for 30 s") {
+    "example zone-outage: 3 services x 3 replicas over 2 zones - zone-b's nodes lost at 20 s for good, "
+    "with Kubernetes 1.32's node-monitor-grace-period and Istio's debounce written out") {
   const Scenario s = load_example("zone-outage/meshsim.yaml");
   CHECK(s.mesh.services.size() == 3);
   for (const auto& w : s.mesh.workloads) CHECK(w.replicas == 3);
   REQUIRE(s.mesh.timeline.size() == 1);
   const auto& ev = s.mesh.timeline[0];
-  CHECK(ev.at == Time::from_s(30));
-  CHECK(ev.duration == Time::from_s(30));
+  CHECK(ev.at == Time::from_s(20));
+  CHECK(ev.duration == Time::max());
   CHECK(std::get<meshsim::models::ZoneOutage>(ev.action).zone == "zone-b");
-  CHECK(ev.description == "zone outage of zone-b for 30s");
+  CHECK(ev.description == "zone outage of zone-b");
+  CHECK(s.mesh.experiment.kubernetes.node_monitor_grace_period == Time::from_s(50));
+  CHECK(s.mesh.experiment.control_plane.debounce_after == Time::from_ms(100));
+  CHECK(s.mesh.experiment.expectations.size() == 6);
+}
+
+TEST_CASE("example pod-kill: one pod of api lost gracefully at 10 s, by a crash at 40 s, with its node "
+          "at 70 s") {
+  const Scenario s = load_example("pod-kill/meshsim.yaml");
+  REQUIRE(s.mesh.timeline.size() == 3);
+  using meshsim::models::KillPods;
+  using meshsim::models::PodLossMode;
+  const PodLossMode modes[] = {PodLossMode::kGraceful, PodLossMode::kCrash, PodLossMode::kNode};
+  const int64_t at[] = {10, 40, 70};
+  for (size_t i = 0; i < 3; ++i) {
+    const auto& k = std::get<KillPods>(s.mesh.timeline[i].action);
+    CHECK(k.mode == modes[i]);
+    CHECK(k.pods.count == 1);
+    CHECK(s.mesh.timeline[i].at == Time::from_s(at[i]));
+  }
+  CHECK(s.mesh.experiment.expectations.size() == 7);
+  CHECK(s.warnings.empty());
 }
 
 TEST_CASE(

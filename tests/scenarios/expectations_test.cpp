@@ -53,6 +53,17 @@ std::vector<ExpectationConfig> expectations_of(const std::string& spec) {
 
 }  // namespace
 
+TEST_CASE("expect: maxSuccessRate is an upper bound on the success rate (a failure must show)") {
+  const auto e = expectations_of(R"(  expect:
+  - {service: web, during: {from: 30s, to: 45s}, maxSuccessRate: 90%}
+)");
+  REQUIRE(e.size() == 1);
+  CHECK(e[0].metric == Metric::kSuccessRate);
+  CHECK(e[0].bound == Bound::kAtMost);
+  CHECK(e[0].threshold == Approx(0.9));
+  CHECK(e[0].name == "web during 30s-45s: success rate <= 90%");
+}
+
 TEST_CASE("expect: one expectation per criterion, values in SI units and fractions") {
   const auto e = expectations_of(R"(  expect:
   - service: web

@@ -59,4 +59,44 @@ TEST_CASE("experiment: out-of-range values") {
   }
 }
 
+TEST_CASE("experiment: controlPlane and kubernetes timings, their defaults, and bad values") {
+  const auto x = load_scenario_text(experiment(R"(  controlPlane:
+    debounceAfter: 50ms
+    debounceMax: 5s
+    pushDelay: 300ms
+    endpointSliceDelay: 0s
+    kubeProxyDelay: 2s
+  kubernetes: {kubeletSyncDelay: 2s, nodeMonitorGracePeriod: 40s, replacementDelay: 30s}
+)"))
+                     .mesh.experiment;
+  CHECK(x.control_plane.debounce_after == Time::from_ms(50));
+  CHECK(x.control_plane.debounce_max == Time::from_s(5));
+  CHECK(x.control_plane.push_delay.mean() == Approx(0.3));
+  CHECK(x.control_plane.endpoint_slice_delay == Time::zero());
+  CHECK(x.control_plane.kube_proxy_delay == Time::from_s(2));
+  CHECK(x.kubernetes.kubelet_sync_delay == Time::from_s(2));
+  CHECK(x.kubernetes.node_monitor_grace_period == Time::from_s(40));
+  CHECK(x.kubernetes.replacement_delay == Time::from_s(30));
+  // Defaults: Istio's PILOT_DEBOUNCE_AFTER / _MAX, Kubernetes 1.32's node-monitor-grace-period.
+  const auto d = load_scenario_text("# nothing\n").mesh.experiment;
+  CHECK(d.control_plane.debounce_after == Time::from_ms(100));
+  CHECK(d.control_plane.debounce_max == Time::from_s(10));
+  CHECK(d.kubernetes.node_monitor_grace_period == Time::from_s(50));
+  struct Bad {
+    const char* spec;
+    const char* code;
+  };
+  for (const Bad& b : {Bad{"  controlPlane: {debounceAfter: 0s}\n", "MSH0104"},
+                       Bad{"  controlPlane: {debounceAfter: 1s, debounceMax: 500ms}\n", "MSH0104"},
+                       Bad{"  controlPlane: {debounceAftr: 1s}\n", "MSH0103"},
+                       Bad{"  controlPlane: {pushDelay: {normal: {}}}\n", ""},
+                       Bad{"  kubernetes: {nodeMonitorGracePeriod: fifty}\n", "MSH0101"}}) {
+    INFO(b.spec);
+    const auto e = errors_of_text(experiment(b.spec));
+    REQUIRE(e.size() >= 1);
+    if (*b.code != 0) CHECK(e[0].code == b.code);
+    CHECK(e[0].to_string().find(":5:") != std::string::npos);  // file:line:column of the value
+  }
+}
+
 }  // namespace

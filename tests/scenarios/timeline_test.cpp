@@ -84,6 +84,31 @@ TEST_CASE("timeline: every action, its description, and time order") {
   CHECK((r.kind == "DestinationRule" && r.name == "reviews" && r.namespace_ == "default"));
 }
 
+TEST_CASE("timeline: killPods modes and their fields (README.md 'How a pod is lost')") {
+  const auto ev = events_of(R"(  - {at: 1s, killPods: {service: reviews, count: 1, mode: graceful, appServesFor: 2s, terminationDrainDuration: 10s, replace: false}}
+  - {at: 2s, killPods: {service: reviews, count: 1, mode: crash, restart: false}}
+  - {at: 3s, killPods: {service: reviews, count: 1, mode: node}}
+  - {at: 4s, killPods: {service: reviews, count: 1}}
+)");
+  REQUIRE(ev.size() == 4);
+  const auto& g = std::get<models::KillPods>(ev[0].action);
+  CHECK(g.mode == models::PodLossMode::kGraceful);
+  CHECK(g.app_serves_for == Time::from_s(2));
+  CHECK(g.termination_drain_duration == Time::from_s(10));
+  CHECK_FALSE(g.replace);
+  CHECK(ev[0].description == "kill 1 pod(s) of reviews (graceful)");
+  const auto& c = std::get<models::KillPods>(ev[1].action);
+  CHECK(c.mode == models::PodLossMode::kCrash);
+  CHECK_FALSE(c.replace);
+  CHECK(std::get<models::KillPods>(ev[2].action).mode == models::PodLossMode::kNode);
+  CHECK(ev[2].description == "kill 1 pod(s) of reviews (node loss)");
+  const auto& d = std::get<models::KillPods>(ev[3].action);  // defaults: crash, restarted
+  CHECK(d.mode == models::PodLossMode::kCrash);
+  CHECK(d.replace);
+  CHECK(d.termination_drain_duration == Time::from_s(5));
+  CHECK(ev[3].description == "kill 1 pod(s) of reviews");
+}
+
 TEST_CASE("timeline: apply takes a file (relative to the Timeline's file) or an inline manifest") {
   const std::string events = R"(  - at: 30s
     apply: {file: tasks/virtual-service-reviews-v3.yaml}
@@ -160,6 +185,11 @@ TEST_CASE(
        "spec: {http: [{route: [{destination: {host: reviews, subset: v2}}]}]}}}}\n",
        "MSH0302"},
       {"  - {at: 1s, apply: {file: nowhere.yaml}}\n", "MSH0001"},
+      {"  - {at: 1s, killPods: {service: reviews, mode: gracefull}}\n", "MSH0107"},
+      {"  - {at: 1s, killPods: {service: reviews, mode: crash, replace: false}}\n", "MSH0109"},
+      {"  - {at: 1s, killPods: {service: reviews, mode: graceful, restart: false}}\n", "MSH0109"},
+      {"  - {at: 1s, killPods: {service: reviews, appServesFor: 1s}}\n", "MSH0109"},
+      {"  - {at: 1s, killPods: {service: reviews, mode: graceful, appServesFor: soon}}\n", "MSH0101"},
   };
   for (const Bad& c : cases) {
     INFO(c.event);

@@ -75,6 +75,31 @@ TEST_CASE("topology: an entry named after a Deployment adds behaviour - replicas
   CHECK(s.mesh.workloads.at(0).replicas == 5);
 }
 
+TEST_CASE("Deployment: the app container's readinessProbe timings are read; Kubernetes' defaults "
+          "without one (0 / 10 s / 3 / 1)") {
+  std::string kube = kKube;
+  const std::string probe = R"(    spec:
+      serviceAccountName: api-sa
+      containers:
+      - name: api
+        readinessProbe: {httpGet: {path: /ready, port: 8080}, initialDelaySeconds: 15, periodSeconds: 5, failureThreshold: 2, successThreshold: 2}
+)";
+  const std::string plain = "    spec: {serviceAccountName: api-sa}\n";
+  kube.replace(kube.find(plain), plain.size(), probe);
+  Scenario s = load_scenario_text(kube);
+  REQUIRE(s.mesh.workloads.size() == 1);
+  const auto& r = s.mesh.workloads[0].readiness;
+  CHECK(r.initial_delay == Time::from_s(15));
+  CHECK(r.period == Time::from_s(5));
+  CHECK(r.failure_threshold == 2);
+  CHECK(r.success_threshold == 2);
+  const auto& d = load_scenario_text(kKube).mesh.workloads.at(0).readiness;
+  CHECK(d.initial_delay == Time::zero());
+  CHECK(d.period == Time::from_s(10));
+  CHECK(d.failure_threshold == 3);
+  CHECK(d.success_threshold == 1);
+}
+
 TEST_CASE("topology: ports take Istio's protocol from appProtocol, else the name's prefix") {
   const Scenario s = load_scenario_text(kKube);
   const auto& ports = s.mesh.services.at(0).ports;
