@@ -10,16 +10,21 @@ ControlPlane::ControlPlane(const Topology& topo, const TrafficConfig& traffic)
   for (const auto& pods : topo.service_pods) ready_.push_back(pods);
 }
 
+// A pod is an endpoint of every Service that selects it.
 void ControlPlane::endpoint_removed(PodId p) {
   ++endpoints_version_;
-  auto& ready = ready_[topo_.service_of(p)];
-  ready.erase(std::remove(ready.begin(), ready.end(), p), ready.end());
+  for (ServiceId s : topo_.services_of(p)) {
+    auto& ready = ready_[s];
+    ready.erase(std::remove(ready.begin(), ready.end(), p), ready.end());
+  }
 }
 
 void ControlPlane::endpoint_added(PodId p) {
   ++endpoints_version_;
-  auto& ready = ready_[topo_.service_of(p)];
-  ready.insert(std::upper_bound(ready.begin(), ready.end(), p), p);
+  for (ServiceId s : topo_.services_of(p)) {
+    auto& ready = ready_[s];
+    ready.insert(std::upper_bound(ready.begin(), ready.end(), p), p);
+  }
 }
 
 void ControlPlane::apply(const ApplyManifest& m) {
