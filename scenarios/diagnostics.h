@@ -95,6 +95,12 @@ enum class Code : int {
   kApplyMeshsimKind = 214,
   kPartitionUnknownSide = 215,
   kExpectationNamesNothing = 216,
+  // Kubernetes discovery (Services' ports, headless and ExternalName Services).
+  kTargetPortNotDeclared = 220,
+  kHeadlessNotSimulated = 221,
+  kExternalNameAlias = 222,
+  kExternalNameOutsideMesh = 223,
+  kRulesForExternalName = 224,
   // Istio manifests.
   kUnknownDestinationHost = 301,
   kUnknownSubset = 302,
