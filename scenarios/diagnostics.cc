@@ -177,6 +177,13 @@ constexpr CatalogueEntry kCatalogue[] = {
      "apply (write them for the target).",
      "{0} '{1}' is written for '{2}', an ExternalName alias of '{3}'; Istio 1.21+ does not "
      "apply rules written for the alias host (write them for '{3}')"},
+    {Code::kConflictingTargetPorts, "MSH0225", W, "ConflictingTargetPorts",
+     "Services selecting the same workload send different ports to the same targetPort; Istio's "
+     "analyzer warns (IST0137 DeploymentConflictingPorts: they must refer to the same port). "
+     "meshsim does not model what that breaks in Istio's inbound configuration.",
+     "workload '{0}' is selected by Services {1} that send ports {2} to the same targetPort "
+     "'{3}'; Istio requires one port per targetPort (IST0137), which meshsim does not check "
+     "further"},
     // ---- Istio manifests.
     {Code::kUnknownDestinationHost, "MSH0301", E, "UnknownDestinationHost",
      "A VirtualService routes or mirrors to a host that names neither a service nor a "

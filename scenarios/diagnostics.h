@@ -101,6 +101,7 @@ enum class Code : int {
   kExternalNameAlias = 222,
   kExternalNameOutsideMesh = 223,
   kRulesForExternalName = 224,
+  kConflictingTargetPorts = 225,
   // Istio manifests.
   kUnknownDestinationHost = 301,
   kUnknownSubset = 302,

@@ -4,6 +4,7 @@
 // ExternalName Services as Istio 1.21+ sees them (an alias of their target).  The checker is
 // scenarios/internal/checker.h; the entry point validate() in validate.cc.
 #include <algorithm>
+#include <map>
 
 #include "policies/host_name.h"
 #include "scenarios/internal/checker.h"
@@ -57,6 +58,29 @@ void Checker::discovery() {
         diag_.report(Code::kTargetPortNotDeclared, s.where,
                      {s.config.name, std::to_string(p.number), p.target_port_name, b.config.name});
       }
+    }
+  }
+  // Istio's analyzer (deployment/services.go analyzeDeploymentTargetPorts, IST0137): Services
+  // selecting one workload must not send different ports to one targetPort (compared as written:
+  // a name and a number differ; no targetPort means the port's own number).
+  for (const Built& b : built_) {
+    if (!b.config.sidecar) continue;  // the analyzer looks at workloads in the mesh only
+    std::map<std::string, std::map<uint32_t, std::string>> by_target;  // targetPort -> port -> service
+    for (std::size_t i : b.services) {
+      for (const models::PortConfig& p : d_.mesh.services[i].ports) {
+        const std::string target = !p.target_port_name.empty() ? p.target_port_name
+                                   : std::to_string(p.target_port != 0 ? p.target_port : p.number);
+        by_target[target][p.number] = d_.mesh.services[i].name;
+      }
+    }
+    for (const auto& [target, ports] : by_target) {
+      if (ports.size() < 2) continue;
+      std::vector<std::string> services, numbers;
+      for (const auto& [port, service] : ports) {
+        numbers.push_back(std::to_string(port));
+        if (std::find(services.begin(), services.end(), service) == services.end()) services.push_back(service);
+      }
+      diag_.report(Code::kConflictingTargetPorts, b.where, {b.config.name, quote_join(services), join(numbers), target});
     }
   }
   // Rules written for an alias host do not apply (Istio 1.21+): say so.

@@ -181,6 +181,19 @@ TEST_CASE("targetPort: neither a port number nor a valid port name is an error a
   CHECK(errors_of_text(service("web", "{app: web}", "", "[{name: http, port: 80, targetPort: 70000}]")).size() == 1);
 }
 
+TEST_CASE("targetPort: two Services sending different ports to one targetPort of a workload: MSH0225 (IST0137)") {
+  const std::string same = service("frontend", "{app: frontend}", "", "[{name: http, port: 80, targetPort: 8080}]") +
+                           service("frontend-external", "{app: frontend}", "", "[{name: http, port: 80, targetPort: 8080}]") +
+                           deployment("frontend", "{app: frontend}");
+  CHECK_FALSE(has_code(load_scenario_text(same).warnings, "MSH0225"));  // Online Boutique's case
+  const Scenario s = load_scenario_text(
+      same + service("frontend-alt", "{app: frontend}", "", "[{name: http, port: 8000, targetPort: 8080}]"));
+  const Diagnostic* d = find(s.warnings, "MSH0225");
+  REQUIRE(d != nullptr);
+  CHECK(d->message.find("80 and 8000") != std::string::npos);
+  CHECK(d->message.find("'8080'") != std::string::npos);
+}
+
 TEST_CASE("headless: clusterIP None is a warning naming what is not simulated (MSH0221)") {
   const Scenario s = load_scenario_text(service("db", "{app: db}", "  clusterIP: None\n") + deployment("db", "{app: db}"));
   CHECK(s.mesh.services[0].headless);
