@@ -123,8 +123,8 @@ struct ServiceConfig {
   std::vector<PortConfig> ports;  // Default: [{http, 80}] when none is given.
   Labels selector;                // which workloads' pods back the service; {} = none
   // clusterIP: None.  Istio gives a headless Service an ORIGINAL_DST cluster: the client's DNS
-  // lookup picks the pod, the sidecar does not load-balance.  Not simulated yet (the scenario
-  // layer warns, MSH0218); the run load-balances it like a ClusterIP Service.
+  // lookup picks the pod (uniformly among the ready ones), the sidecar does not load-balance and
+  // retries go to the same pod (models/outbound/router.cc).
   bool headless = false;
 };
 

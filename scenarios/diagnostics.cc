@@ -153,15 +153,15 @@ constexpr CatalogueEntry kCatalogue[] = {
      "Service '{0}' port {1}: targetPort '{2}' is not a container port of Deployment '{3}', so "
      "Kubernetes leaves its pods out of this port's endpoints; meshsim keeps one endpoint set per "
      "Service and still sends this port's requests to them"},
-    {Code::kHeadlessNotSimulated, "MSH0221", W, "HeadlessNotSimulated",
-     "A headless Service (clusterIP: None): Istio gives it an ORIGINAL_DST cluster, so each "
-     "request goes to the pod the client's DNS lookup returned, with no load balancing and "
-     "retries to the same pod. meshsim does not simulate that and load-balances it like a "
-     "ClusterIP Service.",
-     "Service '{0}' is headless (clusterIP: None): Istio sends each request to the pod the "
-     "client's DNS lookup returned (ORIGINAL_DST: no load balancer, DestinationRule loadBalancer "
-     "ignored, retries to the same pod); meshsim does not simulate that and load-balances it "
-     "like a ClusterIP Service"},
+    {Code::kHeadlessService, "MSH0221", I, "HeadlessService",
+     "A headless Service (clusterIP: None): as Istio's ORIGINAL_DST cluster, each request goes to "
+     "the pod the client's DNS lookup returned (uniformly among the ready pods), with no load "
+     "balancer (a DestinationRule's loadBalancer and outlier ejection do not choose the pod) and "
+     "sidecar retries to the same pod. The application's DNS caching is not modelled: each "
+     "request looks the name up anew.",
+     "Service '{0}' is headless (clusterIP: None): each request goes to a pod picked as the "
+     "client's DNS lookup would (ORIGINAL_DST: no load balancer, retries to the same pod); DNS "
+     "caching in the application is not modelled"},
     {Code::kExternalNameAlias, "MSH0222", I, "ExternalNameAlias",
      "An ExternalName Service points at a service of the mesh; as Istio 1.21+ does "
      "(ENABLE_EXTERNAL_NAME_ALIAS), calls to it are calls to that service.",

@@ -97,7 +97,7 @@ enum class Code : int {
   kExpectationNamesNothing = 216,
   // Kubernetes discovery (Services' ports, headless and ExternalName Services).
   kTargetPortNotDeclared = 220,
-  kHeadlessNotSimulated = 221,
+  kHeadlessService = 221,
   kExternalNameAlias = 222,
   kExternalNameOutsideMesh = 223,
   kRulesForExternalName = 224,

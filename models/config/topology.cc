@@ -188,7 +188,10 @@ std::vector<PodId> Topology::port_endpoints(ServiceId s, uint32_t port) const {
 
 TrafficTopology Topology::traffic_topology() const {
   TrafficTopology topo;
-  for (const auto& s : catalog_.services) topo.services.push_back({s.name, s.namespace_, s.fqdn(), {}});
+  for (size_t i = 0; i < catalog_.services.size(); ++i) {
+    const auto& s = catalog_.services[i];
+    topo.services.push_back({s.name, s.namespace_, s.fqdn(), {}, cfg_.services[i].headless});
+  }
   for (const auto& wr : workloads) topo.workloads.push_back({wr.cfg->labels, wr.cfg->namespace_});
   for (size_t s = 0; s < service_pods.size(); ++s)
     for (PodId p : service_pods[ServiceId(static_cast<uint32_t>(s))]) topo.services[s].pods.push_back(p.value);

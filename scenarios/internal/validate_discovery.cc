@@ -49,7 +49,7 @@ void Checker::discovery() {
       diag_.report(Code::kExternalNameOutsideMesh, s.where, {s.config.name, "(no externalName)"});
       continue;
     }
-    if (s.config.headless) diag_.report(Code::kHeadlessNotSimulated, s.where, {s.config.name});
+    if (s.config.headless) diag_.report(Code::kHeadlessService, s.where, {s.config.name});
     // Named targetPorts: FindPort per pod; a Deployment lacking the name is left out of the port.
     for (const models::PortConfig& p : s.config.ports) {
       if (p.target_port_name.empty()) continue;

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cmath>
 
 #include "models/config/topology.h"
 #include "models/control/control_plane.h"
@@ -166,4 +167,56 @@ TEST_CASE("a partition between two services cuts the pods each selects, whicheve
   const auto source = sink.of(Reporter::kSource);
   REQUIRE(!source.empty());
   for (const CallRecord& r : source) CHECK(r.response_code != 200);
+}
+
+TEST_CASE("headless: the pod is the client's DNS pick and the sidecar's retries stay on it (ORIGINAL_DST)") {
+  // Truth: Istio gives a headless Service an ORIGINAL_DST cluster (reference §3): no load
+  // balancer, so a request whose pod always answers 503 is retried on that same pod until the
+  // attempts run out (1 + 3), while a ClusterIP Service's retries move to another pod.  The DNS
+  // pick is uniform over 4 ready pods, 1 of them bad: about a quarter of requests fail, within a
+  // binomial 99.9 % interval.
+  for (const bool headless : {true, false}) {
+    MeshConfig m = two_services("frontend");
+    m.services[0].headless = headless;
+    m.workloads[0].replicas = 3;
+    WorkloadConfig bad = m.workloads[0];
+    bad.name = "frontend-bad";
+    bad.replicas = 1;
+    bad.handlers[0].error_probability = 1.0;
+    bad.handlers[0].error_status = 503;
+    m.workloads.push_back(bad);
+    meshsim::policies::VirtualServiceConfig vs;
+    vs.name = "frontend";
+    vs.ns = "default";
+    vs.hosts = {"frontend"};
+    meshsim::policies::HttpRoute r;
+    r.destinations.push_back({"frontend", "", 0, 0});
+    meshsim::policies::IstioHttpRetry retry;
+    retry.attempts = 3;
+    retry.retry_on = "5xx";
+    r.retries = retry;
+    vs.http.push_back(r);
+    m.traffic.virtual_services.push_back(vs);
+    m.loads[0].think_time = Distribution::constant(0.01);
+    m.experiment.duration = 60_s;
+    meshsim::testing::RecordingSink sink;
+    Mesh mesh(m);
+    mesh.run(sink);
+    const auto src = sink.of(Reporter::kSource, 0);
+    REQUIRE(src.size() > 1500);
+    const double n = static_cast<double>(src.size());
+    double failed = 0;
+    for (const CallRecord& r2 : src) {
+      if (r2.response_code == 200) continue;
+      ++failed;
+      if (headless) CHECK(r2.attempts == 4);  // every attempt on the bad pod
+    }
+    INFO("headless " << headless << ": " << failed << " of " << n << " failed");
+    if (headless) {
+      const double half = 3.29 * std::sqrt(0.25 * 0.75 / n);
+      CHECK(std::abs(failed / n - 0.25) < half);
+    } else {
+      CHECK(failed / n < 0.01);  // retries find a good pod
+    }
+  }
 }

@@ -194,11 +194,12 @@ TEST_CASE("targetPort: two Services sending different ports to one targetPort of
   CHECK(d->message.find("'8080'") != std::string::npos);
 }
 
-TEST_CASE("headless: clusterIP None is a warning naming what is not simulated (MSH0221)") {
+TEST_CASE("headless: clusterIP None is read, with a note of what is and is not modelled (MSH0221)") {
   const Scenario s = load_scenario_text(service("db", "{app: db}", "  clusterIP: None\n") + deployment("db", "{app: db}"));
   CHECK(s.mesh.services[0].headless);
   const Diagnostic* d = find(s.warnings, "MSH0221");
   REQUIRE(d != nullptr);
+  CHECK(d->level == Level::kInfo);
   CHECK(d->message.find("ORIGINAL_DST") != std::string::npos);
   CHECK(endpoints(s, "db") == std::vector<std::string>{"db-0"});
 }
