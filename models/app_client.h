@@ -52,7 +52,6 @@ struct CallerView {
   bool sidecar;
   ClientState& client;
   uint32_t workload;  // kNoWorkload for a load generator
-  ServiceId service;  // invalid for a load generator
 };
 
 // A call as the caller's application makes it: its attempts, its timeout.

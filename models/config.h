@@ -40,6 +40,16 @@ struct PortConfig {
   std::string name;  // e.g. "http"; Istio derives the protocol from the name prefix
   uint32_t number = 0;
   Protocol protocol = Protocol::kHttp;  // Default: from the name (http2-, grpc-), else HTTP/1.1.
+  // Kubernetes' targetPort: a number, or the name of a container port, resolved per pod
+  // (target_port_of below).  Default (0, no name): the same number as the port.
+  uint32_t target_port = 0;
+  std::string target_port_name = {};
+};
+
+// A port a Deployment's containers declare (spec.template.spec.containers[].ports[]).
+struct ContainerPort {
+  std::string name;  // "" when unnamed
+  uint32_t number = 0;
 };
 
 // ---- Handlers: what a workload does with a request, as a small script -------------------------
@@ -102,9 +112,14 @@ struct HandlerConfig {
 // ---- Workloads and services ---------------------------------------------------------------
 
 // One Deployment: a version of a service, with its replicas (pods).
+//
+// Which Services a workload's pods back is Kubernetes' rule, not this struct's: every Service of
+// its namespace whose selector matches its labels (service_selects below; Topology builds the
+// endpoint sets from it).  `service` is only the workload's *primary* Service, one of those, kept
+// where a single name is needed: the results' workload catalogue and the default `app` label.
 struct WorkloadConfig {
   std::string name;          // e.g. "reviews-v2"
-  std::string service;       // owning service name
+  std::string service;       // primary Service (first in load order that selects it); naming only
   std::string namespace_ = "default";
   Labels labels;             // pod template labels, e.g. {app: reviews, version: v2}
   std::string service_account;  // Default: "default".
@@ -127,14 +142,46 @@ struct WorkloadConfig {
     uint32_t success_threshold = 1;       // successThreshold
   } readiness;
   std::vector<HandlerConfig> handlers;  // Default: one handler "/" with no steps.
+  std::vector<ContainerPort> container_ports = {};  // what named targetPorts resolve against
 };
 
 struct ServiceConfig {
   std::string name;
   std::string namespace_ = "default";
   std::vector<PortConfig> ports;  // Default: [{http, 80}] when none is given.
-  Labels selector;                // which workloads' pods back the service
+  Labels selector;                // which workloads' pods back the service; {} = none
+  // clusterIP: None.  Istio gives a headless Service an ORIGINAL_DST cluster: the client's DNS
+  // lookup picks the pod (uniformly among the ready ones), the sidecar does not load-balance and
+  // retries go to the same pod (models/outbound/router.cc).
+  bool headless = false;
 };
+
+// Kubernetes' EndpointSlice rule: a Service's endpoints are the pods of its namespace whose labels
+// match every key of its selector; a Service without a selector gets no endpoints automatically
+// (k8s pkg/controller/endpointslice: services with a nil selector are skipped).  Any number of
+// Services may select the same pods.
+inline bool service_selects(const Labels& selector, const Labels& labels) {
+  if (selector.empty()) return false;
+  for (const auto& [k, v] : selector) {
+    const auto it = labels.find(k);
+    if (it == labels.end() || it->second != v) return false;
+  }
+  return true;
+}
+inline bool service_selects(const ServiceConfig& s, const WorkloadConfig& w) {
+  return s.namespace_ == w.namespace_ && service_selects(s.selector, w.labels);
+}
+
+// Kubernetes' FindPort (k8s pkg/api/v1/pod/util.go): the container port a pod of `w` serves
+// Service port `p` on.  A number is taken as it is; a name is looked up in the containers' ports,
+// and a pod without it is left out of that port's endpoints (nullopt).  Only TCP is modelled, so
+// the protocol half of the match always holds.
+inline std::optional<uint32_t> target_port_of(const PortConfig& p, const WorkloadConfig& w) {
+  if (p.target_port_name.empty()) return p.target_port != 0 ? p.target_port : p.number;
+  for (const ContainerPort& c : w.container_ports)
+    if (c.name == p.target_port_name) return c.number;
+  return std::nullopt;
+}
 
 // ---- Sidecars and network -------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ uint32_t Exchanges::send(uint32_t ci, uint32_t si, PodId pod) {
   x.call_gen = c.gen;
   x.stream = si;
   x.stream_gen = si == kNone ? 0 : rt_.router[si].gen;
+  x.service = caller_sidecar ? rt_.router[si].service : c.service;
   x.path = c.path;
   x.depth = c.depth;
   x.kind = c.kind;
@@ -44,7 +45,7 @@ uint32_t Exchanges::send(uint32_t ci, uint32_t si, PodId pod) {
     return xi;
   }
   const uint32_t pod_zone = rt_.topo.pods[pod].zone;
-  if (rt_.network.cut(caller.zone, pod_zone, caller.service, c.service) ||
+  if (rt_.network.cut(caller.zone, pod_zone, c.root() ? PodId() : c.caller.as_pod(), pod) ||
       rt_.pods[pod].phase == PodPhase::kHostLost) {
     // A partition or a vanished node drops packets: the connection attempt times out, after the
     // cluster's connectTimeout (DestinationRule connectionPool.tcp.connectTimeout, else

@@ -27,6 +27,7 @@ struct Exchange {
   uint32_t repeat_left = 0;
   uint32_t call = kNone, call_gen = 0;
   PodId pod;
+  ServiceId service;  // the Service whose endpoint `pod` is for this request (its cluster's)
   uint32_t path = 0;
   uint32_t handler = kNone;
   uint32_t status = 0;

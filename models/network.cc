@@ -9,10 +9,14 @@ simcore::Time Network::delay(simcore::Stream& rng, uint32_t a, uint32_t b) const
   return cfg_.cross_region.sample_time(rng);
 }
 
-bool Network::cut(uint32_t caller_zone, uint32_t pod_zone, ServiceId caller_service, ServiceId callee) const {
+bool Network::cut(uint32_t caller_zone, uint32_t pod_zone, PodId caller, PodId pod) const {
   if (partitioned_zones_.empty() && partitioned_services_.empty()) return false;  // the usual case
-  return partitioned_zones_.count({caller_zone, pod_zone}) != 0 ||
-         (caller_service.valid() && partitioned_services_.count({caller_service.value, callee.value}) != 0);
+  if (partitioned_zones_.count({caller_zone, pod_zone}) != 0) return true;
+  if (!caller.valid() || partitioned_services_.empty()) return false;
+  for (ServiceId a : topo_.services_of(caller))
+    for (ServiceId b : topo_.services_of(pod))
+      if (partitioned_services_.count({a.value, b.value}) != 0) return true;
+  return false;
 }
 
 void Network::partition(size_t i, bool on) {

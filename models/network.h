@@ -19,9 +19,10 @@ class Network {
 
   // One-way latency from zone a to zone b, drawn from `rng`.
   simcore::Time delay(simcore::Stream& rng, uint32_t a, uint32_t b) const;
-  // Whether a partition drops packets from a caller (its zone; its service, or kNone for a load
-  // generator) to a pod in `pod_zone` of service `callee`.
-  bool cut(uint32_t caller_zone, uint32_t pod_zone, ServiceId caller_service, ServiceId callee) const;
+  // Whether a partition drops packets from a caller (its zone; its pod, invalid for a load
+  // generator) to `pod` in `pod_zone`.  A partition between two services cuts every pod one
+  // selects from every pod the other selects (a pod may back several services).
+  bool cut(uint32_t caller_zone, uint32_t pod_zone, PodId caller, PodId pod) const;
   // The Partition of timeline event `i` starts (on) or ends.
   void partition(size_t i, bool on);
 

@@ -22,11 +22,11 @@ Runtime::Runtime(const MeshConfig& config)
 CallerView Runtime::caller(const Call& c) {
   if (c.root()) {
     const LoadRt& l = topo.loads[c.load];
-    return {l.zone, l.cfg->through_sidecar, loads[c.load].client, kNoWorkload, ServiceId()};
+    return {l.zone, l.cfg->through_sidecar, loads[c.load].client, kNoWorkload};
   }
   const PodId p = c.caller.as_pod();
   const PodRt& pod = topo.pods[p];
-  return {pod.zone, topo.has_sidecar(p), pods[p].client, pod.workload.value, topo.service_of(p)};
+  return {pod.zone, topo.has_sidecar(p), pods[p].client, pod.workload.value};
 }
 
 uint32_t Runtime::caller_zone(Caller c) const {

@@ -75,6 +75,7 @@ void TrafficTables::build_clusters() {
     c.service = s;
     c.subset = subset;
     c.pods = std::move(pods);
+    c.original_dst = topo_.services[s].headless;
     c.lb = p.load_balancer.value_or(policies::LbConfig{});
     c.hash_lb = c.lb.policy == policies::LbPolicy::RingHash || c.lb.policy == policies::LbPolicy::Maglev;
     c.outlier = p.outlier_detection;

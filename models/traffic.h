@@ -34,6 +34,9 @@ struct ClusterRt {
   uint32_t service = 0;
   std::string subset;                 // "" = the whole service
   std::vector<uint32_t> pods;         // mesh pod indices, ascending
+  // A headless Service's cluster: Istio makes it ORIGINAL_DST, so the pod is the one the
+  // application's DNS lookup returned, not a load balancer's pick (router.cc).
+  bool original_dst = false;
   policies::LbConfig lb;              // Istio default LEAST_REQUEST
   bool hash_lb = false;               // RING_HASH / MAGLEV: previous_hosts is dropped
   std::string hash_header;            // consistentHash.httpHeaderName (or cookie name)
@@ -70,6 +73,7 @@ struct TrafficTopology {
   struct Service {
     std::string name, namespace_, fqdn;
     std::vector<uint32_t> pods;  // all pods backing it
+    bool headless = false;       // clusterIP: None
   };
   struct Workload {
     Labels labels;

@@ -144,6 +144,46 @@ constexpr CatalogueEntry kCatalogue[] = {
      "An expectation names a workload, version, caller, Load or timeline event that the "
      "scenario does not have.",
      "{0}: there is no {1} called '{2}' (there are {3})"},
+    // Kubernetes discovery (numbered from 220: 217-219 were left to work going on beside it).
+    {Code::kTargetPortNotDeclared, "MSH0220", W, "TargetPortNotDeclared",
+     "A Service port's targetPort names a container port that a Deployment it selects does not "
+     "declare; Kubernetes (FindPort) leaves that Deployment's pods out of that port's endpoints. "
+     "meshsim keeps one endpoint set per Service, so the run still sends that port's requests "
+     "to them.",
+     "Service '{0}' port {1}: targetPort '{2}' is not a container port of Deployment '{3}', so "
+     "Kubernetes leaves its pods out of this port's endpoints; meshsim keeps one endpoint set per "
+     "Service and still sends this port's requests to them"},
+    {Code::kHeadlessService, "MSH0221", I, "HeadlessService",
+     "A headless Service (clusterIP: None): as Istio's ORIGINAL_DST cluster, each request goes to "
+     "the pod the client's DNS lookup returned (uniformly among the ready pods), with no load "
+     "balancer (a DestinationRule's loadBalancer and outlier ejection do not choose the pod) and "
+     "sidecar retries to the same pod. The application's DNS caching is not modelled: each "
+     "request looks the name up anew.",
+     "Service '{0}' is headless (clusterIP: None): each request goes to a pod picked as the "
+     "client's DNS lookup would (ORIGINAL_DST: no load balancer, retries to the same pod); DNS "
+     "caching in the application is not modelled"},
+    {Code::kExternalNameAlias, "MSH0222", I, "ExternalNameAlias",
+     "An ExternalName Service points at a service of the mesh; as Istio 1.21+ does "
+     "(ENABLE_EXTERNAL_NAME_ALIAS), calls to it are calls to that service.",
+     "ExternalName Service '{0}' is an alias of '{1}': calls to it go to '{1}', as in Istio 1.21+"},
+    {Code::kExternalNameOutsideMesh, "MSH0223", W, "ExternalNameOutsideMesh",
+     "An ExternalName Service points at a host outside the mesh, which meshsim does not "
+     "simulate: it has no endpoints, so calls to it fail.",
+     "ExternalName Service '{0}' points at '{1}', which is not a service of the scenario; "
+     "external hosts are not simulated, so calls to it find no endpoint and fail"},
+    {Code::kRulesForExternalName, "MSH0224", W, "RulesForExternalName",
+     "A VirtualService or DestinationRule is written for an ExternalName Service's host; Istio "
+     "1.21+ treats that Service as an alias of its target, so rules for the alias host do not "
+     "apply (write them for the target).",
+     "{0} '{1}' is written for '{2}', an ExternalName alias of '{3}'; Istio 1.21+ does not "
+     "apply rules written for the alias host (write them for '{3}')"},
+    {Code::kConflictingTargetPorts, "MSH0225", W, "ConflictingTargetPorts",
+     "Services selecting the same workload send different ports to the same targetPort; Istio's "
+     "analyzer warns (IST0137 DeploymentConflictingPorts: they must refer to the same port). "
+     "meshsim does not model what that breaks in Istio's inbound configuration.",
+     "workload '{0}' is selected by Services {1} that send ports {2} to the same targetPort "
+     "'{3}'; Istio requires one port per targetPort (IST0137), which meshsim does not check "
+     "further"},
     {Code::kUnknownBaseWorkload, "MSH0230", E, "UnknownBaseWorkload",
      "A Topology workload 'extends' a workload that no Topology entry describes (in its "
      "namespace).",

@@ -95,6 +95,13 @@ enum class Code : int {
   kApplyMeshsimKind = 214,
   kPartitionUnknownSide = 215,
   kExpectationNamesNothing = 216,
+  // Kubernetes discovery (Services' ports, headless and ExternalName Services).
+  kTargetPortNotDeclared = 220,
+  kHeadlessService = 221,
+  kExternalNameAlias = 222,
+  kExternalNameOutsideMesh = 223,
+  kRulesForExternalName = 224,
+  kConflictingTargetPorts = 225,
   kUnknownBaseWorkload = 230,
   kExtendsCycle = 231,
   // Istio manifests.

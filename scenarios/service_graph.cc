@@ -95,23 +95,31 @@ ServiceGraph build_service_graph(const Scenario& scenario) {
   std::map<std::string, ServiceGraph::vertex_descriptor> v;
   for (const auto& s : m.services)
     v[s.name] = boost::add_vertex(GraphVertex{s.name, "service", {}, {}}, g);
+  // A workload sits under every Service that selects it (Kubernetes' rule), and its calls leave
+  // from each of them.
+  auto backs = [&](const models::WorkloadConfig& w) {
+    std::vector<ServiceGraph::vertex_descriptor> out;
+    for (const auto& s : m.services)
+      if (models::service_selects(s, w) && v.count(s.name)) out.push_back(v[s.name]);
+    return out;
+  };
   for (const auto& w : m.workloads) {
-    if (!v.count(w.service)) continue;
     std::string zones;
     for (const auto& z : w.zones) zones += (zones.empty() ? "" : ",") + z;
-    g[v[w.service]].workloads.push_back(w.name + " x" + std::to_string(w.replicas) +
-                                        (zones.empty() ? "" : " (" + zones + ")"));
+    for (auto sv : backs(w))
+      g[sv].workloads.push_back(w.name + " x" + std::to_string(w.replicas) + (zones.empty() ? "" : " (" + zones + ")"));
   }
   for (const auto& [svc, text] : vs_routes(scenario))
     if (v.count(svc)) g[v[svc]].routes.push_back(text);
   const char* kFailure[] = {"fail", "degrade", "ignore"};
   auto add_call = [&](const models::WorkloadConfig& w, const models::CallStep& c) {
     const std::string callee = short_host(c.service);
-    if (!v.count(w.service) || !v.count(callee)) return;
-    boost::add_edge(v[w.service], v[callee],
-                    GraphEdge{c.path, c.probability, duration_text(c.timeout), c.retries,
-                              kFailure[static_cast<int>(c.on_failure)], w.name},
-                    g);
+    if (!v.count(callee)) return;
+    for (auto from : backs(w))
+      boost::add_edge(from, v[callee],
+                      GraphEdge{c.path, c.probability, duration_text(c.timeout), c.retries,
+                                kFailure[static_cast<int>(c.on_failure)], w.name},
+                      g);
   };
   for (const auto& w : m.workloads)
     for (const auto& h : w.handlers)

@@ -23,7 +23,10 @@ std::vector<PodId> Chaos::select(const PodSelector& sel) const {
   for (uint32_t i = 0; i < topo.pods.size(); ++i) {
     const PodRt& p = topo.pods[PodId(i)];
     const WorkloadRt& w = topo.workloads[p.workload];
-    if (!sel.service.empty() && topo.catalog().services[w.service.value].name != sel.service) continue;
+    if (!sel.service.empty() && std::none_of(w.services.begin(), w.services.end(), [&](ServiceId s) {
+          return topo.catalog().services[s.value].name == sel.service;
+        }))
+      continue;  // a service selects the pods of every workload it selects
     if (!sel.workload.empty() && w.cfg->name != sel.workload) continue;
     if (!sel.zone.empty() && topo.zones[p.zone] != sel.zone) continue;
     out.push_back(PodId(i));

@@ -58,9 +58,19 @@ Topology::Topology(const MeshConfig& config) : cfg_(config) {
     return jt->second;
   };
 
-  // Workloads and their pods.  Pods are named <workload>-<i>, placed round-robin over zones.
+  // Workloads and their pods.  Pods are named <workload>-<i>, placed round-robin over zones.  A
+  // pod backs every Service whose selector selects its workload (Kubernetes' EndpointSlice rule).
   for (const auto& w : cfg_.workloads) {
-    WorkloadRt wr{&w, resolve_service(w.service, w.namespace_), {}, {}};
+    WorkloadRt wr{&w, ServiceId(), {}, {}, {}};
+    for (size_t s = 0; s < cfg_.services.size(); ++s)
+      if (service_selects(cfg_.services[s], w)) wr.services.push_back(ServiceId(static_cast<uint32_t>(s)));
+    if (!w.service.empty()) {
+      wr.service = resolve_service(w.service, w.namespace_);
+      if (std::find(wr.services.begin(), wr.services.end(), wr.service) == wr.services.end())
+        fail("workload '" + w.name + "' names service '" + w.service + "', whose selector does not select it");
+    } else if (!wr.services.empty()) {
+      wr.service = wr.services.front();
+    }
     const WorkloadId widx(workloads.size());
     const std::vector<std::string> wzones = w.zones.empty() ? std::vector<std::string>{"zone-a"} : w.zones;
     if (w.workers == 0) fail("workload '" + w.name + "' has no worker");
@@ -72,13 +82,14 @@ Topology::Topology(const MeshConfig& config) : cfg_(config) {
       p.address_hash = policies::hash_key(p.name);
       const PodId id = pods.push_back(std::move(p));
       wr.pods.push_back(id);
-      service_pods[wr.service].push_back(id);
+      for (ServiceId s : wr.services) service_pods[s].push_back(id);
     }
+    const std::string primary = wr.service.valid() ? catalog_.services[wr.service.value].name : std::string();
     std::string version;
     if (auto it = w.labels.find("version"); it != w.labels.end()) version = it->second;
-    std::string app = catalog_.services[wr.service.value].name;
+    std::string app = primary;
     if (auto it = w.labels.find("app"); it != w.labels.end()) app = it->second;
-    catalog_.workloads.push_back({w.name, catalog_.services[wr.service.value].name, w.namespace_, version, app});
+    catalog_.workloads.push_back({w.name, primary, w.namespace_, version, app});
     workloads.push_back(std::move(wr));
   }
   for (auto& s : service_pods) std::sort(s.begin(), s.end());
@@ -213,14 +224,25 @@ uint32_t Topology::match_handler(WorkloadId w, uint32_t path, std::string_view m
   return kNone;
 }
 
+std::vector<PodId> Topology::port_endpoints(ServiceId s, uint32_t port) const {
+  const auto& ports = cfg_.services[s.value].ports;
+  const auto p = std::find_if(ports.begin(), ports.end(), [&](const PortConfig& x) { return x.number == port; });
+  std::vector<PodId> out;
+  if (p == ports.end()) return out;
+  for (PodId pod : service_pods[s])
+    if (target_port_of(*p, workload_config(pod))) out.push_back(pod);
+  return out;
+}
+
 TrafficTopology Topology::traffic_topology() const {
   TrafficTopology topo;
-  for (const auto& s : catalog_.services) topo.services.push_back({s.name, s.namespace_, s.fqdn(), {}});
-  for (const auto& wr : workloads) {
-    topo.workloads.push_back({wr.cfg->labels, wr.cfg->namespace_});
-    for (PodId p : wr.pods) topo.services[wr.service.value].pods.push_back(p.value);
+  for (size_t i = 0; i < catalog_.services.size(); ++i) {
+    const auto& s = catalog_.services[i];
+    topo.services.push_back({s.name, s.namespace_, s.fqdn(), {}, cfg_.services[i].headless});
   }
-  for (auto& ts : topo.services) std::sort(ts.pods.begin(), ts.pods.end());
+  for (const auto& wr : workloads) topo.workloads.push_back({wr.cfg->labels, wr.cfg->namespace_});
+  for (size_t s = 0; s < service_pods.size(); ++s)
+    for (PodId p : service_pods[ServiceId(static_cast<uint32_t>(s))]) topo.services[s].pods.push_back(p.value);
   for (const auto& p : pods) topo.pod_labels.push_back(&workloads[p.workload].cfg->labels);
   return topo;
 }

@@ -4,7 +4,9 @@
 // Built once by the Mesh; afterwards only read.  Zones are numbered in the order they are first
 // named (the network's zone_region map first, then workloads, then loads); pods are named
 // <workload>-<i> and placed round-robin over their workload's zones.  Which handler serves which
-// path on which workload is resolved here too (first prefix match).
+// path on which workload is resolved here too (first prefix match).  Endpoints follow
+// Kubernetes: a Service's pods are those its selector selects, whatever WorkloadConfig::service
+// says (that is only the workload's primary Service, a name).
 //
 // Throws std::invalid_argument when the configuration names something that does not exist (the
 // scenario layer reports such mistakes with file:line:column before this point).
@@ -43,7 +45,8 @@ struct HandlerRt {
 };
 struct WorkloadRt {
   const WorkloadConfig* cfg;
-  ServiceId service;
+  ServiceId service;               // primary (WorkloadConfig::service): naming only
+  std::vector<ServiceId> services;  // every Service that selects it, ascending
   std::vector<uint32_t> handlers;  // indices into handlers, in config order
   std::vector<PodId> pods;
   // Some handler matches on the method or a header: the handler is chosen per request
@@ -71,7 +74,9 @@ class Topology {
   const MeshConfig& config() const { return cfg_; }
   const MeshCatalog& catalog() const { return catalog_; }
 
-  IdVector<ServiceId, std::vector<PodId>> service_pods;  // all pods backing a service, ascending
+  // A Service's endpoints: the pods of every workload its selector selects (Kubernetes'
+  // EndpointSlice rule, models::service_selects), ascending.  A pod may back several Services.
+  IdVector<ServiceId, std::vector<PodId>> service_pods;
   IdVector<WorkloadId, WorkloadRt> workloads;
   IdVector<PodId, PodRt> pods;
   IdVector<LoadId, LoadRt> loads;
@@ -95,7 +100,14 @@ class Topology {
   // `propagated` are the root request's headers, `own` the call's (either may be null).
   uint32_t match_handler(WorkloadId w, uint32_t path, std::string_view method,
                          const Headers* propagated, const Headers* own) const;
-  ServiceId service_of(PodId p) const { return workloads[pods[p].workload].service; }
+  // The Services a pod backs (several when several selectors match its labels).  Which one a
+  // request is for is the request's: the Service the caller addressed, carried on the call.
+  const std::vector<ServiceId>& services_of(PodId p) const { return workloads[pods[p].workload].services; }
+  // The endpoints of Service `s`'s port `port` as Kubernetes lists them: service_pods[s] less the
+  // pods whose workload does not declare the port's named targetPort (FindPort, target_port_of).
+  // Empty if `s` has no such port.  The run keeps one endpoint set per Service (service_pods) for
+  // all its ports; see docs/fidelity.md.
+  std::vector<PodId> port_endpoints(ServiceId s, uint32_t port) const;
   const WorkloadConfig& workload_config(PodId p) const { return *workloads[pods[p].workload].cfg; }
   bool has_sidecar(PodId p) const { return p.valid() && workload_config(p).sidecar; }
   // What the client sidecars' traffic tables resolve names against.

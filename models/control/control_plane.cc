@@ -52,12 +52,15 @@ void ControlPlane::debounce_timer() {
 
 void ControlPlane::push_arrives(SidecarId s, uint32_t k) { applied_[s] = std::max(applied_[s], k); }
 
+// A pod is an endpoint of every Service that selects it.
 void ControlPlane::kube_proxy(PodId p, bool ready) {
-  auto& pods = kube_proxy_[topo_.service_of(p)];
-  const auto it = std::lower_bound(pods.begin(), pods.end(), p);
-  const bool present = it != pods.end() && *it == p;
-  if (ready && !present) pods.insert(it, p);
-  if (!ready && present) pods.erase(it);
+  for (ServiceId s : topo_.services_of(p)) {
+    auto& pods = kube_proxy_[s];
+    const auto it = std::lower_bound(pods.begin(), pods.end(), p);
+    const bool present = it != pods.end() && *it == p;
+    if (ready && !present) pods.insert(it, p);
+    if (!ready && present) pods.erase(it);
+  }
 }
 
 void ControlPlane::apply(const ApplyManifest& m) {

@@ -43,6 +43,10 @@ class ControlPlane {
   // The pods of a service in kube-proxy's rules, ascending (a caller without sidecar picks).
   const std::vector<PodId>& ready_pods(ServiceId s) const { return kube_proxy_[s]; }
 
+  // Whether pod `p` is a ready endpoint in its EndpointSlices now (what cluster DNS answers a
+  // headless Service's lookup from).
+  bool in_endpoint_slice(PodId p) const { return eds_[p.value] != 0; }
+
   // The client sidecar of a caller.
   SidecarId sidecar(Caller c) const {
     return c.is_load() ? topo_.pods.size() + c.index : c.index;

@@ -8,7 +8,9 @@ namespace meshsim::models {
 void StatsFilter::encode(FilterContext& ctx) const {
   const Exchange& x = ctx.exchange;
   const PodRt& pod = ctx.topo.pods[x.pod];
-  const uint32_t service = ctx.topo.service_of(x.pod).value;
+  // The Service the request was sent to (the client's cluster), not a property of the pod: a pod
+  // selected by several Services reports each request under the one it came through.
+  const uint32_t service = x.service.value;
   const uint32_t code = x.abandoned ? 0 : x.status;
   const uint32_t flags =
       x.abandoned ? uint32_t{policies::ResponseFlag::kDownstreamConnectionTermination} : x.server_flags;

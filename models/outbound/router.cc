@@ -125,8 +125,12 @@ void Router::attempt(uint32_t si) {
   const policies::RetryPolicy& pol = st.route->retry;
   const bool is_retry = st.attempts > 0;
   const uint32_t picks = is_retry && pol.previous_hosts ? pol.host_selection_retry_max_attempts : 0;
-  const policies::LbPick pick = cc.lb->choose_host(cc.lb_rng, cc.active, hash_key(si),
-                                                   st.retry.attempted_hosts.hosts(), picks);
+  policies::LbPick pick;
+  if (rt_.control.traffic().cluster(st.cluster).original_dst) {
+    pick.host = is_retry ? st.host : dns_pick(si);  // ORIGINAL_DST: retries go to the same pod
+  } else {
+    pick = cc.lb->choose_host(cc.lb_rng, cc.active, hash_key(si), st.retry.attempted_hosts.hosts(), picks);
+  }
   if (!pick.ok()) {
     // No healthy upstream: Envoy answers at once, without consulting the retry state.
     policies::release(st.retry, cc.retry_breaker);
@@ -158,6 +162,24 @@ void Router::attempt(uint32_t si) {
     st.connection = a.connection;
   }
   start_upstream(si);
+}
+
+// A headless Service (ORIGINAL_DST cluster): the application looked the name up in DNS, which
+// answers with every pod ready in the EndpointSlices, and connects to one of them, uniformly; the sidecar forwards to
+// that address.  The draw is the edge's `pick` stream: this caller has a sidecar, so kube-proxy's
+// pick (the stream's other use) never happens on this edge.  No ready pod: no healthy upstream.
+uint32_t Router::dns_pick(uint32_t si) {
+  const SidecarStream& st = streams_[si];
+  const ClusterRt& cr = rt_.control.traffic().cluster(st.cluster);
+  uint32_t ready = 0;
+  for (uint32_t p : cr.pods) ready += rt_.control.in_endpoint_slice(PodId(p)) ? 1 : 0;
+  if (ready == 0) return policies::LbPick::kNoHost;
+  uint64_t k = rt_.edge(rt_.app[st.call]).pick.below(ready);
+  for (uint32_t i = 0; i < cr.pods.size(); ++i) {
+    if (!rt_.control.in_endpoint_slice(PodId(cr.pods[i]))) continue;
+    if (k-- == 0) return i;
+  }
+  return policies::LbPick::kNoHost;
 }
 
 // Envoy starts the per-try timer when the pool is ready.

@@ -70,6 +70,7 @@ class Router {
   void route(uint32_t stream);
   // One attempt: the load balancer's pick, the connection pool, the per-try timer, the send.
   void attempt(uint32_t stream);
+  uint32_t dns_pick(uint32_t stream);  // a headless Service's pod (ORIGINAL_DST)
   // The attempt has a connection (or needs none): the per-try timer starts and it goes out.
   void start_upstream(uint32_t stream);
   // An attempt's outcome is back: outlier detection hears it, then the retry decision.

@@ -35,12 +35,9 @@ inline std::string kubernetes_dns_name(const std::string& host, const std::strin
 using models::WorkloadConfig;
 using simcore::Time;
 
+// Kubernetes' rule (models::service_selects): a Service without a selector has no pods.
 inline bool selects(const models::Labels& selector, const models::Labels& labels) {
-  if (selector.empty()) return false;  // a Service without a selector has no pods
-  return std::all_of(selector.begin(), selector.end(), [&](const auto& kv) {
-    auto it = labels.find(kv.first);
-    return it != labels.end() && it->second == kv.second;
-  });
+  return models::service_selects(selector, labels);
 }
 
 // A workload as assembled, with where its parts were written.
@@ -53,7 +50,8 @@ struct Built {
   bool has_entry = false;
   std::vector<SourceLocation> where_zones;
   std::vector<CallSite> calls;
-  std::size_t service_index = 0;
+  std::size_t service_index = 0;       // the primary Service (WorkloadConfig::service)
+  std::vector<std::size_t> services;   // every Service that selects it (Kubernetes' rule)
 };
 
 class Checker {
@@ -67,13 +65,24 @@ class Checker {
   void services();
   void workloads();
   void bind_workloads();
+  void discovery();  // validate_discovery.cc: targetPorts, headless, ExternalName
   void calls();
   void loads();
   void timeline();
   void expectations();
   void cycles();
 
+  // The service a call or Load naming `host` from namespace `ns` reaches through Kubernetes DNS,
+  // following ExternalName aliases (Istio 1.21+) to the service they name.
   std::optional<std::size_t> resolve(const std::string& host, const std::string& ns) const;
+  std::optional<std::size_t> resolve_alias(const std::string& fqdn, int hops) const;
+  // How a call or Load names a service once resolved: as written, unless it went through an
+  // ExternalName alias, then the target's FQDN (the run knows no alias).
+  std::string resolved_name(const std::string& host, const std::string& ns, std::size_t i) const {
+    const ServiceConfig& s = d_.mesh.services[i];
+    const std::string fqdn = s.name + "." + s.namespace_ + ".svc.cluster.local";
+    return kubernetes_dns_name(host, ns) == fqdn ? canonical_host(host, ns) : fqdn;
+  }
   // Checks a selector; returns how many pods it matches (0 after reporting).
   std::size_t check_selector(const models::PodSelector& s, const EventSite& site,
                              const std::string& action);
@@ -97,6 +106,14 @@ class Checker {
   std::vector<SourceLocation> service_where_;
   std::vector<Built> built_;
   std::vector<CallEdge> edges_;
+  // ExternalName Services with an externalName: not services of the run, aliases of their target.
+  struct Alias {
+    ServiceConfig config;  // its name, namespace and ports; no selector
+    std::string target;
+    SourceLocation where;
+    std::string fqdn() const { return config.name + "." + config.namespace_ + ".svc.cluster.local"; }
+  };
+  std::vector<Alias> aliases_;
 };
 
 }  // namespace meshsim::scenarios::internal

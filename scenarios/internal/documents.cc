@@ -249,6 +249,10 @@ void DocumentReader::parse(const std::string& text, const std::string& name,
     doc.root = root;
     doc.text = std::move(chunk.text);
     peek_header(doc);
+    if (is_list(doc)) {
+      expand_list(doc, out);
+      continue;
+    }
     if (doc.family == Family::kMeshsim && doc.kind == "Experiment")
       experiments.push_back(out.size());
     out.push_back(std::move(doc));
@@ -257,6 +261,36 @@ void DocumentReader::parse(const std::string& text, const std::string& name,
   for (std::size_t i : experiments) {
     const Document exp = out[i];  // a copy: out grows while its includes are read
     follow_includes(exp, out);
+  }
+}
+
+// `kubectl get -o yaml` of several objects writes one `apiVersion: v1, kind: List` whose `items`
+// are the objects; kubectl apply takes each item as a document of its own, and so does meshsim.
+// An item keeps its own nodes (so diagnostics point into the List); its text is re-emitted.
+bool DocumentReader::is_list(const Document& doc) { return doc.api_version == "v1" && doc.kind == "List"; }
+
+void DocumentReader::expand_list(const Document& list, std::vector<Document>& out) {
+  const YAML::Node& root = list.root;
+  const YAML::Node items = root["items"];
+  if (!items.IsDefined() || items.IsNull()) return;  // an empty List
+  if (!items.IsSequence()) {
+    diagnostics_->report(Code::kWrongType, locator_->locate(items, list.file),
+                         {"List items", "a list of manifests", describe(items)});
+    return;
+  }
+  for (auto it = items.begin(); it != items.end(); ++it) {
+    Document doc;
+    doc.file = list.file;
+    doc.root.reset(*it);  // the item itself, not a copy: its marks are the file's
+    YAML::Emitter text;
+    text << doc.root;
+    doc.text = text.c_str();
+    peek_header(doc);
+    if (is_list(doc)) {
+      expand_list(doc, out);
+      continue;
+    }
+    out.push_back(std::move(doc));
   }
 }
 

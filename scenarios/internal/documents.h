@@ -71,6 +71,8 @@ class DocumentReader {
   void parse(const std::string& text, const std::string& name, std::vector<Document>& out,
              bool follow_includes);
   void follow_includes(const Document& doc, std::vector<Document>& out);
+  static bool is_list(const Document& doc);
+  void expand_list(const Document& list, std::vector<Document>& out);
 
   Diagnostics* diagnostics_;
   const Locator* locator_;

@@ -23,6 +23,9 @@ namespace meshsim::scenarios::internal {
 struct ServiceDraft {
   models::ServiceConfig config;
   SourceLocation where;
+  std::string type;           // spec.type as written ("" = ClusterIP)
+  SourceLocation where_type;
+  std::string external_name;  // type ExternalName: spec.externalName
 };
 
 // Where one CallStep was written.  A workload's CallSites are in handler traversal order

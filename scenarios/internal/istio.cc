@@ -145,7 +145,7 @@ void check_subsets(const Draft& draft, Diagnostics& diagnostics, const Locator& 
     for (size_t i = 0; i < dr->subsets.size(); ++i) {
       const auto& subset = dr->subsets[i];
       const bool selects = std::any_of(draft.mesh.workloads.begin(), draft.mesh.workloads.end(), [&](const auto& w) {
-        if (w.service != service.name || w.namespace_ != service.namespace_) return false;
+        if (!models::service_selects(service, w)) return false;  // the Service's own pods only
         return std::all_of(subset.labels.begin(), subset.labels.end(), [&](const auto& kv) {
           const auto it = w.labels.find(kv.first);
           return it != w.labels.end() && it->second == kv.second;

@@ -32,6 +32,58 @@ void read_readiness_probe(const Context& ctx, const Mapping& pod, models::Worklo
   if (auto v = p.integer("successThreshold", 1, 1'000)) r.success_threshold = static_cast<uint32_t>(*v);
 }
 
+// Kubernetes' IntOrString targetPort: digits are a number (1-65535), anything else a port name,
+// which validation requires to be an IANA_SVC_NAME (k8s validation.IsValidPortName: at most 15
+// lower-case letters, digits and '-', with a letter, no '-' at either end nor "--").
+void read_target_port(const Mapping& p, models::PortConfig& port) {
+  const YAML::Node t = p.get("targetPort");
+  if (!t.IsDefined()) return;
+  const std::string s = t.IsScalar() ? t.Scalar() : "";
+  const bool digits = !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
+  if (digits && t.Tag() != "!") {  // a quoted "8080" is a string, as in Kubernetes' JSON
+    if (auto n = p.integer("targetPort", 1, 65535)) port.target_port = static_cast<uint32_t>(*n);
+    return;
+  }
+  const bool name_ok = !s.empty() && s.size() <= 15 && s.front() != '-' && s.back() != '-' &&
+                       s.find("--") == std::string::npos &&
+                       std::all_of(s.begin(), s.end(), [](unsigned char c) {
+                         return std::islower(c) || std::isdigit(c) || c == '-';
+                       }) &&
+                       std::any_of(s.begin(), s.end(), [](unsigned char c) { return std::islower(c); });
+  if (!name_ok) {
+    p.ctx().report(Code::kWrongType, t,
+                   {"targetPort", "a port number (1-65535) or a container port name (IANA_SVC_NAME: "
+                                  "at most 15 of a-z, 0-9 and '-', with a letter)",
+                    describe(t)});
+    return;
+  }
+  port.target_port_name = s;
+}
+
+// The ports of a pod template's containers, and of its native sidecars (init containers with
+// restartPolicy Always), which Kubernetes' FindPort also searches.
+void read_container_ports(const Context& ctx, const Mapping& pod, models::WorkloadConfig& w) {
+  for (const char* list : {"containers", "initContainers"}) {
+    const YAML::Node cs = pod.get(list);
+    if (!cs.IsDefined() || !cs.IsSequence()) continue;
+    for (auto c = cs.begin(); c != cs.end(); ++c) {
+      const Mapping container = Mapping::lenient(ctx, *c, "container");
+      if (!container.is_mapping()) continue;
+      if (std::string(list) == "initContainers" && container.string("restartPolicy").value_or("") != "Always")
+        continue;
+      const YAML::Node ports = container.get("ports");
+      if (!ports.IsDefined() || !ports.IsSequence()) continue;
+      for (auto it = ports.begin(); it != ports.end(); ++it) {
+        const Mapping cp = Mapping::lenient(ctx, *it, "container port");
+        if (!cp.is_mapping()) continue;
+        const auto number = cp.integer("containerPort", 1, 65535);
+        if (!number) continue;
+        w.container_ports.push_back({cp.string("name").value_or(""), static_cast<uint32_t>(*number)});
+      }
+    }
+  }
+}
+
 }  // namespace
 
 bool is_modelled_kubernetes_kind(const Document& doc) {
@@ -71,12 +123,23 @@ void read_service(const Context& ctx, const Document& doc, Draft& draft) {
         if (!number) continue;
         port.number = static_cast<uint32_t>(*number);
         port.protocol = protocol_for_port(port.name, p.string("appProtocol").value_or(""));
+        read_target_port(p, port);
         s.config.ports.push_back(port);
       }
     }
   }
   if (s.config.ports.empty()) s.config.ports.push_back({"http", 80, models::Protocol::kHttp});
   if (auto sel = spec.string_map("selector")) s.config.selector = *sel;
+  if (auto type = spec.string("type")) {
+    s.type = *type;
+    s.where_type = spec.where("type");
+  }
+  if (auto ip = spec.string("clusterIP")) s.config.headless = *ip == "None";
+  if (s.type == "ExternalName") {
+    s.config.selector.clear();  // Kubernetes ignores an ExternalName Service's selector
+    s.config.headless = false;
+    if (auto target = spec.string("externalName")) s.external_name = *target;
+  }
   draft.services.push_back(std::move(s));
 }
 
@@ -101,6 +164,7 @@ void read_deployment(const Context& ctx, const Document& doc, Draft& draft) {
     w.config.service_account = *old;
   }
   read_readiness_probe(ctx, pod, w.config.readiness);
+  read_container_ports(ctx, pod, w.config);
   draft.deployments.push_back(std::move(w));
 }
 

@@ -13,9 +13,11 @@ namespace meshsim::scenarios::internal {
 bool is_modelled_kubernetes_kind(const Document& doc);
 
 // Appends to draft.services: name, namespace, ports (the protocol from appProtocol, else from
-// the port name's prefix, as Istio does), selector.
+// the port name's prefix, as Istio does; targetPort, a number or a container port name),
+// selector, type (ExternalName and its externalName; clusterIP None = headless).
 void read_service(const Context& ctx, const Document& doc, Draft& draft);
-// Appends to draft.deployments: replicas, template labels, service account.
+// Appends to draft.deployments: replicas, template labels, service account, the containers'
+// ports (what named targetPorts resolve against).
 void read_deployment(const Context& ctx, const Document& doc, Draft& draft);
 
 // The protocol Istio infers for a port: appProtocol if given, else the name's prefix

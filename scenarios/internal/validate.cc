@@ -24,6 +24,7 @@ void Checker::run() {
   zones();
   services();
   workloads();
+  discovery();
   calls();
   loads();
   timeline();
@@ -52,11 +53,24 @@ void Checker::services() {
       }
     }
     if (duplicate) continue;
+    if (s.type == "ExternalName" && !s.external_name.empty()) {
+      aliases_.push_back({s.config, s.external_name, s.where});
+      continue;  // an alias of its target (validate_discovery.cc), not a service of the run
+    }
     d_.mesh.services.push_back(s.config);
     service_where_.push_back(s.where);
     service_names_.push_back(s.config.namespace_ == "default"
                                  ? s.config.name
                                  : s.config.name + "." + s.config.namespace_);
+  }
+  // An ExternalName whose target is no service of the scenario (an external host): a service
+  // without endpoints, so calls to it fail as the warning (MSH0223) says.
+  for (const Alias& a : aliases_) {
+    if (resolve_alias(a.fqdn(), 0)) continue;
+    d_.mesh.services.push_back(a.config);
+    service_where_.push_back(a.where);
+    service_names_.push_back(a.config.namespace_ == "default" ? a.config.name
+                                                              : a.config.name + "." + a.config.namespace_);
   }
 }
 
@@ -66,7 +80,7 @@ std::optional<std::size_t> Checker::resolve(const std::string& host, const std::
     const ServiceConfig& s = d_.mesh.services[i];
     if (fqdn == s.name + "." + s.namespace_ + ".svc.cluster.local") return i;
   }
-  return std::nullopt;
+  return resolve_alias(fqdn, 0);
 }
 
 void Checker::workloads() {
@@ -148,7 +162,7 @@ void Checker::bind_workloads() {
         continue;
       }
       const ServiceConfig& s = d_.mesh.services[*svc];
-      if (!s.selector.empty() && !selects(s.selector, w.labels)) {
+      if (!selects(s.selector, w.labels)) {  // a Service without a selector selects nothing
         diag_.report(Code::kLabelsDoNotMatchSelector, b.where,
                      {format_labels(w.labels), w.name, format_labels(s.selector), s.name});
         continue;
@@ -165,6 +179,8 @@ void Checker::bind_workloads() {
       w.service = d_.mesh.services[*svc].name;
     }
     b.service_index = *svc;
+    for (std::size_t i = 0; i < d_.mesh.services.size(); ++i)
+      if (models::service_selects(d_.mesh.services[i], w)) b.services.push_back(i);
     if (w.zones.empty()) {
       w.zones = {zone_names_.front()};
     } else {
@@ -180,12 +196,16 @@ void Checker::bind_workloads() {
   for (std::size_t i = 0; i < d_.mesh.services.size(); ++i) {
     const ServiceConfig& s = d_.mesh.services[i];
     const bool backed = std::any_of(built_.begin(), built_.end(), [&](const Built& b) {
-      return b.service_index == i ||
-             (b.config.namespace_ == s.namespace_ && selects(s.selector, b.config.labels));
+      return std::find(b.services.begin(), b.services.end(), i) != b.services.end();
     });
-    if (!backed) {
-      diag_.report(Code::kServiceWithoutWorkloads, service_where_[i],
-                   {s.name, format_labels(s.selector)});
+    if (!backed) {  // ExternalName Services without a target are MSH0223 instead
+      const bool external = std::any_of(d_.services.begin(), d_.services.end(), [&](const ServiceDraft& sd) {
+        return sd.type == "ExternalName" && sd.config.name == s.name && sd.config.namespace_ == s.namespace_;
+      });
+      if (!external)
+        diag_.report(Code::kServiceWithoutWorkloads, service_where_[i],
+                     {s.name, s.selector.empty() ? std::string("{} (no selector: Kubernetes makes no endpoints for it)")
+                                                 : format_labels(s.selector)});
     }
   }
 }
@@ -215,8 +235,9 @@ void Checker::calls() {
       } else {
         c.port = s.ports.front().number;
       }
-      c.service = canonical_host(c.service, b.config.namespace_);
-      edges_.push_back({b.service_index, *target, site.where});
+      c.service = resolved_name(c.service, b.config.namespace_, *target);
+      // The call is made from every Service the workload backs: any of them may lead to it.
+      for (std::size_t from : b.services) edges_.push_back({from, *target, site.where});
     };
     for (models::HandlerConfig& h : b.config.handlers) {
       for (models::Step& step : h.steps) {

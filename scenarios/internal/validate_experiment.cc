@@ -43,7 +43,7 @@ void Checker::loads() {
     } else {
       l.port = s.ports.front().number;
     }
-    l.target_service = canonical_host(l.target_service, site.namespace_);
+    l.target_service = resolved_name(l.target_service, site.namespace_, *target);
   }
 }
 
@@ -78,7 +78,7 @@ std::size_t Checker::check_selector(const models::PodSelector& s, const EventSit
   if (!ok) return 0;
   std::size_t pods = 0;
   for (const Built& b : built_) {
-    if (svc && b.service_index != *svc) continue;
+    if (svc && std::find(b.services.begin(), b.services.end(), *svc) == b.services.end()) continue;
     if (!s.workload.empty() && b.config.name != s.workload) continue;
     for (uint32_t i = 0; i < b.config.replicas; ++i) {
       if (s.zone.empty() || b.config.zones[i % b.config.zones.size()] == s.zone) ++pods;
