@@ -78,6 +78,7 @@ struct Call {
   uint32_t depth = 0;
   uint16_t kind = 0;                        // the root request's kind (its headers travel along)
   uint64_t trace = 0, parent_span = 0;
+  bool grpc = false;                        // a gRPC request (its port is grpc / grpc-web)
 
   bool root() const { return caller.is_load(); }
 };
@@ -97,10 +98,11 @@ class AppClient {
   // The application's own timeout fired: it stops waiting.
   void timeout(uint32_t call);
   // An attempt's answer reached the application: retry it or complete the call.
-  void attempt_outcome(uint32_t call, uint32_t code, uint32_t flags);
+  // `grpc_status`: the response's grpc-status (policies::kNoGrpcStatus when it has none).
+  void attempt_outcome(uint32_t call, uint32_t code, uint8_t grpc_status, uint32_t flags);
 
  private:
-  void complete(uint32_t call, uint32_t code, uint32_t flags);
+  void complete(uint32_t call, uint32_t code, uint8_t grpc_status, uint32_t flags);
 
   Runtime& rt_;
   Pool<Call> calls_;

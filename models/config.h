@@ -21,7 +21,9 @@
 #include "policies/connection_pool.h"
 #include "policies/load_balancer.h"
 #include "policies/locality.h"
+#include "policies/grpc_status.h"
 #include "policies/outlier_detector.h"
+#include "policies/protocol.h"
 #include "policies/virtual_service.h"
 #include "simcore/distribution.h"
 #include "simcore/time.h"
@@ -33,12 +35,15 @@ using simcore::Time;
 using Labels = std::map<std::string, std::string>;
 using Headers = std::vector<std::pair<std::string, std::string>>;  // lower-case names
 
-enum class Protocol { kHttp, kHttp2, kGrpc };
+// Istio's protocol of a port (policies/protocol.h: the rule, and what meshsim runs for each).
+using Protocol = policies::Protocol;
 
 struct PortConfig {
   std::string name;  // e.g. "http"; Istio derives the protocol from the name prefix
   uint32_t number = 0;
-  Protocol protocol = Protocol::kHttp;  // Default: from the name (http2-, grpc-), else HTTP/1.1.
+  // Default: Istio's rule (policies::convert_protocol) over appProtocol, the name and the number.
+  Protocol protocol = Protocol::kHttp;
+  std::string app_protocol{};  // Kubernetes appProtocol as given; empty = absent
 };
 
 // ---- Handlers: what a workload does with a request, as a small script -------------------------
@@ -77,9 +82,12 @@ using Step = std::variant<ComputeStep, CallStep, ParallelStep>;
 struct HandlerConfig {
   std::string path_prefix = "/";  // first handler whose prefix matches the request path runs
   std::vector<Step> steps;
-  // Intrinsic failure: with this probability the handler answers `error_status` after its steps.
+  // Intrinsic failure: with this probability the handler answers `error_status` after its steps;
+  // a gRPC request gets HTTP 200 with grpc-status `error_grpc_status` when that is set, else the
+  // HTTP `error_status` with no grpc-status (as a server that is not a gRPC server would).
   double error_probability = 0.0;  // Default: never.
   uint32_t error_status = 500;
+  uint8_t error_grpc_status = policies::kNoGrpcStatus;  // Default: none.
   uint64_t response_bytes = 0;
 };
 
@@ -218,7 +226,13 @@ struct PodSelector {
 struct KillPods { PodSelector pods; };
 struct ZoneOutage { std::string zone; };
 struct AddLatency { PodSelector pods; Distribution extra; };  // to every request served
-struct InjectErrors { PodSelector pods; double probability = 1.0; uint32_t status = 503; };
+// The pods answer `status` at once; gRPC requests get 200 + `grpc_status` when that is set.
+struct InjectErrors {
+  PodSelector pods;
+  double probability = 1.0;
+  uint32_t status = 503;
+  uint8_t grpc_status = policies::kNoGrpcStatus;  // Default: none (HTTP `status` for every request).
+};
 struct CpuSlowdown { PodSelector pods; double factor = 2.0; };  // compute takes factor times longer
 struct Partition { std::string from; std::string to; };          // services or zones; both ways
 // An Istio/Kubernetes manifest applied at `at`: its text, and when it is a VirtualService or a

@@ -7,6 +7,7 @@
 
 #include "models/ids.h"
 #include "models/pool.h"
+#include "policies/grpc_status.h"
 #include "simcore/time.h"
 
 namespace meshsim::models {
@@ -26,6 +27,8 @@ struct Exchange {
   uint32_t path = 0;
   uint32_t handler = kNone;
   uint32_t status = 0;
+  uint8_t grpc_status = policies::kNoGrpcStatus;  // the response's grpc-status, if it has one
+  bool grpc = false;                              // a gRPC request
   uint32_t flags = 0;
   uint32_t depth = 0;
   uint16_t kind = 0;       // the root request's kind (its headers travel with it)

@@ -95,6 +95,8 @@ enum class Code : int {
   kApplyMeshsimKind = 214,
   kPartitionUnknownSide = 215,
   kExpectationNamesNothing = 216,
+  kPortNameIsNotUnderNamingConvention = 217,
+  kCallToTcpPort = 218,
   // Istio manifests.
   kUnknownDestinationHost = 301,
   kUnknownSubset = 302,

@@ -33,11 +33,13 @@ struct CallRt {
   const CallStep* cfg;
   ServiceId service;
   uint32_t path;  // interned
+  bool grpc;      // the port called is grpc / grpc-web: a gRPC request (policies::is_grpc)
 };
 struct HandlerRt {
   uint32_t first_step, step_count;
   double error_probability;
   uint32_t error_status;
+  uint8_t error_grpc_status;  // policies::kNoGrpcStatus = none
 };
 struct WorkloadRt {
   const WorkloadConfig* cfg;
@@ -57,6 +59,7 @@ struct LoadRt {
   uint32_t zone;
   std::vector<uint32_t> kind_path;  // interned path per request kind
   std::vector<double> kind_cumulative;
+  bool grpc = false;  // the port it sends to is grpc / grpc-web
 };
 
 class Topology {
@@ -84,6 +87,8 @@ class Topology {
   uint32_t handler_for(WorkloadId w, uint32_t path) const {
     return handler_table_[static_cast<size_t>(path) * workloads.size() + w.value];
   }
+  // Whether requests to `port` of `service` are gRPC (0 = the service's first port).
+  bool is_grpc_port(ServiceId service, uint32_t port) const;
   ServiceId service_of(PodId p) const { return workloads[pods[p].workload].service; }
   const WorkloadConfig& workload_config(PodId p) const { return *workloads[pods[p].workload].cfg; }
   bool has_sidecar(PodId p) const { return p.valid() && workload_config(p).sidecar; }

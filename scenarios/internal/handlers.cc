@@ -182,7 +182,8 @@ std::optional<std::vector<models::HandlerConfig>> read_handlers(const Context& c
   bool ok = true;
   for (auto it = node.begin(); it != node.end(); ++it) {
     const Mapping m(ctx, *it, "handler of " + owner,
-                    {"path", "steps", "errorProbability", "errorStatus", "responseBytes"});
+                    {"path", "steps", "errorProbability", "errorStatus", "errorGrpcStatus",
+                     "responseBytes"});
     if (!m.is_mapping()) {
       ok = false;
       continue;
@@ -203,6 +204,12 @@ std::optional<std::vector<models::HandlerConfig>> read_handlers(const Context& c
     if (m.has("errorStatus")) {
       if (auto s = m.integer("errorStatus", 100, 599))
         h.error_status = static_cast<uint32_t>(*s);
+      else
+        ok = false;
+    }
+    if (m.has("errorGrpcStatus")) {
+      if (auto g = read_grpc_status(ctx, m.get("errorGrpcStatus"), "errorGrpcStatus"))
+        h.error_grpc_status = *g;
       else
         ok = false;
     }

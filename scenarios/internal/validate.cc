@@ -212,6 +212,7 @@ void Checker::calls() {
       } else {
         c.port = s.ports.front().number;
       }
+      check_port_protocol(s, c.port, site.port_given ? site.where_port : site.where_service);
       c.service = canonical_host(c.service, b.config.namespace_);
       edges_.push_back({b.service_index, *target, site.where});
     };
