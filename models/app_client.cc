@@ -18,8 +18,18 @@ void AppClient::send(uint32_t ci) {
   const CallerView caller = rt_.caller(c);
   ++c.attempts;
   const simcore::Time timeout = c.root() ? rt_.topo.loads[c.load].cfg->timeout : c.step->timeout;
-  if (timeout != simcore::Time::max())
-    c.timeout = rt_.sched.arm_at(rt_.sched.now() + timeout, Packed::make(kCallTimeout, ci, c.gen));
+  simcore::Time at = timeout == simcore::Time::max() ? timeout : rt_.sched.now() + timeout;
+  if (c.deadline != simcore::Time::max()) {
+    if (c.deadline <= rt_.sched.now()) {
+      // A gRPC client fails a call past its deadline without sending it: as the next event, never
+      // inside the caller's own call stack (a handler may be making its calls).
+      c.timeout = rt_.sched.arm_at(rt_.sched.now(), Packed::make(kCallTimeout, ci, c.gen));
+      return;
+    }
+    at = std::min(at, c.deadline);
+  }
+  if (at != simcore::Time::max())
+    c.timeout = rt_.sched.arm_at(at, Packed::make(kCallTimeout, ci, c.gen));
   if (caller.sidecar) {
     rt_.router.start(ci);
     return;
@@ -40,7 +50,17 @@ void AppClient::timeout(uint32_t ci) {
   }
   c.stream = kNone;
   c.exchange = kNone;
+  if (c.deadline <= rt_.sched.now()) {
+    deadline_exceeded(ci);
+    return;
+  }
   attempt_outcome(ci, 0, policies::kNoGrpcStatus, kAppTimeout);
+}
+
+// The gRPC deadline passed: DEADLINE_EXCEEDED, no further attempt (gRPC's own semantics).
+void AppClient::deadline_exceeded(uint32_t ci) {
+  calls_[ci].attempts_left = 0;
+  attempt_outcome(ci, 0, policies::kGrpcDeadlineExceeded, kAppTimeout);
 }
 
 void AppClient::attempt_outcome(uint32_t ci, uint32_t code, uint8_t grpc_status, uint32_t flags) {

@@ -79,6 +79,7 @@ struct Call {
   uint16_t kind = 0;                        // the root request's kind (its headers travel along)
   uint64_t trace = 0, parent_span = 0;
   bool grpc = false;                        // a gRPC request (its port is grpc / grpc-web)
+  simcore::Time deadline = simcore::Time::max();  // gRPC: the call's deadline (absolute)
 
   bool root() const { return caller.is_load(); }
 };
@@ -103,6 +104,7 @@ class AppClient {
 
  private:
   void complete(uint32_t call, uint32_t code, uint8_t grpc_status, uint32_t flags);
+  void deadline_exceeded(uint32_t call);
 
   Runtime& rt_;
   Pool<Call> calls_;

@@ -66,6 +66,12 @@ struct CallStep {
   Time timeout = Time::max();  // per attempt.  Default: none.
   uint32_t retries = 0;        // extra attempts on a failure or non-2xx.  Default: 0.
   OnFailure on_failure = OnFailure::kFail;
+  // gRPC calls only: the call's deadline (over all its attempts), sent as grpc-timeout; and
+  // whether the call also takes the deadline of the request its handler serves (the earlier
+  // wins), as gRPC servers propagate a context's deadline.  At the deadline the call fails with
+  // DEADLINE_EXCEEDED.  Default: none.
+  Time deadline = Time::max();
+  bool propagate_deadline = false;
 };
 
 struct ComputeStep {

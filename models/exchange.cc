@@ -24,6 +24,8 @@ uint32_t Exchanges::send(uint32_t ci, uint32_t si, PodId pod) {
   x.depth = c.depth;
   x.kind = c.kind;
   x.grpc = c.grpc;
+  // Envoy forwards the time left in grpc-timeout; the server counts its deadline from receipt.
+  if (c.grpc && c.deadline != Time::max()) x.grpc_timeout = std::max(c.deadline - rt_.sched.now(), Time::zero());
   x.load = c.load;
   x.sent = rt_.sched.now();
   x.trace = c.trace;

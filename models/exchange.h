@@ -29,6 +29,8 @@ struct Exchange {
   uint32_t status = 0;
   uint8_t grpc_status = policies::kNoGrpcStatus;  // the response's grpc-status, if it has one
   bool grpc = false;                              // a gRPC request
+  simcore::Time grpc_timeout = simcore::Time::max();  // the grpc-timeout header sent; max: none
+  simcore::Time deadline = simcore::Time::max();      // the server's deadline from that header
   uint32_t flags = 0;
   uint32_t depth = 0;
   uint16_t kind = 0;       // the root request's kind (its headers travel with it)

@@ -27,6 +27,7 @@ void Pods::arrive(uint32_t xi) {
   PodState& p = state_[x.pod];
   const WorkloadConfig& w = topo_.workload_config(x.pod);
   x.reached_pod = true;
+  if (x.grpc_timeout != Time::max()) x.deadline = rt_.sched.now() + x.grpc_timeout;
   if (p.error_probability > 0 && p.chaos_error_rng.uniform() < p.error_probability) {
     answer_error(x, p.error_status, p.error_grpc_status);  // chaos: the application fails at once
     respond(xi);
@@ -105,6 +106,10 @@ void Pods::make_call(uint32_t xi, const CallRt& cr) {
   c.service = cr.service;
   c.path = cr.path;
   c.grpc = cr.grpc;
+  if (cr.grpc) {
+    if (cr.cfg->deadline != Time::max()) c.deadline = rt_.sched.now() + cr.cfg->deadline;
+    if (cr.cfg->propagate_deadline) c.deadline = std::min(c.deadline, x.deadline);
+  }
   c.step = cr.cfg;
   c.attempts_left = cr.cfg->retries;
   c.started = rt_.sched.now();

@@ -27,6 +27,8 @@ void Router::start(uint32_t ci) {
   st.started = rt_.sched.now();
   st.service = c.service;
   st.grpc = c.grpc;
+  if (c.grpc && c.deadline != Time::max())  // a deadline already past never gets here (AppClient)
+    st.grpc_timeout = std::max(c.deadline - rt_.sched.now(), Time::from_ns(1));
   // Envoy pins each downstream connection to a worker: a closed-loop user keeps its connection;
   // other callers spread their requests round robin.  Per caller, so that adding an entity
   // changes no other caller's choices.
@@ -112,7 +114,11 @@ void Router::route(uint32_t si) {
   if (!r.mirror_clusters.empty()) mirror(si);  // allocates Calls: `c` dangles after it
   st.client_cluster = rt_.clusters.get(caller, st.cluster);
   st.retry = policies::RetryState::start(r.retry);
-  const Time global_deadline = policies::global_deadline(rt_.sched.now(), r.timeouts);
+  // gRPC: Istio's max_grpc_timeout is the VS timeout (r.timeouts.global), and the caller's
+  // grpc-timeout header sets the route timeout under that cap (router.cc finalTimeout).
+  st.timeouts = st.grpc ? policies::final_timeouts_grpc(r.timeouts.global, r.timeouts.per_try, st.grpc_timeout)
+                        : r.timeouts;
+  const Time global_deadline = policies::global_deadline(rt_.sched.now(), st.timeouts);
   if (global_deadline != Time::max())
     st.global_timer = rt_.sched.arm_at(global_deadline, Packed::make(kStreamGlobal, si, st.gen));
   attempt(si);
@@ -166,7 +172,7 @@ void Router::attempt(uint32_t si) {
 void Router::start_upstream(uint32_t si) {
   SidecarStream& st = streams_[si];
   st.pending = false;
-  const Time per_try_deadline = policies::per_try_deadline(rt_.sched.now(), st.route->timeouts);
+  const Time per_try_deadline = policies::per_try_deadline(rt_.sched.now(), st.timeouts);
   if (per_try_deadline != Time::max())
     st.per_try_timer = rt_.sched.arm_at(per_try_deadline, Packed::make(kStreamPerTry, si, st.gen));
   const PodId pod(rt_.control.traffic().cluster(st.cluster).pods[st.host]);

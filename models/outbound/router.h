@@ -49,6 +49,8 @@ struct SidecarStream {
   uint32_t final_code = 0, final_flags = 0;
   uint8_t final_grpc = policies::kNoGrpcStatus;  // the answer's grpc-status, if it has one
   bool grpc = false;                             // a gRPC request: local replies are trailers-only
+  std::optional<simcore::Time> grpc_timeout;     // the request's grpc-timeout header
+  policies::RouteTimeouts timeouts;              // the route's, or finalTimeout's for gRPC
   uint32_t worker = 0;                 // the client sidecar worker (Envoy: per downstream connection)
   uint32_t pool = kNone;               // the HostPool of the current attempt
   policies::ConnectionId connection;   // attached connection, if any

@@ -34,7 +34,8 @@ std::optional<models::CallStep> read_call(const Context& ctx, const YAML::Node& 
   const std::string what = (target.empty() ? "call" : "call to '" + target + "'") + " in " + owner;
   const Mapping m(ctx, node, what,
                   {"service", "port", "path", "method", "headers", "probability", "requestBytes",
-                   "responseBytes", "timeout", "retries", "onFailure"});
+                   "responseBytes", "timeout", "retries", "onFailure", "deadline",
+                   "propagateDeadline"});
   if (!m.is_mapping()) return std::nullopt;
   models::CallStep call;
   CallSite site;
@@ -112,6 +113,18 @@ std::optional<models::CallStep> read_call(const Context& ctx, const YAML::Node& 
     } else {
       ok = false;
     }
+  }
+  if (m.has("deadline")) {
+    if (auto t = read_duration(ctx, m.get("deadline"), "deadline", DurationRule::kPositive))
+      call.deadline = *t;
+    else
+      ok = false;
+  }
+  if (m.has("propagateDeadline")) {
+    if (auto b = m.boolean("propagateDeadline"))
+      call.propagate_deadline = *b;
+    else
+      ok = false;
   }
   if (!ok) return std::nullopt;
   calls.push_back(site);

@@ -213,6 +213,7 @@ void Checker::calls() {
         c.port = s.ports.front().number;
       }
       check_port_protocol(s, c.port, site.port_given ? site.where_port : site.where_service);
+      check_grpc_deadline(s, c, site.where);
       c.service = canonical_host(c.service, b.config.namespace_);
       edges_.push_back({b.service_index, *target, site.where});
     };

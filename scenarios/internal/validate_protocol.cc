@@ -20,4 +20,17 @@ void Checker::check_port_protocol(const models::ServiceConfig& s, uint32_t port,
   }
 }
 
+// grpc-timeout is a gRPC header: a deadline on a call that is not gRPC would silently do nothing.
+void Checker::check_grpc_deadline(const models::ServiceConfig& s, const models::CallStep& c,
+                                  const SourceLocation& where) {
+  if (c.deadline == simcore::Time::max() && !c.propagate_deadline) return;
+  for (const models::PortConfig& p : s.ports) {
+    if (p.number != c.port || policies::is_grpc(p.protocol)) continue;
+    diag_.report(Code::kConflictingFields, where,
+                 {c.deadline != simcore::Time::max() ? "deadline" : "propagateDeadline",
+                  "a call to port " + std::to_string(p.number) + " (" + (p.name.empty() ? "unnamed" : p.name) +
+                      ") of service '" + s.name + "', which is not gRPC (the deadline travels as grpc-timeout)"});
+  }
+}
+
 }  // namespace meshsim::scenarios::internal

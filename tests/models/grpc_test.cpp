@@ -259,3 +259,70 @@ TEST_CASE("gRPC: an app error given only as an HTTP status reaches a gRPC caller
     CHECK(r.grpc_response_status == pol::kGrpcUnknown);
   }
 }
+
+TEST_CASE("gRPC: a call's deadline travels as grpc-timeout; the VS timeout caps it as Istio's "
+          "max_grpc_timeout (route.go setTimeout; router.cc finalTimeout)",
+          "[grpc]") {
+  // backend takes 1 s.  VS timeout 100 ms < deadline 200 ms: the client sidecar's route timer
+  // (the header capped at 100 ms) fires first: 504 UT, read as 200 + grpc-status 14.
+  MeshConfig m = frontend_backend("grpc");
+  m.experiment.duration = 5_s;
+  m.workloads[1].handlers[0].steps = {ComputeStep{Distribution::constant(1.0)}};
+  auto& call = std::get<CallStep>(m.workloads[0].handlers[0].steps[0]);
+  call.deadline = 200_ms;
+  pol::HttpRoute r;
+  r.timeout = 100_ms;
+  m.traffic.virtual_services.push_back(vs_backend(r));
+  const Collect capped = run(m);
+  const auto src = capped.of(Reporter::kSource, 1);
+  REQUIRE(src.size() > 100);
+  for (const auto& x : src) {
+    CHECK(x.response_code == 200);
+    CHECK(x.grpc_response_status == pol::kGrpcUnavailable);
+    CHECK(x.response_flags == pol::kUpstreamRequestTimeout);
+    CHECK((x.end - x.start) == 100_ms);
+  }
+  // Without a VS timeout the header alone decides; the client's own deadline ends the call at
+  // 200 ms with DEADLINE_EXCEEDED (it fires before the sidecar's timer, which starts later), and
+  // the HTTP frontend answers grpcToHttpStatus(4) = 504.
+  m.traffic.virtual_services.clear();
+  const Collect uncapped = run(m);
+  const auto roots = uncapped.of(Reporter::kClient);
+  REQUIRE(roots.size() > 100);
+  for (const auto& x : roots) {
+    CHECK(x.response_code == 504);
+    CHECK((x.end - x.start) == 200_ms);
+  }
+}
+
+TEST_CASE("gRPC: propagateDeadline gives a nested call the deadline of the request being served",
+          "[grpc]") {
+  // frontend -> backend (deadline 300 ms) -> store (propagateDeadline, no deadline of its own,
+  // takes 1 s): store's call ends when backend's deadline passes, with DEADLINE_EXCEEDED, and
+  // backend answers that status.
+  MeshConfig m = frontend_backend("grpc");
+  m.experiment.duration = 5_s;
+  m.services.push_back({"store", "default", {{"grpc", 9091, Protocol::kGrpc, ""}}, {{"app", "store"}}});
+  auto& call = std::get<CallStep>(m.workloads[0].handlers[0].steps[0]);
+  call.deadline = 300_ms;
+  CallStep nested;
+  nested.service = "store";
+  nested.port = 9091;
+  nested.propagate_deadline = true;
+  m.workloads[1].handlers[0].steps = {nested};
+  WorkloadConfig s;
+  s.name = "store-v1";
+  s.service = "store";
+  s.labels = {{"app", "store"}};
+  s.workers = 100;
+  s.handlers.push_back({"/", {ComputeStep{Distribution::constant(1.0)}}, 0.0, 500, pol::kNoGrpcStatus, 0});
+  m.workloads.push_back(s);
+  const Collect c = run(m);
+  const auto backend_answers = c.of(Reporter::kDestination, 1);
+  REQUIRE(backend_answers.size() > 100);
+  for (const auto& x : backend_answers) {
+    CHECK(x.response_code == 200);
+    CHECK(x.grpc_response_status == pol::kGrpcDeadlineExceeded);
+    CHECK((x.end - x.start) == 300_ms);
+  }
+}

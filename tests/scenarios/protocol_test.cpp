@@ -103,3 +103,16 @@ TEST_CASE("protocols: calls to a TCP-family port are an error naming it (MSH0218
     if (!errors.empty()) WARN(dump(errors));
   }
 }
+
+TEST_CASE("protocols: a gRPC deadline on a call that is not gRPC is an error (MSH0109)") {
+  std::string yaml = with_call("  - {name: http, port: 9090}\n", "9090");
+  const std::string call = "call: {service: db, port: 9090}";
+  yaml.replace(yaml.find(call), call.size(), "call: {service: db, port: 9090, deadline: 1s}");
+  const auto errors = errors_of_text(yaml);
+  CHECK(has_code(errors, "MSH0109"));
+  std::string ok = with_call("  - {name: grpc, port: 9090}\n", "9090");
+  ok.replace(ok.find(call), call.size(),
+             "call: {service: db, port: 9090, deadline: 1s, propagateDeadline: true}");
+  const auto none = errors_of_text(ok);
+  CHECK(none.empty());
+}
