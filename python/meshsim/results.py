@@ -272,7 +272,9 @@ class Results:
         measured_s = self._measured_s()
         code = t["response_code"].astype(np.int64)
         # A gRPC request fails on a non-OK grpc_response_status whatever its response_code.
-        grpc_ok = np.array([str(g) in ("", "0") for g in t["grpc_response_status"]], dtype=bool)
+        # (Files written before the column existed have no gRPC rows.)
+        grpc_col = t["grpc_response_status"] if "grpc_response_status" in t else [""] * len(code)
+        grpc_ok = np.array([str(g) in ("", "0") for g in grpc_col], dtype=bool)
         flags = [str(f).split(",") for f in t["response_flags"]]
         out: list[list] = []
         for (caller, s) in sorted(groups):
