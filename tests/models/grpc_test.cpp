@@ -297,32 +297,90 @@ TEST_CASE("gRPC: a call's deadline travels as grpc-timeout; the VS timeout caps 
 
 TEST_CASE("gRPC: propagateDeadline gives a nested call the deadline of the request being served",
           "[grpc]") {
-  // frontend -> backend (deadline 300 ms) -> store (propagateDeadline, no deadline of its own,
-  // takes 1 s): store's call ends when backend's deadline passes, with DEADLINE_EXCEEDED, and
-  // backend answers that status.
-  MeshConfig m = frontend_backend("grpc");
-  m.experiment.duration = 5_s;
-  m.services.push_back({"store", "default", {{"grpc", 9091, Protocol::kGrpc, ""}}, {{"app", "store"}}});
-  auto& call = std::get<CallStep>(m.workloads[0].handlers[0].steps[0]);
-  call.deadline = 300_ms;
-  CallStep nested;
-  nested.service = "store";
-  nested.port = 9091;
-  nested.propagate_deadline = true;
-  m.workloads[1].handlers[0].steps = {nested};
-  WorkloadConfig s;
-  s.name = "store-v1";
-  s.service = "store";
-  s.labels = {{"app", "store"}};
-  s.workers = 100;
-  s.handlers.push_back({"/", {ComputeStep{Distribution::constant(1.0)}}, 0.0, 500, pol::kNoGrpcStatus, 0});
-  m.workloads.push_back(s);
-  const Collect c = run(m);
-  const auto backend_answers = c.of(Reporter::kDestination, 1);
-  REQUIRE(backend_answers.size() > 100);
-  for (const auto& x : backend_answers) {
-    CHECK(x.response_code == 200);
-    CHECK(x.grpc_response_status == pol::kGrpcDeadlineExceeded);
-    CHECK((x.end - x.start) == 300_ms);
+  // frontend -> backend (deadline 300 ms) -> store (propagateDeadline, no deadline of its own;
+  // store takes 1 s).  With propagation backend's call to store ends at backend's deadline,
+  // 300 ms after it started (the application resets it: code 0); without, it runs the full 1 s.
+  auto nested_call_ms = [](bool propagate) {
+    MeshConfig m = frontend_backend("grpc");
+    m.experiment.duration = 5_s;
+    m.services.push_back({"store", "default", {{"grpc", 9091, Protocol::kGrpc, ""}}, {{"app", "store"}}});
+    auto& call = std::get<CallStep>(m.workloads[0].handlers[0].steps[0]);
+    call.deadline = 300_ms;
+    CallStep nested;
+    nested.service = "store";
+    nested.port = 9091;
+    nested.propagate_deadline = propagate;
+    m.workloads[1].handlers[0].steps = {nested};
+    WorkloadConfig s;
+    s.name = "store-v1";
+    s.service = "store";
+    s.labels = {{"app", "store"}};
+    s.workers = 100;
+    s.handlers.push_back({"/", {ComputeStep{Distribution::constant(1.0)}}, 0.0, 500, pol::kNoGrpcStatus, 0});
+    m.workloads.push_back(s);
+    const Collect c = run(m);
+    std::vector<std::pair<int64_t, uint16_t>> out;
+    for (const auto& x : c.of(Reporter::kSource, 2)) out.emplace_back((x.end - x.start).ns() / 1'000'000, x.response_code);
+    return out;
+  };
+  const auto with = nested_call_ms(true);
+  REQUIRE(with.size() > 100);
+  for (const auto& [ms, code] : with) {
+    CHECK(ms == 300);
+    CHECK(code == 0);
   }
+  const auto without = nested_call_ms(false);
+  REQUIRE(without.size() > 100);
+  for (const auto& [ms, code] : without) {
+    CHECK(ms == 1000);
+    CHECK(code == 200);
+  }
+}
+
+TEST_CASE("gRPC: outlier detection sees grpcToHttpStatus of a trailers-only grpc-status, so a pod "
+          "answering UNAVAILABLE (HTTP 200) is ejected as a 503 would be",
+          "[grpc]") {
+  // Truth: envoy router.cc onUpstreamHeaders reports Grpc::Utility::grpcToHttpStatus(14) = 503
+  // to outlier detection when grpc-status is in the response headers.  backend has 2 pods;
+  // pod 0 answers UNAVAILABLE to everything (injectErrors with grpcStatus).  Without the mapping
+  // the 200s would never count as 5xx and pod 0 would keep failing half the requests.
+  MeshConfig m = frontend_backend("grpc");
+  m.experiment.duration = 20_s;
+  m.workloads[1].replicas = 2;
+  pol::OutlierDetectionSettings od;
+  od.consecutive_5xx_errors = 1;
+  od.interval = 1_s;
+  od.base_ejection_time = 180_s;
+  od.max_ejection_percent = 100;
+  DestinationRuleConfig dr;
+  dr.name = "backend";
+  dr.host = "backend";
+  dr.traffic_policy.outlier_detection = od;
+  m.traffic.destination_rules.push_back(dr);
+  pol::HttpRoute r;
+  pol::IstioHttpRetry none;
+  none.attempts = 0;
+  r.retries = none;
+  m.traffic.virtual_services.push_back(vs_backend(r));
+  TimelineEvent bad;
+  InjectErrors e{{"", "backend-v1", "", 1, 0}, 1.0, 503};
+  e.grpc_status = pol::kGrpcUnavailable;
+  bad.action = e;
+  bad.description = "backend-v1-0 answers UNAVAILABLE";
+  m.timeline.push_back(bad);
+  const Collect c = run(m);
+  uint64_t failed_early = 0, failed_late = 0, late = 0;
+  for (const auto& x : c.of(Reporter::kSource, 1)) {
+    const bool failed = x.grpc_response_status != pol::kGrpcOk;
+    CHECK(x.response_code == 200);
+    if (x.start < 1_s) {
+      failed_early += failed;
+    } else {
+      ++late;
+      failed_late += failed;
+    }
+  }
+  CHECK(failed_early >= 1);  // pod 0 failed at least once before its ejection
+  REQUIRE(late > 1000);
+  CHECK(failed_late == 0);   // ejected for 180 s: every later request goes to pod 1
 }
