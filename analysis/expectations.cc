@@ -99,7 +99,10 @@ void ExpectationProbe::calls(std::span<const models::CallRecord> records) {
       }
       ++tally.requests;
       tally.attempts += attempts;
-      if (r.response_code != 0 && r.response_code < 500) ++tally.successes;
+      // A gRPC request fails on a non-OK grpc_response_status whatever its response_code.
+      if (r.response_code != 0 && r.response_code < 500 &&
+          (r.grpc_response_status == models::kNoGrpcResponseStatus || r.grpc_response_status == 0))
+        ++tally.successes;
       if ((r.response_flags & t.flag) != 0) ++tally.flagged;
       tally.latency.record(r.end - r.start);
     }

@@ -31,6 +31,8 @@ inline constexpr std::string_view kLabelDestinationWorkload = "destination_workl
 inline constexpr std::string_view kLabelDestinationVersion = "destination_version";
 inline constexpr std::string_view kLabelResponseCode = "response_code";
 inline constexpr std::string_view kLabelResponseFlags = "response_flags";
+inline constexpr std::string_view kLabelRequestProtocol = "request_protocol";          // "http", "grpc"
+inline constexpr std::string_view kLabelGrpcResponseStatus = "grpc_response_status";  // "" or "14"
 
 // Istio's value for a label it cannot fill (e.g. source_workload of traffic from outside the mesh).
 inline constexpr std::string_view kUnknown = "unknown";

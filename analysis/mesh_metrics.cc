@@ -22,7 +22,13 @@ uint64_t fmix64(uint64_t x) {
   return x;
 }
 
-bool is_success(uint16_t code) { return code != 0 && code < 500; }
+bool is_success(uint16_t code, uint8_t grpc_status) {
+  return code != 0 && code < 500 &&
+         (grpc_status == models::kNoGrpcResponseStatus || grpc_status == 0);
+}
+bool is_grpc_error(uint8_t grpc_status) {
+  return grpc_status != models::kNoGrpcResponseStatus && grpc_status != 0;
+}
 bool is_error_code(uint16_t code) { return code < 100 || code >= 400; }
 bool is_timeout(uint16_t code, uint32_t flags) {
   return (flags & policies::kUpstreamRequestTimeout) != 0 || code == 504;
@@ -45,12 +51,14 @@ bool generator_sidecar(const SeriesKey& key) {
 struct TrafficAccumulator {
   TrafficStats stats;
   std::map<uint16_t, uint64_t> codes;
+  std::map<uint8_t, uint64_t> grpc_codes;
   std::map<uint32_t, uint64_t> flags;
 
   void add(const SeriesKey& key, const SeriesStats& s) {
     stats.requests += s.count;
     stats.retries += s.retries();
-    if (is_success(key.response_code)) stats.successes += s.count;
+    if (is_success(key.response_code, key.grpc_response_status)) stats.successes += s.count;
+    if (is_grpc_error(key.grpc_response_status)) grpc_codes[key.grpc_response_status] += s.count;
     if (is_timeout(key.response_code, key.response_flags)) stats.timeouts += s.count;
     if (is_error_code(key.response_code)) codes[key.response_code] += s.count;
     if (key.response_flags != 0) flags[key.response_flags] += s.count;
@@ -61,6 +69,9 @@ struct TrafficAccumulator {
     stats.rps = measured_s > 0 ? static_cast<double>(stats.requests) / measured_s : 0.0;
     stats.error_codes.assign(codes.begin(), codes.end());
     std::stable_sort(stats.error_codes.begin(), stats.error_codes.end(),
+                     [](const auto& a, const auto& b) { return a.second > b.second; });
+    stats.grpc_errors.assign(grpc_codes.begin(), grpc_codes.end());
+    std::stable_sort(stats.grpc_errors.begin(), stats.grpc_errors.end(),
                      [](const auto& a, const auto& b) { return a.second > b.second; });
     for (const auto& [bits, n] : flags) {
       stats.flags.emplace_back(policies::response_flags_string(bits), n);
@@ -78,7 +89,8 @@ size_t SeriesKeyHash::operator()(const SeriesKey& k) const noexcept {
   const uint64_t a = k.source_workload | (uint64_t{k.destination_workload} << 32);
   const uint64_t b = k.destination_service | (uint64_t{k.load} << 32);
   const uint64_t c = k.response_flags | (uint64_t{k.response_code} << 32) |
-                     (uint64_t{static_cast<uint8_t>(k.reporter)} << 48);
+                     (uint64_t{static_cast<uint8_t>(k.reporter)} << 48) |
+                     (uint64_t{k.grpc_response_status} << 50) | (uint64_t{k.grpc} << 58);
   return static_cast<size_t>(fmix64(a ^ fmix64(b ^ fmix64(c))));
 }
 
@@ -120,7 +132,9 @@ void MeshMetrics::calls(std::span<const models::CallRecord> records) {
                         r.destination_workload,
                         r.response_code,
                         r.response_flags,
-                        r.load};
+                        r.load,
+                        r.grpc,
+                        r.grpc_response_status};
     const int64_t latency = (r.end - r.start).ns();
     const uint64_t attempts = r.attempts == 0 ? 1 : r.attempts;
 

@@ -5,8 +5,8 @@
 //   * istio_requests_total / istio_request_duration_milliseconds per series and per interval:
 //     a count, a log-linear Histogram (percentiles) and exact Istio bucket counts.
 //     A series is one combination of the labels in SeriesKey (reporter, source workload,
-//     destination service, destination workload, response_code, response_flags, and meshsim's
-//     `load`).  Interval k covers [k * interval, (k + 1) * interval) of simulated time (anchored
+//     destination service, destination workload, response_code, response_flags, meshsim's
+//     `load`, request_protocol and grpc_response_status).  Interval k covers [k * interval, (k + 1) * interval) of simulated time (anchored
 //     at 0, not at the warm-up, so intervals line up across runs); a record is filed under the
 //     interval holding its `end`, which is when Prometheus would have seen the counter move.
 //   * The same series totalled over the measured window [warmup, end of run].
@@ -23,7 +23,9 @@
 // count three times), so calls from a caller without a sidecar are missing from these figures
 // (they remain in the series).  Definitions:
 //   success   response_code != 0 (a reset) and response_code < 500; 4xx is a success, as in
-//             Istio's dashboards' success rate
+//             Istio's dashboards' success rate.  A gRPC request also needs grpc_response_status
+//             0 (OK): its response_code is 200 for nearly every failure (Kiali counts gRPC
+//             errors by grpc_response_status the same way)
 //   retries   sum over requests of (attempts - 1); for an in-mesh load generator, also the
 //             retries its sidecar made (from the sidecar's own records, which count nothing
 //             else)
@@ -68,6 +70,9 @@ struct SeriesKey {
   uint16_t response_code = 0;
   uint32_t response_flags = 0;  // policies::ResponseFlag bits
   uint32_t load = kNoLoad;
+  bool grpc = false;  // request_protocol: "grpc", else "http"
+  // grpc_response_status (models::CallRecord); kNoGrpcResponseStatus: the empty label.
+  uint8_t grpc_response_status = models::kNoGrpcResponseStatus;
 
   auto operator<=>(const SeriesKey&) const = default;
   bool operator==(const SeriesKey&) const = default;
@@ -100,6 +105,8 @@ struct TrafficStats {
   // Responses that were not 1xx-3xx (code 0 = reset included), most frequent first (ties: by
   // code).  4xx appear here although they count as successes.
   std::vector<std::pair<uint16_t, uint64_t>> error_codes;
+  // gRPC requests whose grpc_response_status was not OK, by status, most frequent first.
+  std::vector<std::pair<uint8_t, uint64_t>> grpc_errors;
   // Requests with any response flag, by the flags' Envoy string ("UO", "UF,URX"), most frequent
   // first (ties: by string).  May include flags of successful requests (DI: delay injected).
   std::vector<std::pair<std::string, uint64_t>> flags;

@@ -79,7 +79,7 @@ void add_catalog(const MeshMetrics& m, ResultTables& out) {
 struct RequestColumns {
   std::vector<std::string> reporter, source_workload, source_version, destination_service,
       destination_service_name, destination_service_namespace, destination_workload,
-      destination_version, response_flags, load;
+      destination_version, response_flags, load, request_protocol, grpc_response_status;
   std::vector<uint16_t> response_code;
   std::vector<uint64_t> count, retries;
   std::vector<double> sum_ms, p50_ms, p90_ms, p99_ms;
@@ -97,6 +97,10 @@ struct RequestColumns {
     response_code.push_back(k.response_code);
     response_flags.push_back(policies::response_flags_string(k.response_flags));
     load.emplace_back(m.load_name(k.load));
+    request_protocol.emplace_back(k.grpc ? "grpc" : "http");
+    grpc_response_status.emplace_back(k.grpc_response_status == models::kNoGrpcResponseStatus
+                                          ? std::string()
+                                          : std::to_string(unsigned{k.grpc_response_status}));
     count.push_back(s.count);
     retries.push_back(s.retries());
     sum_ms.push_back(static_cast<double>(s.latency.sum() / 1e6L));
@@ -120,6 +124,8 @@ struct RequestColumns {
     t.add(std::string(kLabelResponseCode), std::move(response_code));
     t.add(std::string(kLabelResponseFlags), std::move(response_flags));
     t.add("load", std::move(load));
+    t.add(std::string(kLabelRequestProtocol), std::move(request_protocol));
+    t.add(std::string(kLabelGrpcResponseStatus), std::move(grpc_response_status));
     t.add("count", std::move(count));
     t.add("retries", std::move(retries));
     t.add("latency_sum_ms", std::move(sum_ms), "ms");

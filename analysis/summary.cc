@@ -91,6 +91,10 @@ std::string top_errors(const TrafficStats& s, const SummaryOptions& options) {
     append(printf_string("%u\xC3\x97%llu", unsigned{s.error_codes[i].first},
                          static_cast<unsigned long long>(s.error_codes[i].second)));
   }
+  for (size_t i = 0; i < std::min(options.top_codes, s.grpc_errors.size()); ++i) {
+    append(printf_string("grpc-%u\xC3\x97%llu", unsigned{s.grpc_errors[i].first},
+                         static_cast<unsigned long long>(s.grpc_errors[i].second)));
+  }
   for (size_t i = 0; i < std::min(options.top_flags, s.flags.size()); ++i) {
     append(s.flags[i].first + "\xC3\x97" + integer(s.flags[i].second));
   }

@@ -6,7 +6,11 @@
 namespace meshsim::models {
 
 namespace {
-bool success(uint32_t code) { return code >= 200 && code < 400; }
+// A non-2xx/3xx answer fails, and so does a non-OK grpc-status: a gRPC client library reports
+// it as an error whatever the HTTP status (always 200 for a gRPC server or a sidecar's reply).
+bool success(uint32_t code, uint8_t grpc_status) {
+  return code >= 200 && code < 400 && (grpc_status == policies::kNoGrpcStatus || grpc_status == policies::kGrpcOk);
+}
 }  // namespace
 
 void AppClient::send(uint32_t ci) {
@@ -14,8 +18,18 @@ void AppClient::send(uint32_t ci) {
   const CallerView caller = rt_.caller(c);
   ++c.attempts;
   const simcore::Time timeout = c.root() ? rt_.topo.loads[c.load].cfg->timeout : c.step->timeout;
-  if (timeout != simcore::Time::max())
-    c.timeout = rt_.sched.arm_at(rt_.sched.now() + timeout, Packed::make(kCallTimeout, ci, c.gen));
+  simcore::Time at = timeout == simcore::Time::max() ? timeout : rt_.sched.now() + timeout;
+  if (c.deadline != simcore::Time::max()) {
+    if (c.deadline <= rt_.sched.now()) {
+      // A gRPC client fails a call past its deadline without sending it: as the next event, never
+      // inside the caller's own call stack (a handler may be making its calls).
+      c.timeout = rt_.sched.arm_at(rt_.sched.now(), Packed::make(kCallTimeout, ci, c.gen));
+      return;
+    }
+    at = std::min(at, c.deadline);
+  }
+  if (at != simcore::Time::max())
+    c.timeout = rt_.sched.arm_at(at, Packed::make(kCallTimeout, ci, c.gen));
   if (caller.sidecar) {
     rt_.router.start(ci);
     return;
@@ -36,31 +50,41 @@ void AppClient::timeout(uint32_t ci) {
   }
   c.stream = kNone;
   c.exchange = kNone;
-  attempt_outcome(ci, 0, kAppTimeout);
+  if (c.deadline <= rt_.sched.now()) {
+    deadline_exceeded(ci);
+    return;
+  }
+  attempt_outcome(ci, 0, policies::kNoGrpcStatus, kAppTimeout);
 }
 
-void AppClient::attempt_outcome(uint32_t ci, uint32_t code, uint32_t flags) {
+// The gRPC deadline passed: DEADLINE_EXCEEDED, no further attempt (gRPC's own semantics).
+void AppClient::deadline_exceeded(uint32_t ci) {
+  calls_[ci].attempts_left = 0;
+  attempt_outcome(ci, 0, policies::kGrpcDeadlineExceeded, kAppTimeout);
+}
+
+void AppClient::attempt_outcome(uint32_t ci, uint32_t code, uint8_t grpc_status, uint32_t flags) {
   Call& c = calls_[ci];
-  if (!success(code) && c.attempts_left > 0) {
+  if (!success(code, grpc_status) && c.attempts_left > 0) {
     --c.attempts_left;
     send(ci);
     return;
   }
-  complete(ci, code, flags);
+  complete(ci, code, grpc_status, flags);
 }
 
 // The one place a call ends.
-void AppClient::complete(uint32_t ci, uint32_t code, uint32_t flags) {
+void AppClient::complete(uint32_t ci, uint32_t code, uint8_t grpc_status, uint32_t flags) {
   const Call c = calls_[ci];
   calls_.release(ci);
   if (c.mirror) return;  // a mirrored copy's answer is discarded
   if (c.root()) {
-    rt_.loads.root_done(c, code, flags);
+    rt_.loads.root_done(c, code, grpc_status, flags);
     return;
   }
   // The caller was reset meanwhile (released, or killed: no longer running its handler).
   if (!rt_.exchanges.is(c.parent, c.parent_gen) || rt_.exchanges[c.parent].phase != Exchange::kRunning) return;
-  rt_.pods.call_done(c.parent, *c.step, code, flags);
+  rt_.pods.call_done(c.parent, *c.step, code, grpc_status, flags);
 }
 
 }  // namespace meshsim::models

@@ -77,6 +77,8 @@ struct Call {
   uint32_t depth = 0;
   uint16_t kind = 0;                        // the root request's kind (its headers travel along)
   uint64_t trace = 0, parent_span = 0;
+  bool grpc = false;                        // a gRPC request (its port is grpc / grpc-web)
+  simcore::Time deadline = simcore::Time::max();  // gRPC: the call's deadline (absolute)
 
   bool root() const { return caller.is_load(); }
 };
@@ -96,10 +98,12 @@ class AppClient {
   // The application's own timeout fired: it stops waiting.
   void timeout(uint32_t call);
   // An attempt's answer reached the application: retry it or complete the call.
-  void attempt_outcome(uint32_t call, uint32_t code, uint32_t flags);
+  // `grpc_status`: the response's grpc-status (policies::kNoGrpcStatus when it has none).
+  void attempt_outcome(uint32_t call, uint32_t code, uint8_t grpc_status, uint32_t flags);
 
  private:
-  void complete(uint32_t call, uint32_t code, uint32_t flags);
+  void complete(uint32_t call, uint32_t code, uint8_t grpc_status, uint32_t flags);
+  void deadline_exceeded(uint32_t call);
 
   Runtime& rt_;
   Pool<Call> calls_;

@@ -21,7 +21,9 @@
 #include "policies/connection_pool.h"
 #include "policies/load_balancer.h"
 #include "policies/locality.h"
+#include "policies/grpc_status.h"
 #include "policies/outlier_detector.h"
+#include "policies/protocol.h"
 #include "policies/virtual_service.h"
 #include "simcore/count.h"
 #include "simcore/distribution.h"
@@ -34,12 +36,15 @@ using simcore::Time;
 using Labels = std::map<std::string, std::string>;
 using Headers = std::vector<std::pair<std::string, std::string>>;  // lower-case names
 
-enum class Protocol { kHttp, kHttp2, kGrpc };
+// Istio's protocol of a port (policies/protocol.h: the rule, and what meshsim runs for each).
+using Protocol = policies::Protocol;
 
 struct PortConfig {
   std::string name;  // e.g. "http"; Istio derives the protocol from the name prefix
   uint32_t number = 0;
-  Protocol protocol = Protocol::kHttp;  // Default: from the name (http2-, grpc-), else HTTP/1.1.
+  // Default: Istio's rule (policies::convert_protocol) over appProtocol, the name and the number.
+  Protocol protocol = Protocol::kHttp;
+  std::string app_protocol{};  // Kubernetes appProtocol as given; empty = absent
   // Kubernetes' targetPort: a number, or the name of a container port, resolved per pod
   // (target_port_of below).  Default (0, no name): the same number as the port.
   uint32_t target_port = 0;
@@ -72,6 +77,12 @@ struct CallStep {
   Time timeout = Time::max();  // per attempt.  Default: none.
   uint32_t retries = 0;        // extra attempts on a failure or non-2xx.  Default: 0.
   OnFailure on_failure = OnFailure::kFail;
+  // gRPC calls only: the call's deadline (over all its attempts), sent as grpc-timeout; and
+  // whether the call also takes the deadline of the request its handler serves (the earlier
+  // wins), as gRPC servers propagate a context's deadline.  At the deadline the call fails with
+  // DEADLINE_EXCEEDED.  Default: none.
+  Time deadline = Time::max();
+  bool propagate_deadline = false;
 };
 
 struct ComputeStep {
@@ -103,9 +114,12 @@ struct HandlerConfig {
   std::string method;
   Headers headers;
   std::vector<Step> steps;
-  // Intrinsic failure: with this probability the handler answers `error_status` after its steps.
+  // Intrinsic failure: with this probability the handler answers `error_status` after its steps;
+  // a gRPC request gets HTTP 200 with grpc-status `error_grpc_status` when that is set, else the
+  // HTTP `error_status` with no grpc-status (as a server that is not a gRPC server would).
   double error_probability = 0.0;  // Default: never.
   uint32_t error_status = 500;
+  uint8_t error_grpc_status = policies::kNoGrpcStatus;  // Default: none.
   uint64_t response_bytes = 0;
 };
 
@@ -312,7 +326,13 @@ struct KillPods {
 // Node loss of every node in the zone (each of its pods is lost as KillPods kNode).
 struct ZoneOutage { std::string zone; };
 struct AddLatency { PodSelector pods; Distribution extra; };  // to every request served
-struct InjectErrors { PodSelector pods; double probability = 1.0; uint32_t status = 503; };
+// The pods answer `status` at once; gRPC requests get 200 + `grpc_status` when that is set.
+struct InjectErrors {
+  PodSelector pods;
+  double probability = 1.0;
+  uint32_t status = 503;
+  uint8_t grpc_status = policies::kNoGrpcStatus;  // Default: none (HTTP `status` for every request).
+};
 struct CpuSlowdown { PodSelector pods; double factor = 2.0; };  // compute takes factor times longer
 struct Partition { std::string from; std::string to; };          // services or zones; both ways
 // An Istio/Kubernetes manifest applied at `at`: its text, and when it is a VirtualService or a

@@ -25,6 +25,9 @@ uint32_t Exchanges::send(uint32_t ci, uint32_t si, PodId pod) {
   x.depth = c.depth;
   x.kind = c.kind;
   x.call_step = c.step;
+  x.grpc = c.grpc;
+  // Envoy forwards the time left in grpc-timeout; the server counts its deadline from receipt.
+  if (c.grpc && c.deadline != Time::max()) x.grpc_timeout = std::max(c.deadline - rt_.sched.now(), Time::zero());
   x.load = c.load;
   x.sent = rt_.sched.now();
   x.trace = c.trace;
@@ -103,7 +106,12 @@ void Exchanges::at_caller(uint32_t xi) {
       pool_.release(xi);
       return;
     }
-    policies::AttemptOutcome outcome = policies::AttemptOutcome::response(static_cast<uint16_t>(x.status));
+    // A grpc-status the server sent is in the headers of a trailers-only response, where Envoy's
+    // gRPC retryOn tokens and outlier detection look for it.  meshsim's servers answer every
+    // gRPC error before any message, so trailers-only.
+    policies::AttemptOutcome outcome = policies::AttemptOutcome::response(
+        static_cast<uint16_t>(x.status),
+        x.grpc_status == policies::kNoGrpcStatus ? std::nullopt : std::optional<uint8_t>(x.grpc_status));
     uint32_t code = x.status, flags = 0;
     if (!x.reached_pod) {
       outcome = policies::AttemptOutcome::reset(policies::ResetReason::ConnectFailure);
@@ -129,8 +137,9 @@ void Exchanges::at_caller(uint32_t xi) {
   rt_.sched.cancel(c.timeout);
   c.exchange = kNone;
   const uint32_t code = x.status, flags = x.flags;
+  const uint8_t grpc_status = x.grpc_status;
   pool_.release(xi);
-  rt_.app.attempt_outcome(ci, code, flags);
+  rt_.app.attempt_outcome(ci, code, grpc_status, flags);
 }
 
 }  // namespace meshsim::models

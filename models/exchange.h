@@ -7,6 +7,7 @@
 
 #include "models/ids.h"
 #include "models/pool.h"
+#include "policies/grpc_status.h"
 #include "simcore/time.h"
 
 namespace meshsim::models {
@@ -31,6 +32,10 @@ struct Exchange {
   uint32_t path = 0;
   uint32_t handler = kNone;
   uint32_t status = 0;
+  uint8_t grpc_status = policies::kNoGrpcStatus;  // the response's grpc-status, if it has one
+  bool grpc = false;                              // a gRPC request
+  simcore::Time grpc_timeout = simcore::Time::max();  // the grpc-timeout header sent; max: none
+  simcore::Time deadline = simcore::Time::max();      // the server's deadline from that header
   uint32_t flags = 0;
   uint32_t server_flags = 0;  // the server sidecar's own response flags (its reporter=destination)
   uint32_t depth = 0;

@@ -145,6 +145,7 @@ void LoadGenerators::start_root(LoadId li, uint32_t user) {
   c.user = user;
   c.service = lr.service;
   c.path = lr.kind_path[k];
+  c.grpc = lr.grpc;
   c.attempts_left = cfg.retries;
   c.started = rt_.sched.now();
   ++roots_;
@@ -152,11 +153,11 @@ void LoadGenerators::start_root(LoadId li, uint32_t user) {
   rt_.app.send(ci);
 }
 
-void LoadGenerators::root_done(const Call& c, uint32_t code, uint32_t flags) {
+void LoadGenerators::root_done(const Call& c, uint32_t code, uint8_t grpc_status, uint32_t flags) {
   ++roots_done_;
   const bool app_timeout = (flags & kAppTimeout) != 0;
   rt_.telemetry.emit(Reporter::kClient, c.started, rt_.sched.now(), kNoWorkload, kNoWorkload, c.service.value,
-                     c.load.value, app_timeout ? 0 : code, c.attempts,
+                     c.load.value, app_timeout ? 0 : code, {c.grpc, grpc_status}, c.attempts,
                      app_timeout ? uint32_t{policies::ResponseFlag::kDownstreamConnectionTermination}
                                  : (flags & ~kAppTimeout));
   LoadState& l = state_[c.load];

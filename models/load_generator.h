@@ -37,7 +37,7 @@ class LoadGenerators {
   void user_start(LoadId l, uint32_t user) { start_root(l, user); }
   // A root request ended: the load generator's end-to-end record; a closed-loop user thinks,
   // then starts again.
-  void root_done(const Call& c, uint32_t code, uint32_t flags);
+  void root_done(const Call& c, uint32_t code, uint8_t grpc_status, uint32_t flags);
 
   uint64_t roots() const { return roots_; }
   uint64_t in_flight() const { return roots_ - roots_done_; }

@@ -25,6 +25,7 @@ namespace meshsim::models {
 enum class Reporter : uint8_t { kSource = 0, kDestination = 1, kClient = 2 };
 
 inline constexpr uint32_t kNoWorkload = UINT32_MAX;  // e.g. the load generator as a source
+inline constexpr uint8_t kNoGrpcResponseStatus = 0xFF;  // = policies::kNoGrpcStatus
 
 struct CallRecord {
   simcore::Time start;           // request leaves the reporter towards the callee
@@ -37,6 +38,11 @@ struct CallRecord {
   Reporter reporter = Reporter::kSource;
   uint8_t attempts = 1;          // 1 + retries made by the sidecar (source) or the app (client)
   uint32_t response_flags = 0;   // policies::ResponseFlag bits
+  // Istio's request_protocol "grpc" (else "http") and grpc_response_status: the response's
+  // grpc-status, else httpToGrpcStatus(response_code); kNoGrpcResponseStatus (the empty label)
+  // for a non-gRPC request or when there was no response (response_code 0).
+  bool grpc = false;
+  uint8_t grpc_response_status = kNoGrpcResponseStatus;
 };
 
 // One span of a sampled trace: one per proxy per request, as Istio's tracing shows them.

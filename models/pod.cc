@@ -31,8 +31,9 @@ void Pods::arrive(uint32_t xi) {
   PodState& p = state_[x.pod];
   const WorkloadConfig& w = topo_.workload_config(x.pod);
   x.reached_pod = true;
+  if (x.grpc_timeout != Time::max()) x.deadline = rt_.sched.now() + x.grpc_timeout;
   if (p.error_probability > 0 && p.chaos_error_rng.uniform() < p.error_probability) {
-    x.status = p.error_status;  // chaos: the application fails at once
+    answer_error(x, p.error_status, p.error_grpc_status);  // chaos: the application fails at once
     respond(xi);
     return;
   }
@@ -67,8 +68,8 @@ void Pods::start_handler(uint32_t xi) {
   }
   x.step = 0;
   x.repeat_left = 0;
-  if (x.handler == kNone) {  // no handler serves this path
-    x.status = 404;
+  if (x.handler == kNone) {  // no handler serves this path (a gRPC server: unknown method)
+    answer_error(x, 404, policies::kGrpcUnimplemented);
     finish_handler(xi);
     return;
   }
@@ -161,6 +162,11 @@ void Pods::make_call(uint32_t xi, const CallRt& cr) {
   c.load = x.load;
   c.service = cr.service;
   c.path = cr.path;
+  c.grpc = cr.grpc;
+  if (cr.grpc) {
+    if (cr.cfg->deadline != Time::max()) c.deadline = rt_.sched.now() + cr.cfg->deadline;
+    if (cr.cfg->propagate_deadline) c.deadline = std::min(c.deadline, x.deadline);
+  }
   c.step = cr.cfg;
   c.attempts_left = cr.cfg->retries;
   c.started = rt_.sched.now();
@@ -172,14 +178,30 @@ void Pods::make_call(uint32_t xi, const CallRt& cr) {
   rt_.app.send(ci);
 }
 
-void Pods::call_done(uint32_t xi, const CallStep& step, uint32_t code, uint32_t flags) {
+void Pods::call_done(uint32_t xi, const CallStep& step, uint32_t code, uint8_t grpc_status, uint32_t flags) {
   Exchange& parent = rt_.exchanges[xi];
-  if (!(code >= 200 && code < 400)) {
+  const bool grpc_failed = grpc_status != policies::kNoGrpcStatus && grpc_status != policies::kGrpcOk;
+  if (!(code >= 200 && code < 400) || grpc_failed) {
     switch (step.on_failure) {
       case OnFailure::kFail:
         if (!parent.failed) {
           parent.failed = true;
-          parent.status = code >= 500 ? code : (flags & kAppTimeout) != 0 ? 504 : code == 0 ? 503 : 500;
+          const bool app_timeout = (flags & kAppTimeout) != 0;
+          if (parent.grpc) {
+            // A gRPC handler returns its client's error: the call's own status, a deadline, a
+            // connection failure (UNAVAILABLE), or the HTTP status mapped as Envoy maps it.
+            parent.status = 200;
+            parent.grpc_status = grpc_failed ? grpc_status
+                                 : app_timeout ? policies::kGrpcDeadlineExceeded
+                                 : code == 0   ? policies::kGrpcUnavailable
+                                               : policies::http_to_grpc_status(code);
+          } else {
+            parent.status = grpc_failed ? policies::grpc_to_http_status(grpc_status)
+                            : code >= 500 ? code
+                            : app_timeout ? 504
+                            : code == 0   ? 503
+                                          : 500;
+          }
         }
         break;
       case OnFailure::kDegrade:
@@ -198,10 +220,25 @@ void Pods::finish_handler(uint32_t xi) {
   if (!x.failed && x.status == 0) {
     const HandlerRt* h = x.handler == kNone ? nullptr : &topo_.handlers[x.handler];
     x.status = 200;
+    if (x.grpc) x.grpc_status = policies::kGrpcOk;
     if (h != nullptr && h->error_probability > 0 && state_[x.pod].error_rng.uniform() < h->error_probability)
-      x.status = h->error_status;
+      answer_error(x, h->error_status, h->error_grpc_status);
   }
   respond(xi);
+}
+
+// An error the application answers: to a gRPC request with a gRPC status, when it has one, as a
+// gRPC server does (HTTP 200, grpc-status, trailers-only); otherwise the HTTP status alone, as a
+// server that does not speak gRPC would (Envoy and Istio's metrics then read
+// httpToGrpcStatus(status)).
+void Pods::answer_error(Exchange& x, uint32_t status, uint8_t grpc_status) {
+  if (x.grpc && grpc_status != policies::kNoGrpcStatus) {
+    x.status = 200;
+    x.grpc_status = grpc_status;
+  } else {
+    x.status = status;
+    x.grpc_status = policies::kNoGrpcStatus;
+  }
 }
 
 void Pods::respond(uint32_t xi) {

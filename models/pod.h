@@ -18,6 +18,7 @@
 #include "models/app_client.h"
 #include "models/config/topology.h"
 #include "models/cfs_bandwidth.h"
+#include "models/exchange.h"
 #include "models/ids.h"
 #include "simcore/distribution.h"
 #include "simcore/ring_queue.h"
@@ -49,6 +50,7 @@ struct PodState {
   const simcore::Distribution* extra_latency = nullptr;
   double error_probability = 0.0;
   uint32_t error_status = 503;
+  uint8_t error_grpc_status = policies::kNoGrpcStatus;  // for gRPC requests, when set
   ClientState client;  // the application as a client of other services
   simcore::Stream compute_rng;           // compute step durations
   simcore::Stream call_rng;              // whether a call with probability < 1 is made
@@ -78,7 +80,7 @@ class Pods {
   // The next compute under the pod's CPU limit is due: those finished go on.
   void cpu_done(PodId p);
   // A call this handler made has completed (after the application's retries).
-  void call_done(uint32_t exchange, const CallStep& step, uint32_t code, uint32_t flags);
+  void call_done(uint32_t exchange, const CallStep& step, uint32_t code, uint8_t grpc_status, uint32_t flags);
   // The pod answers: the worker is freed (the next queued request starts) and the response
   // leaves through the inbound sidecar and the network.
   void respond(uint32_t exchange);
@@ -97,6 +99,7 @@ class Pods {
   void make_call(uint32_t exchange, const CallRt& call);
   void finish_handler(uint32_t exchange);
   void arm_cpu(PodId p);
+  static void answer_error(Exchange& x, uint32_t status, uint8_t grpc_status);
 
   Runtime& rt_;
   const Topology& topo_;

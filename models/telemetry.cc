@@ -8,7 +8,7 @@ namespace meshsim::models {
 using simcore::Time;
 
 void Telemetry::emit(Reporter r, Time start, Time end, uint32_t src_wl, uint32_t dst_wl, uint32_t svc,
-                     uint32_t load, uint32_t code, uint32_t attempts, uint32_t flags) {
+                     uint32_t load, uint32_t code, GrpcOutcome grpc, uint32_t attempts, uint32_t flags) {
   CallRecord rec;
   rec.start = start;
   rec.end = end;
@@ -20,6 +20,11 @@ void Telemetry::emit(Reporter r, Time start, Time end, uint32_t src_wl, uint32_t
   rec.reporter = r;
   rec.attempts = static_cast<uint8_t>(std::min<uint32_t>(attempts, 255));
   rec.response_flags = flags & ~kAppTimeout;
+  // istio_stats: grpc-status from trailers, else headers, else httpToGrpcStatus(:status); empty
+  // when nothing was answered (envoy grpc/common.cc getGrpcStatus).
+  rec.grpc = grpc.request;
+  if (grpc.request && code != 0)
+    rec.grpc_response_status = grpc.status != policies::kNoGrpcStatus ? grpc.status : policies::http_to_grpc_status(code);
   records_.push_back(rec);
   if (records_.size() >= 1 << 16) flush();
 }

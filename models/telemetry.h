@@ -10,6 +10,7 @@
 
 #include "models/ids.h"
 #include "models/observation.h"
+#include "policies/grpc_status.h"
 #include "simcore/time.h"
 
 namespace meshsim::models {
@@ -18,14 +19,23 @@ namespace meshsim::models {
 // failing call knows to answer 504.  Stripped from everything reported.
 inline constexpr uint32_t kAppTimeout = 1u << 31;
 
+// The gRPC side of an answer: whether the request was gRPC, and the grpc-status the response
+// carried (policies::kNoGrpcStatus: none).
+struct GrpcOutcome {
+  bool request = false;
+  uint8_t status = policies::kNoGrpcStatus;
+};
+
 class Telemetry {
  public:
   void begin(ObservationSink& sink) { sink_ = &sink; }
   ObservationSink& sink() { return *sink_; }
 
-  // One request record (Istio's istio_requests_total sample).
+  // One request record (Istio's istio_requests_total sample).  `grpc`: whether the request was
+  // gRPC and the grpc-status its response carried; the record's grpc_response_status follows
+  // Istio's rule from them (observation.h).
   void emit(Reporter r, simcore::Time start, simcore::Time end, uint32_t src_wl, uint32_t dst_wl,
-            uint32_t svc, uint32_t load, uint32_t code, uint32_t attempts, uint32_t flags);
+            uint32_t svc, uint32_t load, uint32_t code, GrpcOutcome grpc, uint32_t attempts, uint32_t flags);
   // One span; a span id of 0 (not sampled) records nothing.
   void span(uint64_t trace, uint64_t id, uint64_t parent, simcore::Time start, simcore::Time end,
             uint32_t wl, uint32_t peer_service, uint32_t code, uint32_t flags, Reporter kind);

@@ -54,35 +54,4 @@ FaultDecision decide_fault(const HttpFaultConfig& config, simcore::Stream& strea
   return decide_fault(config, delay_random, abort_random);
 }
 
-std::span<const std::string_view> grpc_status_names() {
-  static constexpr std::array<std::string_view, 17> kNames = {
-      "OK",
-      "CANCELLED",
-      "UNKNOWN",
-      "INVALID_ARGUMENT",
-      "DEADLINE_EXCEEDED",
-      "NOT_FOUND",
-      "ALREADY_EXISTS",
-      "PERMISSION_DENIED",
-      "RESOURCE_EXHAUSTED",
-      "FAILED_PRECONDITION",
-      "ABORTED",
-      "OUT_OF_RANGE",
-      "UNIMPLEMENTED",
-      "INTERNAL",
-      "UNAVAILABLE",
-      "DATA_LOSS",
-      "UNAUTHENTICATED",
-  };
-  return kNames;
-}
-
-std::optional<uint32_t> grpc_status_code(std::string_view name) {
-  const auto names = grpc_status_names();
-  for (uint32_t code = 0; code < names.size(); ++code) {
-    if (names[code] == name) return code;
-  }
-  return std::nullopt;
-}
-
 }  // namespace meshsim::policies

@@ -30,6 +30,7 @@
 #include <span>
 #include <string_view>
 
+#include "policies/grpc_status.h"
 #include "simcore/rng.h"
 #include "simcore/time.h"
 
@@ -109,11 +110,6 @@ FaultDecision decide_fault(const HttpFaultConfig& config, simcore::Stream& strea
 FaultDecision decide_fault(const HttpFaultConfig& config, uint64_t delay_random,
                            uint64_t abort_random);
 
-// Istio's grpc.SupportedGRPCStatus (istio pkg/util/grpc/codes.go): the canonical gRPC status
-// names ("OK", "CANCELLED", ..., "UNAUTHENTICATED") to codes 0..16; nullopt for anything else
-// (Istio validation rejects it).  Config-time helper for the scenario loader.
-std::optional<uint32_t> grpc_status_code(std::string_view name);
-// The names themselves, in code order (for the loader's "expected one of" messages).
-std::span<const std::string_view> grpc_status_names();
+// The gRPC status names Istio accepts for grpcStatus: policies/grpc_status.h.
 
 }  // namespace meshsim::policies

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "policies/backoff.h"
+#include "policies/grpc_status.h"
 #include "policies/response_flags.h"
 #include "policies/retry_policy.h"
 #include "simcore/rng.h"
@@ -110,13 +111,6 @@ struct AttemptOutcome {
            r == ResetReason::PerTryTimeout;
   }
 };
-
-// gRPC status codes the retry_on tokens name (grpc/status.h).
-inline constexpr uint8_t kGrpcCancelled = 1;
-inline constexpr uint8_t kGrpcDeadlineExceeded = 4;
-inline constexpr uint8_t kGrpcResourceExhausted = 8;
-inline constexpr uint8_t kGrpcInternal = 13;
-inline constexpr uint8_t kGrpcUnavailable = 14;
 
 // Whether the route's retry_on covers this outcome (Envoy's wouldRetryFromHeaders /
 // wouldRetryFromReset).  `upstream_request_started` is the router's sticky

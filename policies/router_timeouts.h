@@ -13,7 +13,11 @@
 //     completion if that comes later.  Ignored when >= a non-zero global timeout.  Expiry is a
 //     reset (retry_state.h ResetReason::PerTryTimeout): retried only under 5xx / gateway-error /
 //     reset, otherwise 504 UT.
-//   * gRPC requests (Istio's max_grpc_timeout and the grpc-timeout header) are not modelled yet.
+//   * gRPC: Istio sets max_grpc_timeout = the VS timeout (0 when none), so for gRPC requests the
+//     global timeout is the caller's grpc-timeout header, capped at the VS timeout when that is
+//     non-zero; with VS timeout 0 the header alone decides (none if absent).  A header of 0 means
+//     "no timeout" to Envoy, so it too falls back to the cap.  Expiry is 504 UT as above, which a
+//     gRPC caller reads as 200 + grpc-status 14 (policies/grpc_status.h).
 // Pure arithmetic on simcore::Time; models/ arms the timers.
 #pragma once
 
@@ -37,6 +41,17 @@ struct RouteTimeouts {
 
 // finalTimeout() for an ordinary (non-gRPC) request on an Istio route.
 RouteTimeouts final_timeouts(simcore::Time vs_timeout, std::optional<simcore::Time> per_try);
+
+// finalTimeout() for a gRPC request on an Istio route; `grpc_timeout_header` is the caller's
+// grpc-timeout, already decoded (Envoy rounds sub-millisecond units up to whole ms, which
+// grpc_global_timeout() repeats).
+RouteTimeouts final_timeouts_grpc(simcore::Time vs_timeout, std::optional<simcore::Time> per_try,
+                                  std::optional<simcore::Time> grpc_timeout_header);
+
+// The max_grpc_timeout rule: global = header (0 if absent); if max != 0 and (global == 0 or
+// global > max) then global = max.  Istio passes max = the VS timeout.
+simcore::Time grpc_global_timeout(simcore::Time max_grpc_timeout,
+                                  std::optional<simcore::Time> grpc_timeout_header);
 
 // The per-try timeout actually armed; zero = none.  "If it's >= global we just ignore it."
 simcore::Time effective_per_try_timeout(const RouteTimeouts& t);

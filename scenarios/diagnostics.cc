@@ -144,7 +144,18 @@ constexpr CatalogueEntry kCatalogue[] = {
      "An expectation names a workload, version, caller, Load or timeline event that the "
      "scenario does not have.",
      "{0}: there is no {1} called '{2}' (there are {3})"},
-    // Kubernetes discovery (numbered from 220: 217-219 were left to work going on beside it).
+    {Code::kPortNameIsNotUnderNamingConvention, "MSH0217", I, "PortNameIsNotUnderNamingConvention",
+     "A Service port's name (or appProtocol) names no protocol Istio knows, so the sidecars "
+     "sniff it; meshsim runs it as HTTP, which its applications speak.  Mirrors Istio's IST0118 "
+     "(an info message, the same wording).",
+     "Port name {0} (port: {1}, targetPort: {2}) doesn't follow the naming convention of Istio "
+     "port; protocol detection is applied to the port (meshsim: HTTP)"},
+    {Code::kCallToTcpPort, "MSH0218", E, "CallToTcpPort",
+     "A call or Load goes to a port Istio handles as TCP (tcp, tls, https, mongo, mysql, "
+     "redis, an unnamed 25/53/3306/27017) or does not capture (UDP): the sidecars proxy it "
+     "without HTTP routing, retries or L7 metrics, which meshsim does not model yet.",
+     "calls to port {0} ({1}) of service '{2}' are {3}; meshsim does not yet model TCP proxying"},
+    // Kubernetes discovery (Services' ports, headless and ExternalName Services).
     {Code::kTargetPortNotDeclared, "MSH0220", W, "TargetPortNotDeclared",
      "A Service port's targetPort names a container port that a Deployment it selects does not "
      "declare; Kubernetes (FindPort) leaves that Deployment's pods out of that port's endpoints. "

@@ -95,6 +95,8 @@ enum class Code : int {
   kApplyMeshsimKind = 214,
   kPartitionUnknownSide = 215,
   kExpectationNamesNothing = 216,
+  kPortNameIsNotUnderNamingConvention = 217,
+  kCallToTcpPort = 218,
   // Kubernetes discovery (Services' ports, headless and ExternalName Services).
   kTargetPortNotDeclared = 220,
   kHeadlessService = 221,

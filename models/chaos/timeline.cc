@@ -87,6 +87,7 @@ void Chaos::apply_pod_actions() {
     s.extra_latency = nullptr;
     s.error_probability = 0.0;
     s.error_status = 503;
+    s.error_grpc_status = policies::kNoGrpcStatus;
   }
   for (uint32_t i : pod_actions_) {
     std::visit(
@@ -100,6 +101,7 @@ void Chaos::apply_pod_actions() {
               if constexpr (std::is_same_v<A, InjectErrors>) {
                 p.error_probability = a.probability;
                 p.error_status = a.status;
+                p.error_grpc_status = a.grpc_status;
               }
               if constexpr (std::is_same_v<A, CpuSlowdown>) p.slowdown = a.factor;
             }

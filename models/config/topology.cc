@@ -12,6 +12,13 @@ namespace {
 const std::string& w_name(const WorkloadRt& wr) { return wr.cfg->name; }
 }  // namespace
 
+bool Topology::is_grpc_port(ServiceId service, uint32_t port) const {
+  const std::vector<PortConfig>& ports = cfg_.services[service.value].ports;
+  for (const PortConfig& p : ports)
+    if (port == 0 || p.number == port) return policies::is_grpc(p.protocol);
+  return false;
+}
+
 uint32_t Topology::intern_path(const std::string& p) {
   auto [it, inserted] = path_ids_.emplace(p, static_cast<uint32_t>(paths.size()));
   if (inserted) paths.push_back(p);
@@ -104,7 +111,8 @@ Topology::Topology(const MeshConfig& config) : cfg_(config) {
     for (const HandlerConfig* h : list) {
       uint32_t repeat_left = 0;  // steps still inside the current repeat (itself included)
       if (!h->method.empty() || !h->headers.empty()) wr.match_per_request = true;
-      HandlerRt hr{static_cast<uint32_t>(steps.size()), 0, h->error_probability, h->error_status};
+      HandlerRt hr{static_cast<uint32_t>(steps.size()), 0, h->error_probability, h->error_status,
+                   h->error_grpc_status};
       for (const Step& st : h->steps) {
         if (const auto* c = std::get_if<ComputeStep>(&st)) {
           steps.push_back({StepRt::kCompute, static_cast<uint32_t>(computes.size()), 0});
@@ -118,13 +126,16 @@ Topology::Topology(const MeshConfig& config) : cfg_(config) {
           counts.push_back(&r->times);
         } else if (const auto* call = std::get_if<CallStep>(&st)) {
           steps.push_back({StepRt::kCall, static_cast<uint32_t>(calls.size()), 1});
-          calls.push_back({call, resolve_service(call->service, wr.cfg->namespace_), intern_path(call->path)});
+          const ServiceId target = resolve_service(call->service, wr.cfg->namespace_);
+          calls.push_back({call, target, intern_path(call->path), is_grpc_port(target, call->port)});
         } else {
           const auto& par = std::get<ParallelStep>(st);
           steps.push_back({StepRt::kParallel, static_cast<uint32_t>(calls.size()),
                            static_cast<uint32_t>(par.calls.size())});
-          for (const auto& pc : par.calls)
-            calls.push_back({&pc, resolve_service(pc.service, wr.cfg->namespace_), intern_path(pc.path)});
+          for (const auto& pc : par.calls) {
+            const ServiceId target = resolve_service(pc.service, wr.cfg->namespace_);
+            calls.push_back({&pc, target, intern_path(pc.path), is_grpc_port(target, pc.port)});
+          }
         }
         ++hr.step_count;
         if (repeat_left > 0) --repeat_left;
@@ -139,6 +150,7 @@ Topology::Topology(const MeshConfig& config) : cfg_(config) {
   for (const auto& l : cfg_.loads) {
     LoadRt lr{&l, resolve_service(l.target_service, "default"),
               zone_of(l.zone.empty() ? (zones.empty() ? std::string("zone-a") : zones.front()) : l.zone), {}, {}};
+    lr.grpc = is_grpc_port(lr.service, l.port);
     std::vector<RequestKind> mix = l.mix.empty() ? std::vector<RequestKind>{RequestKind{}} : l.mix;
     double total = 0;
     for (const auto& k : mix) total += k.share;

@@ -37,11 +37,13 @@ struct CallRt {
   const CallStep* cfg;
   ServiceId service;
   uint32_t path;  // interned
+  bool grpc;      // the port called is grpc / grpc-web: a gRPC request (policies::is_grpc)
 };
 struct HandlerRt {
   uint32_t first_step, step_count;
   double error_probability;
   uint32_t error_status;
+  uint8_t error_grpc_status;  // policies::kNoGrpcStatus = none
 };
 struct WorkloadRt {
   const WorkloadConfig* cfg;
@@ -65,6 +67,7 @@ struct LoadRt {
   uint32_t zone;
   std::vector<uint32_t> kind_path;  // interned path per request kind
   std::vector<double> kind_cumulative;
+  bool grpc = false;  // the port it sends to is grpc / grpc-web
 };
 
 class Topology {
@@ -108,6 +111,8 @@ class Topology {
   // Empty if `s` has no such port.  The run keeps one endpoint set per Service (service_pods) for
   // all its ports; see docs/fidelity.md.
   std::vector<PodId> port_endpoints(ServiceId s, uint32_t port) const;
+  // Whether requests to `port` of `service` are gRPC (0 = the service's first port).
+  bool is_grpc_port(ServiceId service, uint32_t port) const;
   const WorkloadConfig& workload_config(PodId p) const { return *workloads[pods[p].workload].cfg; }
   bool has_sidecar(PodId p) const { return p.valid() && workload_config(p).sidecar; }
   // What the client sidecars' traffic tables resolve names against.

@@ -15,7 +15,7 @@ void StatsFilter::encode(FilterContext& ctx) const {
   const uint32_t flags =
       x.abandoned ? uint32_t{policies::ResponseFlag::kDownstreamConnectionTermination} : x.server_flags;
   ctx.telemetry.emit(Reporter::kDestination, x.dest_start, x.dest_end, ctx.source_workload, pod.workload.value,
-                     service, x.load.value, code, 1, flags);
+                     service, x.load.value, code, {x.grpc, x.grpc_status}, 1, flags);
   if (x.trace != 0)
     ctx.telemetry.span(x.trace, x.server_span, x.client_span != 0 ? x.client_span : ctx.parent_span, x.dest_start,
                        x.dest_end, pod.workload.value, service, code, flags, Reporter::kDestination);

@@ -5,6 +5,7 @@
 #include <array>
 
 #include "models/runtime.h"
+#include "policies/grpc_status.h"
 #include "policies/router_timeouts.h"
 #include "policies/virtual_service.h"
 
@@ -25,6 +26,9 @@ void Router::start(uint32_t ci) {
   st.call_gen = c.gen;
   st.started = rt_.sched.now();
   st.service = c.service;
+  st.grpc = c.grpc;
+  if (c.grpc && c.deadline != Time::max())  // a deadline already past never gets here (AppClient)
+    st.grpc_timeout = std::max(c.deadline - rt_.sched.now(), Time::from_ns(1));
   // Envoy pins each downstream connection to a worker: a closed-loop user keeps its connection;
   // other callers spread their requests round robin.  Per caller, so that adding an entity
   // changes no other caller's choices.
@@ -69,7 +73,7 @@ void Router::start(uint32_t ci) {
       return;
     }
     if (st.fault.abort) {
-      finish(si, st.fault.status, st.flags | ResponseFlag::kFaultInjected);
+      fault_abort(si);
       return;
     }
   }
@@ -81,7 +85,7 @@ void Router::start(uint32_t ci) {
 void Router::route(uint32_t si) {
   SidecarStream& st = streams_[si];
   if (st.fault.abort) {  // an abort after a delay
-    finish(si, st.fault.status, st.flags | ResponseFlag::kFaultInjected);
+    fault_abort(si);
     return;
   }
   Call& c = rt_.app[st.call];
@@ -110,7 +114,11 @@ void Router::route(uint32_t si) {
   if (!r.mirror_clusters.empty()) mirror(si);  // allocates Calls: `c` dangles after it
   st.client_cluster = rt_.clusters.get(caller, st.cluster);
   st.retry = policies::RetryState::start(r.retry);
-  const Time global_deadline = policies::global_deadline(rt_.sched.now(), r.timeouts);
+  // gRPC: Istio's max_grpc_timeout is the VS timeout (r.timeouts.global), and the caller's
+  // grpc-timeout header sets the route timeout under that cap (router.cc finalTimeout).
+  st.timeouts = st.grpc ? policies::final_timeouts_grpc(r.timeouts.global, r.timeouts.per_try, st.grpc_timeout)
+                        : r.timeouts;
+  const Time global_deadline = policies::global_deadline(rt_.sched.now(), st.timeouts);
   if (global_deadline != Time::max())
     st.global_timer = rt_.sched.arm_at(global_deadline, Packed::make(kStreamGlobal, si, st.gen));
   attempt(si);
@@ -186,7 +194,7 @@ uint32_t Router::dns_pick(uint32_t si) {
 void Router::start_upstream(uint32_t si) {
   SidecarStream& st = streams_[si];
   st.pending = false;
-  const Time per_try_deadline = policies::per_try_deadline(rt_.sched.now(), st.route->timeouts);
+  const Time per_try_deadline = policies::per_try_deadline(rt_.sched.now(), st.timeouts);
   if (per_try_deadline != Time::max())
     st.per_try_timer = rt_.sched.arm_at(per_try_deadline, Packed::make(kStreamPerTry, si, st.gen));
   const PodId pod(rt_.control.traffic().cluster(st.cluster).pods[st.host]);
@@ -237,6 +245,7 @@ void Router::mirror(uint32_t si) {
     c.started = rt_.sched.now();
     c.attempts = 1;
     c.mirror = true;
+    c.grpc = o.grpc;
     rt_.exchanges.send(ci, kNone, pod);
   }
 }
@@ -270,9 +279,13 @@ void Router::attempt_done(uint32_t si, const policies::AttemptOutcome& outcome, 
   st.per_try_timer = TimerHandle{};
   st.exchange = kNone;
   end_attempt(si);
+  const bool response = outcome.kind == policies::AttemptOutcome::Kind::Response;
   if (cc.outlier) {
+    // A grpc-status in the response headers is reported as grpcToHttpStatus of it (router.cc
+    // onUpstreamHeaders), so a trailers-only UNAVAILABLE counts as a 503.
+    const uint32_t reported = response && outcome.grpc_status ? policies::grpc_to_http_status(*outcome.grpc_status) : code;
     const policies::UpstreamResult r =
-        outcome.kind == policies::AttemptOutcome::Kind::Response ? policies::UpstreamResult::response(code)
+        response ? policies::UpstreamResult::response(reported)
         : outcome.reset_reason == policies::ResetReason::PerTryTimeout ? policies::UpstreamResult::timeout()
                                                                        : policies::UpstreamResult::reset();
     if (cc.outlier->report(st.host, r, rt_.sched.now(), cc.outlier_rng)) cc.dirty = true;
@@ -284,7 +297,12 @@ void Router::attempt_done(uint32_t si, const policies::AttemptOutcome& outcome, 
     rt_.sched.schedule_at(rt_.sched.now() + backoff, Packed::make(kStreamBackoff, si, st.gen));
     return;
   }
-  finish(si, code, st.flags | flags | policies::response_flag(status), /*defer=*/false);
+  const uint32_t final_flags = st.flags | flags | policies::response_flag(status);
+  if (response) {
+    answer(si, code, outcome.grpc_status.value_or(policies::kNoGrpcStatus), final_flags);
+  } else {
+    finish(si, code, final_flags, /*defer=*/false);
+  }
 }
 
 void Router::per_try_timeout(uint32_t si) {
@@ -328,16 +346,44 @@ void Router::finish(uint32_t si, LocalReply r, uint32_t extra_flags) {
   finish(si, spec.status, extra_flags | spec.flag);
 }
 
+// The fault filter aborts (Envoy fault_filter.cc abortWithStatus -> sendLocalReply): a
+// grpcStatus abort answers a gRPC request 200 with that grpc-status, and any other request a
+// plain 200 (Envoy's abortStatus() gives :status 200 and the grpc-status goes only into a gRPC
+// reply); an httpStatus abort answers a gRPC request as every local reply does, 200 with
+// httpToGrpcStatus(status).  Flag FI; never retried.
+void Router::fault_abort(uint32_t si) {
+  SidecarStream& st = streams_[si];
+  const uint32_t flags = st.flags | ResponseFlag::kFaultInjected;
+  if (st.fault.grpc) {
+    answer(si, 200, st.grpc ? static_cast<uint8_t>(st.fault.grpc_status) : policies::kNoGrpcStatus, flags,
+           /*defer=*/true);
+    return;
+  }
+  finish(si, st.fault.status, flags);
+}
+
+// A local reply (Envoy's sendLocalReply): to a gRPC request it is trailers-only, :status 200 and
+// grpc-status httpToGrpcStatus(code) (http/utility.cc prepareLocalReply), so UH, UF, UO, UT and
+// the like all read 200 with grpc-status 14; NR reads 200 with 12.
+void Router::finish(uint32_t si, uint32_t code, uint32_t flags, bool defer) {
+  if (streams_[si].grpc) {
+    answer(si, 200, policies::http_to_grpc_status(code), flags, defer);
+  } else {
+    answer(si, code, policies::kNoGrpcStatus, flags, defer);
+  }
+}
+
 // The answer is decided.  A local reply made while the application is still sending (no route,
 // fault abort, no healthy upstream, overflow) goes back as the next event, never inside the
 // caller's own call stack, so a handler's parallel step sees its calls complete one by one;
 // answers decided in an event of their own (a response, a timer) go back at once.
-void Router::finish(uint32_t si, uint32_t code, uint32_t flags, bool defer) {
+void Router::answer(uint32_t si, uint32_t code, uint8_t grpc_status, uint32_t flags, bool defer) {
   SidecarStream& st = streams_[si];
   rt_.sched.cancel(st.global_timer);
   rt_.sched.cancel(st.per_try_timer);
   st.global_timer = st.per_try_timer = TimerHandle{};
   st.final_code = code;
+  st.final_grpc = grpc_status;
   st.final_flags = flags;
   st.finished = true;
   if (defer) {
@@ -373,9 +419,10 @@ void Router::end(uint32_t si, bool reset) {
                            ? rt_.topo.pods[PodId(rt_.control.traffic().cluster(st.cluster).pods[st.host])].workload.value
                            : kNoWorkload;
   const uint32_t code = reset ? 0 : st.final_code;
+  const uint8_t grpc_status = reset ? policies::kNoGrpcStatus : st.final_grpc;
   const uint32_t flags = reset ? ResponseFlag::kDownstreamConnectionTermination | st.flags : st.final_flags;
   rt_.telemetry.emit(Reporter::kSource, st.started, rt_.sched.now(), src, dst, st.service.value, c.load.value,
-                     code, std::max<uint32_t>(1, st.attempts), flags);
+                     code, {st.grpc, grpc_status}, std::max<uint32_t>(1, st.attempts), flags);
   if (reset) return;
   if (c.trace != 0 && caller_alive)
     rt_.telemetry.span(c.trace, c.trace_client_span, c.parent_span, st.started, rt_.sched.now(), src,
@@ -385,7 +432,7 @@ void Router::end(uint32_t si, bool reset) {
     rt_.sched.cancel(cm.timeout);
     cm.stream = kNone;
     cm.exchange = kNone;
-    rt_.app.attempt_outcome(st.call, code, flags);
+    rt_.app.attempt_outcome(st.call, code, grpc_status, flags);
   }
 }
 

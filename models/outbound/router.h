@@ -47,6 +47,10 @@ struct SidecarStream {
   simcore::Time started;
   bool finished = false;
   uint32_t final_code = 0, final_flags = 0;
+  uint8_t final_grpc = policies::kNoGrpcStatus;  // the answer's grpc-status, if it has one
+  bool grpc = false;                             // a gRPC request: local replies are trailers-only
+  std::optional<simcore::Time> grpc_timeout;     // the request's grpc-timeout header
+  policies::RouteTimeouts timeouts;              // the route's, or finalTimeout's for gRPC
   uint32_t worker = 0;                 // the client sidecar worker (Envoy: per downstream connection)
   uint32_t pool = kNone;               // the HostPool of the current attempt
   policies::ConnectionId connection;   // attached connection, if any
@@ -86,7 +90,11 @@ class Router {
   void deliver(uint32_t stream) { end(stream, /*reset=*/false); }
 
  private:
+  // A local reply with HTTP `code` (trailers-only 200 + grpc-status to a gRPC request).
   void finish(uint32_t stream, uint32_t code, uint32_t flags, bool defer = true);
+  // The answer as it goes back to the application, gRPC status included.
+  void answer(uint32_t stream, uint32_t code, uint8_t grpc_status, uint32_t flags, bool defer = false);
+  void fault_abort(uint32_t stream);
   void finish(uint32_t stream, policies::LocalReply r, uint32_t extra_flags);
   void end(uint32_t stream, bool reset);
   void end_attempt(uint32_t stream);

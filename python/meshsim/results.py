@@ -271,13 +271,17 @@ class Results:
         workloads = [str(n) for n in self._tables["catalog/workloads"]["name"]]
         measured_s = self._measured_s()
         code = t["response_code"].astype(np.int64)
+        # A gRPC request fails on a non-OK grpc_response_status whatever its response_code.
+        # (Files written before the column existed have no gRPC rows.)
+        grpc_col = t["grpc_response_status"] if "grpc_response_status" in t else [""] * len(code)
+        grpc_ok = np.array([str(g) in ("", "0") for g in grpc_col], dtype=bool)
         flags = [str(f).split(",") for f in t["response_flags"]]
         out: list[list] = []
         for (caller, s) in sorted(groups):
             rows = np.array(groups[(caller, s)], dtype=np.int64)
             count = t["count"][rows].astype(np.int64)
             requests = int(count.sum())
-            successes = int(count[(code[rows] != 0) & (code[rows] < 500)].sum())
+            successes = int(count[(code[rows] != 0) & (code[rows] < 500) & grpc_ok[rows]].sum())
             timeout = np.array([("UT" in flags[r]) or code[r] == 504 for r in rows], dtype=bool)
             timeouts = int(count[timeout].sum()) if len(rows) else 0
             retries = int(t["retries"][rows].astype(np.int64).sum())

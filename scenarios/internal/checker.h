@@ -83,6 +83,10 @@ class Checker {
     const std::string fqdn = s.name + "." + s.namespace_ + ".svc.cluster.local";
     return kubernetes_dns_name(host, ns) == fqdn ? canonical_host(host, ns) : fqdn;
   }
+  // Reports a call or Load to a port the sidecars would not run HTTP on (MSH0218).
+  void check_port_protocol(const models::ServiceConfig& s, uint32_t port, const SourceLocation& where);
+  // A gRPC deadline (deadline, propagateDeadline) on a call whose port is not gRPC (MSH0109).
+  void check_grpc_deadline(const models::ServiceConfig& s, const models::CallStep& c, const SourceLocation& where);
   // Checks a selector; returns how many pods it matches (0 after reporting).
   std::size_t check_selector(const models::PodSelector& s, const EventSite& site,
                              const std::string& action);

@@ -35,7 +35,8 @@ std::optional<models::CallStep> read_call(const Context& ctx, const YAML::Node& 
   const std::string what = (target.empty() ? "call" : "call to '" + target + "'") + " in " + owner;
   const Mapping m(ctx, node, what,
                   {"service", "port", "path", "method", "headers", "probability", "requestBytes",
-                   "responseBytes", "timeout", "retries", "onFailure"});
+                   "responseBytes", "timeout", "retries", "onFailure", "deadline",
+                   "propagateDeadline"});
   if (!m.is_mapping()) return std::nullopt;
   models::CallStep call;
   CallSite site;
@@ -113,6 +114,18 @@ std::optional<models::CallStep> read_call(const Context& ctx, const YAML::Node& 
     } else {
       ok = false;
     }
+  }
+  if (m.has("deadline")) {
+    if (auto t = read_duration(ctx, m.get("deadline"), "deadline", DurationRule::kPositive))
+      call.deadline = *t;
+    else
+      ok = false;
+  }
+  if (m.has("propagateDeadline")) {
+    if (auto b = m.boolean("propagateDeadline"))
+      call.propagate_deadline = *b;
+    else
+      ok = false;
   }
   if (!ok) return std::nullopt;
   calls.push_back(site);
@@ -252,7 +265,7 @@ std::optional<std::vector<models::HandlerConfig>> read_handlers(const Context& c
   bool ok = true;
   for (auto it = node.begin(); it != node.end(); ++it) {
     const Mapping m(ctx, *it, "handler of " + owner,
-                    {"path", "method", "headers", "steps", "errorProbability", "errorStatus",
+                    {"path", "method", "headers", "steps", "errorProbability", "errorStatus", "errorGrpcStatus",
                      "responseBytes"});
     if (!m.is_mapping()) {
       ok = false;
@@ -285,6 +298,12 @@ std::optional<std::vector<models::HandlerConfig>> read_handlers(const Context& c
     if (m.has("errorStatus")) {
       if (auto s = m.integer("errorStatus", 100, 599))
         h.error_status = static_cast<uint32_t>(*s);
+      else
+        ok = false;
+    }
+    if (m.has("errorGrpcStatus")) {
+      if (auto g = read_grpc_status(ctx, m.get("errorGrpcStatus"), "errorGrpcStatus"))
+        h.error_grpc_status = *g;
       else
         ok = false;
     }

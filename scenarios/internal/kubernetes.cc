@@ -6,16 +6,12 @@
 #include <algorithm>
 #include <cctype>
 
+#include "policies/protocol.h"
+
 namespace meshsim::scenarios::internal {
 namespace {
 
 constexpr uint64_t kMaxReplicas = 100'000;
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 // The first container's readinessProbe (the app; an injected istio-proxy is not in the manifest):
 // the timing fields, Kubernetes' defaults when absent (k8s API core/v1 Probe).
@@ -91,15 +87,20 @@ bool is_modelled_kubernetes_kind(const Document& doc) {
          (doc.api_version == "apps/v1" && doc.kind == "Deployment");
 }
 
-models::Protocol protocol_for_port(const std::string& name, const std::string& app_protocol) {
-  const std::string p = lower(app_protocol.empty() ? name : app_protocol);
-  auto is = [&p](std::string_view prefix) {
-    return p == prefix || (p.size() > prefix.size() && p.compare(0, prefix.size(), prefix) == 0 &&
-                           p[prefix.size()] == '-');
-  };
-  if (is("grpc") || is("grpc-web")) return models::Protocol::kGrpc;
-  if (is("http2") || p == "kubernetes.io/h2c") return models::Protocol::kHttp2;
-  return models::Protocol::kHttp;
+models::Protocol protocol_for_port(const Context& ctx, const YAML::Node& at, models::PortConfig& port,
+                                   const std::string& kube_protocol, const std::string& target_port) {
+  const std::optional<std::string_view> app =
+      port.app_protocol.empty() ? std::nullopt : std::optional<std::string_view>(port.app_protocol);
+  // Istio's releases differ only for kubernetes.io/ws and wss (sniffed before 1.24), which meshsim
+  // runs the same either way (ws as HTTP, wss as TCP); the current release's rule is used.
+  const models::Protocol p = policies::convert_protocol(port.number, port.name, kube_protocol, app);
+  if (p == models::Protocol::kAuto) {
+    ctx.report(Code::kPortNameIsNotUnderNamingConvention, at,
+               {port.name, std::to_string(port.number),
+                target_port.empty() ? std::to_string(port.number) : target_port});
+  }
+  port.protocol = p;
+  return p;
 }
 
 void read_service(const Context& ctx, const Document& doc, Draft& draft) {
@@ -122,13 +123,16 @@ void read_service(const Context& ctx, const Document& doc, Draft& draft) {
             p.require("port").IsDefined() ? p.integer("port", 1, 65535) : std::nullopt;
         if (!number) continue;
         port.number = static_cast<uint32_t>(*number);
-        port.protocol = protocol_for_port(port.name, p.string("appProtocol").value_or(""));
+        port.app_protocol = p.string("appProtocol").value_or("");
+        const YAML::Node target = p.get("targetPort");
+        protocol_for_port(ctx, *it, port, p.string("protocol").value_or(""),
+                          target.IsDefined() && target.IsScalar() ? target.Scalar() : "");
         read_target_port(p, port);
         s.config.ports.push_back(port);
       }
     }
   }
-  if (s.config.ports.empty()) s.config.ports.push_back({"http", 80, models::Protocol::kHttp});
+  if (s.config.ports.empty()) s.config.ports.push_back({"http", 80, models::Protocol::kHttp, ""});
   if (auto sel = spec.string_map("selector")) s.config.selector = *sel;
   if (auto type = spec.string("type")) {
     s.type = *type;

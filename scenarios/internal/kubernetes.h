@@ -20,8 +20,10 @@ void read_service(const Context& ctx, const Document& doc, Draft& draft);
 // ports (what named targetPorts resolve against).
 void read_deployment(const Context& ctx, const Document& doc, Draft& draft);
 
-// The protocol Istio infers for a port: appProtocol if given, else the name's prefix
-// ("grpc", "grpc-web", "http2-...").  HTTP/1.1 otherwise.
-models::Protocol protocol_for_port(const std::string& name, const std::string& app_protocol);
+// The protocol Istio gives `port` (policies::convert_protocol over its appProtocol, name and
+// number, and the Service port's `protocol`), stored in port.protocol and returned.  A port left
+// to protocol sniffing is reported at `at` as istioctl analyze does (MSH0217, IST0118).
+models::Protocol protocol_for_port(const Context& ctx, const YAML::Node& at, models::PortConfig& port,
+                                   const std::string& kube_protocol, const std::string& target_port);
 
 }  // namespace meshsim::scenarios::internal

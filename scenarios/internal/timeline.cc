@@ -241,7 +241,8 @@ void read_timeline(const Context& ctx, const Document& doc, Draft& draft, Docume
         ev.action = models::AddLatency{s, *d};
       }
     } else if (action == "injectErrors") {
-      const Mapping a(ctx, body, what, {"service", "workload", "zone", "probability", "status"});
+      const Mapping a(ctx, body, what,
+                      {"service", "workload", "zone", "probability", "status", "grpcStatus"});
       models::InjectErrors e{read_selector(a, site)};
       if (auto p = a.number("probability", 0, 1))
         e.probability = *p;
@@ -251,8 +252,18 @@ void read_timeline(const Context& ctx, const Document& doc, Draft& draft, Docume
         e.status = static_cast<uint32_t>(*s);
       else if (a.has("status"))
         ok = false;
+      if (a.has("grpcStatus")) {
+        if (auto g = read_grpc_status(ctx, a.get("grpcStatus"), "grpcStatus"))
+          e.grpc_status = *g;
+        else
+          ok = false;
+      }
       ev.description = "inject " + format_number(e.probability * 100) + "% errors (HTTP " +
-                       std::to_string(e.status) + ") into " + target_text(e.pods);
+                       std::to_string(e.status) +
+                       (e.grpc_status == policies::kNoGrpcStatus
+                            ? std::string()
+                            : ", gRPC " + std::string(policies::grpc_status_name(e.grpc_status))) +
+                       ") into " + target_text(e.pods);
       ev.action = e;
     } else if (action == "cpuSlowdown") {
       const Mapping a(ctx, body, what, {"service", "workload", "zone", "factor"});

@@ -97,7 +97,7 @@ void read_service_entry(const Context& ctx, const YAML::Node& node, const std::s
         models::PortConfig port;
         port.name = p.string("name").value_or("http");
         port.number = static_cast<uint32_t>(*number);
-        port.protocol = protocol_for_port(port.name, "");
+        protocol_for_port(ctx, *it, port, "", "");
         for (const models::PortConfig& other : s.config.ports) {
           if (other.number == port.number) {
             ctx.report(Code::kDuplicateName, *it,
@@ -108,7 +108,7 @@ void read_service_entry(const Context& ctx, const YAML::Node& node, const std::s
       }
     }
   }
-  if (s.config.ports.empty()) s.config.ports.push_back({"http", 80, models::Protocol::kHttp});
+  if (s.config.ports.empty()) s.config.ports.push_back({"http", 80, models::Protocol::kHttp, ""});
   if (m.has("selector")) {
     if (auto sel = m.string_map("selector")) s.config.selector = *sel;
   } else {

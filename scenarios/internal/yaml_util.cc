@@ -7,6 +7,7 @@
 #include <cmath>
 #include <limits>
 
+#include "policies/grpc_status.h"
 #include "scenarios/internal/suggest.h"
 
 namespace meshsim::scenarios::internal {
@@ -261,6 +262,14 @@ std::optional<std::string> read_enum(const Context& ctx, const YAML::Node& node,
   ctx.report(Code::kUnknownValue, node, {std::string(field), *s, join(words, " or ")},
              suggest(*s, words));
   return std::nullopt;
+}
+
+std::optional<uint8_t> read_grpc_status(const Context& ctx, const YAML::Node& node, std::string_view field) {
+  static const std::vector<std::string> names(policies::grpc_status_names().begin(),
+                                              policies::grpc_status_names().end());
+  auto s = read_enum(ctx, node, field, names);
+  if (!s) return std::nullopt;
+  return policies::grpc_status_code(*s);
 }
 
 // ---- Mapping ------------------------------------------------------------------------------

@@ -114,6 +114,9 @@ std::optional<std::vector<std::string>> read_string_list(
 // One of `words` (MSH0107 with a did-you-mean otherwise).
 std::optional<std::string> read_enum(const Context& ctx, const YAML::Node& node,
                                      std::string_view field, const std::vector<std::string>& words);
+// A gRPC status by Istio's upper-case name ("UNAVAILABLE"), as VirtualService grpcStatus takes
+// it; its code (policies/grpc_status.h).  MSH0107 with a did-you-mean otherwise.
+std::optional<uint8_t> read_grpc_status(const Context& ctx, const YAML::Node& node, std::string_view field);
 
 // A YAML mapping read field by field.  A strict mapping (meshsim's kinds) reports every key not
 // in `known` as MSH0103 with a did-you-mean; a lenient one (Kubernetes, Istio) ignores them.  A

@@ -151,3 +151,20 @@ TEST_CASE("expectations: an in-mesh load generator's sidecar retries count as at
   CHECK(v[3] == 0.0);
   CHECK(probe.requests() == std::vector<uint64_t>{1, 1, 1, 1});
 }
+
+TEST_CASE("expectations: a gRPC request with a non-OK grpc_response_status fails the success rate",
+          "[expectations]") {
+  // Istio: a gRPC failure mostly reads response_code 200; grpc_response_status says it failed.
+  const uint32_t no = meshsim::models::kNoWorkload;
+  std::vector<meshsim::models::CallRecord> calls{
+      t::call(t::Reporter::kClient, no, t::kProductpage, t::kProductpageV1, 200, 0, 11'000, 1'000),
+      t::call(t::Reporter::kClient, no, t::kProductpage, t::kProductpageV1, 200, 0, 11'100, 1'000)};
+  for (auto& c : calls) c.grpc = true;
+  calls[0].grpc_response_status = 0;
+  calls[1].grpc_response_status = 14;
+  ExpectationProbe probe({expect("productpage", Metric::kSuccessRate)}, Time::from_s(10));
+  probe.begin(t::bookinfo_catalog(), Time::from_s(5));
+  probe.calls(calls);
+  probe.finish(Time::from_s(30), 0);
+  CHECK(probe.values()[0] == Approx(0.5));
+}

@@ -310,3 +310,41 @@ TEST_CASE("An in-mesh load generator's requests count once in services(), not tw
   CHECK(edges[0].requests == 1);
   CHECK(edges[0].retries == 2);
 }
+
+TEST_CASE("gRPC: a non-OK grpc_response_status is an error although response_code is 200; the "
+          "series keep request_protocol and grpc_response_status apart") {
+  // Istio: response_code is 200 for nearly every gRPC call (trailers-only local replies);
+  // grpc_response_status carries the outcome (istio_stats; Kiali counts gRPC errors by it).
+  using namespace meshsim;
+  analysis::MeshMetrics m;
+  models::MeshCatalog cat;
+  cat.services.push_back({"inventory", "default"});
+  cat.workloads.push_back({"web-v1", "web", "default", "v1", "web"});
+  cat.loads.push_back("users");
+  m.begin(cat, simcore::Time::from_s(1));
+  std::vector<models::CallRecord> recs(4);
+  for (auto& r : recs) {
+    r.start = simcore::Time::from_ms(100);
+    r.end = simcore::Time::from_ms(120);
+    r.source_workload = 0;
+    r.destination_service = 0;
+    r.load = 0;
+    r.response_code = 200;
+    r.reporter = models::Reporter::kSource;
+    r.grpc = true;
+    r.grpc_response_status = 0;
+  }
+  recs[1].grpc_response_status = 14;
+  recs[2].grpc_response_status = 14;
+  recs[3].grpc = false;  // an HTTP 200 alongside
+  recs[3].grpc_response_status = models::kNoGrpcResponseStatus;
+  m.calls(recs);
+  m.finish(simcore::Time::from_s(1), 10);
+  const auto services = m.services();
+  REQUIRE(services.size() == 1);
+  CHECK(services[0].requests == 4);
+  CHECK(services[0].successes == 2);
+  REQUIRE(services[0].grpc_errors.size() == 1);
+  CHECK(services[0].grpc_errors[0] == std::pair<uint8_t, uint64_t>{14, 2});
+  CHECK(m.total_series() == 3);
+}

@@ -76,6 +76,8 @@ TEST_CASE("Result tables: columns in the layout's order, with the file's element
                                         "response_code",
                                         "response_flags",
                                         "load",
+                                        "request_protocol",
+                                        "grpc_response_status",
                                         "count",
                                         "retries",
                                         "latency_sum_ms",

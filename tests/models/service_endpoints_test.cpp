@@ -140,7 +140,7 @@ TEST_CASE("a request to a second Service on the same Deployment succeeds, labell
 
 TEST_CASE("a Service port's endpoints leave out pods without its named targetPort (FindPort)") {
   MeshConfig m = two_services("frontend");
-  m.services[0].ports = {{"http", 80, Protocol::kHttp, 0, "web"}, {"admin", 9000, Protocol::kHttp, 9000}};
+  m.services[0].ports = {{"http", 80, Protocol::kHttp, "", 0, "web"}, {"admin", 9000, Protocol::kHttp, "", 9000}};
   WorkloadConfig other = m.workloads[0];
   other.name = "frontend-canary";
   other.replicas = 1;

@@ -217,17 +217,6 @@ TEST_CASE("Envoy: a gRPC abort is HTTP 200 with grpc-status (fault_filter.cc abo
   CHECK(d.grpc_status == 14);
 }
 
-TEST_CASE("Istio: gRPC status names map to codes (pkg/util/grpc SupportedGRPCStatus)",
-          "[fault]") {
-  CHECK(grpc_status_code("OK") == 0u);
-  CHECK(grpc_status_code("CANCELLED") == 1u);
-  CHECK(grpc_status_code("DEADLINE_EXCEEDED") == 4u);
-  CHECK(grpc_status_code("UNAVAILABLE") == 14u);
-  CHECK(grpc_status_code("UNAUTHENTICATED") == 16u);
-  CHECK_FALSE(grpc_status_code("unavailable").has_value());
-  CHECK_FALSE(grpc_status_code("BOGUS").has_value());
-}
-
 TEST_CASE("decide_fault consumes exactly two words whatever the config (common random numbers)",
           "[fault]") {
   const HttpFaultConfig none;

@@ -63,6 +63,36 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "gRPC: VS timeout 0 lets the caller's grpc-timeout decide; VS timeout T caps it at T "
+    "(route.go setTimeout: MaxGrpcTimeout = Timeout; router.cc finalTimeout)") {
+  auto [vs_timeout, header, global] = GENERATE(table<Time, OptTime, Time>({
+      {Time::zero(), std::nullopt, Time::zero()},  // no header, no VS timeout: none
+      {Time::zero(), OptTime(5_s), 5_s},
+      {2_s, std::nullopt, 2_s},
+      {2_s, OptTime(5_s), 2_s},
+      {2_s, OptTime(1_s), 1_s},
+      {2_s, OptTime(Time::zero()), 2_s},  // grpc-timeout 0 means infinite -> the cap
+      {Time::zero(), OptTime(Time::zero()), Time::zero()},
+      // Sub-millisecond units round up to whole ms (Grpc::Common::getGrpcTimeout).
+      {Time::zero(), OptTime(Time::from_us(1500)), 2_ms},
+      {Time::zero(), OptTime(Time::from_ns(1)), 1_ms},
+  }));
+  INFO("VS timeout " << vs_timeout.to_ms() << " ms");
+  CHECK(grpc_global_timeout(vs_timeout, header) == global);
+  CHECK(final_timeouts_grpc(vs_timeout, std::nullopt, header).global == global);
+}
+
+TEST_CASE(
+    "gRPC: the per-try timeout is compared with the header-derived global timeout "
+    "(router.cc finalTimeout order)") {
+  const RouteTimeouts t = final_timeouts_grpc(Time::zero(), OptTime(2_s), OptTime(1_s));
+  CHECK(t.global == 1_s);
+  CHECK(effective_per_try_timeout(t) == Time::zero());
+  const RouteTimeouts u = final_timeouts_grpc(Time::zero(), OptTime(2_s), std::nullopt);
+  CHECK(effective_per_try_timeout(u) == 2_s);
+}
+
+TEST_CASE(
     "An expired timer replies 504 \"upstream request timeout\" with flag UT "
     "(router.cc onUpstreamTimeoutAbort); Envoy's own route default is 15 s") {
   CHECK(kTimeoutResponseCode == 504);
