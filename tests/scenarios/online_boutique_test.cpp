@@ -1,4 +1,4 @@
-// Online Boutique's real manifest (tests/scenarios/kubernetes/online-boutique.yaml, unchanged from
+// Online Boutique's real manifest (scenarios/examples/online-boutique/kubernetes-manifests.yaml, unchanged from
 // GoogleCloudPlatform/microservices-demo release/kubernetes-manifests.yaml) loads as Kubernetes
 // would take it: unknown fields (resources, env, probes, securityContext, ...) ignored, every
 // Service gets the pods its selector selects, frontend-external (type LoadBalancer, the same
@@ -20,7 +20,7 @@ using meshsim::scenarios::testing::dump;
 using meshsim::scenarios::testing::has_code;
 using meshsim::scenarios::testing::repo_root;
 
-std::string manifest() { return (repo_root() / "tests/scenarios/kubernetes/online-boutique.yaml").generic_string(); }
+std::string manifest() { return (repo_root() / "scenarios/examples/online-boutique/kubernetes-manifests.yaml").generic_string(); }
 
 std::map<std::string, std::vector<std::string>> endpoints(const Scenario& s) {
   const meshsim::models::Topology t(s.mesh);
