@@ -14,14 +14,19 @@ namespace {
 
 // `controlPlane:` (istiod's debounce and push, the EndpointSlice and kube-proxy delays) and
 // `kubernetes:` (kubelet, node controller, ReplicaSet timings); README.md "Control plane".
+// An optional duration field of `m`: `out` keeps its default when the key is absent or wrong.
+void optional_duration(const Mapping& m, const char* key, DurationRule rule, simcore::Time& out) {
+  if (const YAML::Node n = m.get(key); n.IsDefined()) {
+    if (auto t = read_duration(m.ctx(), n, key, rule)) out = *t;
+  }
+}
+
 void read_control_plane(const Context& ctx, const YAML::Node& node, models::ControlPlaneConfig& c) {
   const Mapping m(ctx, node, "controlPlane",
                   {"debounceAfter", "debounceMax", "pushDelay", "endpointSliceDelay", "kubeProxyDelay"});
   if (!m.is_mapping()) return;
   auto duration = [&](const char* key, DurationRule rule, simcore::Time& out) {
-    if (const YAML::Node n = m.get(key); n.IsDefined()) {
-      if (auto t = read_duration(ctx, n, key, rule)) out = *t;
-    }
+    optional_duration(m, key, rule, out);
   };
   duration("debounceAfter", DurationRule::kPositive, c.debounce_after);
   duration("debounceMax", DurationRule::kPositive, c.debounce_max);
@@ -41,9 +46,7 @@ void read_kubernetes(const Context& ctx, const YAML::Node& node, models::Kuberne
   const Mapping m(ctx, node, "kubernetes", {"kubeletSyncDelay", "nodeMonitorGracePeriod", "replacementDelay"});
   if (!m.is_mapping()) return;
   auto duration = [&](const char* key, DurationRule rule, simcore::Time& out) {
-    if (const YAML::Node n = m.get(key); n.IsDefined()) {
-      if (auto t = read_duration(ctx, n, key, rule)) out = *t;
-    }
+    optional_duration(m, key, rule, out);
   };
   duration("kubeletSyncDelay", DurationRule::kNonNegative, k.kubelet_sync_delay);
   duration("nodeMonitorGracePeriod", DurationRule::kNonNegative, k.node_monitor_grace_period);

@@ -12,6 +12,7 @@
 #include "models/mesh.h"
 #include "policies/grpc_status.h"
 #include "policies/response_flags.h"
+#include "support/mesh_config.h"
 #include "support/recording_sink.h"
 
 using namespace meshsim::models;
@@ -27,10 +28,7 @@ using Collect = meshsim::testing::RecordingSink;
 // frontend (HTTP, 1 pod) calls `backend` (one port, named `port_name`, 9090; 1 pod) once per
 // request, without retries of its own unless `app_retries`.  Services: 0 frontend, 1 backend.
 MeshConfig frontend_backend(const std::string& port_name, uint32_t app_retries = 0) {
-  MeshConfig m;
-  m.network.same_zone = m.network.cross_zone = m.network.cross_region = Distribution::constant(0);
-  m.sidecar.pair_overhead = Distribution::constant(0);
-  m.experiment.duration = 50_s;
+  MeshConfig m = meshsim::testing::zero_latency_mesh(50_s, /*zero_sidecar_overhead=*/true);
   const Protocol backend_protocol = pol::convert_protocol(9090, port_name, "", std::nullopt);
   m.services.push_back({"frontend", "default", {{"http", 8080, Protocol::kHttp, ""}}, {{"app", "frontend"}}});
   m.services.push_back({"backend", "default", {{port_name, 9090, backend_protocol, ""}}, {{"app", "backend"}}});

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "models/mesh.h"
+#include "support/mesh_config.h"
 #include "support/recording_sink.h"
 
 using namespace meshsim::models;
@@ -22,12 +23,7 @@ namespace {
 
 using Collect = meshsim::testing::RecordingSink;
 
-MeshConfig base() {
-  MeshConfig m;
-  m.network.same_zone = m.network.cross_zone = m.network.cross_region = Distribution::constant(0);
-  m.experiment.duration = 10_s;
-  return m;
-}
+MeshConfig base() { return meshsim::testing::zero_latency_mesh(10_s); }
 
 WorkloadConfig& add_service(MeshConfig& m, const std::string& name, std::vector<HandlerConfig> handlers,
                             bool sidecar = false) {
@@ -73,13 +69,6 @@ Collect run(const MeshConfig& m) {
   return c;
 }
 
-uint32_t service_index(const Collect& c, const std::string& name) {
-  for (uint32_t i = 0; i < c.catalog.services.size(); ++i)
-    if (c.catalog.services[i].name == name) return i;
-  FAIL("no service " << name);
-  return 0;
-}
-
 }  // namespace
 
 TEST_CASE("repeat: a fixed number of times runs its steps that many times, in order") {
@@ -92,7 +81,7 @@ TEST_CASE("repeat: a fixed number of times runs its steps that many times, in or
   const Collect c = run(m);
   const auto roots = c.of(Reporter::kClient);
   REQUIRE(roots.size() > 50);
-  CHECK(c.of(Reporter::kDestination, service_index(c, "leaf")).size() == 3 * roots.size());
+  CHECK(c.of(Reporter::kDestination, c.service_index("leaf")).size() == 3 * roots.size());
   // Latency: 2 + 3 x (5 + pair overhead of one sidecar + 1) + 4 ms; the sidecar's share is
   // below 3.5 ms / 2 per call, so bound it.
   for (const auto& r : roots) {
@@ -111,7 +100,7 @@ TEST_CASE("repeat: zero times skips its steps; a repeat as the handler's last st
   const Collect c = run(m);
   const auto roots = c.of(Reporter::kClient);
   REQUIRE(roots.size() > 50);
-  CHECK(c.of(Reporter::kDestination, service_index(c, "leaf")).empty());
+  CHECK(c.of(Reporter::kDestination, c.service_index("leaf")).empty());
   for (const auto& r : roots) CHECK((r.end - r.start).to_seconds() == Approx(0.008).margin(1e-9));
 }
 
@@ -124,7 +113,7 @@ TEST_CASE("repeat: a Poisson number of times averages its mean (CI of a Poisson 
   const double n = static_cast<double>(c.of(Reporter::kClient).size());
   REQUIRE(n > 1500);
   // The total of n independent Poisson(2.5) draws is Poisson(2.5 n): sd sqrt(2.5 n); 4.5 sd.
-  const double calls = static_cast<double>(c.of(Reporter::kDestination, service_index(c, "leaf")).size());
+  const double calls = static_cast<double>(c.of(Reporter::kDestination, c.service_index("leaf")).size());
   CHECK(std::abs(calls - 2.5 * n) <= 4.5 * std::sqrt(2.5 * n));
 }
 
@@ -152,7 +141,7 @@ TEST_CASE("handlers match on method, then on headers propagated from the root re
     else if (std::abs(s - 0.001) < 1e-9) ++fast;
     else ++instant;
   }
-  const size_t posts = c.of(Reporter::kDestination, service_index(c, "orders")).size();
+  const size_t posts = c.of(Reporter::kDestination, c.service_index("orders")).size();
   CHECK(posts == instant);  // every POST, and nothing else, called orders
   CHECK(posts > 0);
   CHECK(slow > 0);

@@ -10,6 +10,7 @@
 #include "analysis/confidence.h"
 #include "analysis/queueing.h"
 #include "models/mesh.h"
+#include "support/mesh_config.h"
 #include "support/recording_sink.h"
 #include "policies/response_flags.h"
 
@@ -23,12 +24,7 @@ namespace {
 
 using Collect = meshsim::testing::RecordingSink;
 
-MeshConfig base() {
-  MeshConfig m;
-  m.network.same_zone = m.network.cross_zone = m.network.cross_region = Distribution::constant(0);
-  m.experiment.duration = 10_s;
-  return m;
-}
+MeshConfig base() { return meshsim::testing::zero_latency_mesh(10_s); }
 
 void add_service(MeshConfig& m, const std::string& name, uint32_t replicas, uint32_t workers,
                  std::vector<Step> steps, bool sidecar = false) {

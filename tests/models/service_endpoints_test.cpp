@@ -13,6 +13,7 @@
 #include "models/control/control_plane.h"
 #include "models/runtime.h"
 #include "models/mesh.h"
+#include "support/mesh_config.h"
 #include "support/recording_sink.h"
 
 using namespace meshsim::models;
@@ -23,10 +24,7 @@ namespace {
 
 // frontend and frontend-external select app=frontend; client (with a sidecar) calls `target`.
 MeshConfig two_services(const std::string& target) {
-  MeshConfig m;
-  m.network.same_zone = m.network.cross_zone = m.network.cross_region = Distribution::constant(0);
-  m.sidecar.pair_overhead = Distribution::constant(0);
-  m.experiment.duration = 20_s;
+  MeshConfig m = meshsim::testing::zero_latency_mesh(20_s, /*zero_sidecar_overhead=*/true);
   m.services.push_back({"frontend", "default", {{"http", 80, Protocol::kHttp}}, {{"app", "frontend"}}});
   m.services.push_back({"frontend-external", "default", {{"http", 80, Protocol::kHttp}}, {{"app", "frontend"}}});
   m.services.push_back({"client", "default", {{"http", 80, Protocol::kHttp}}, {{"app", "client"}}});

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <span>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "models/observation.h"
@@ -26,6 +28,17 @@ struct RecordingSink : models::ObservationSink {
   void finish(simcore::Time e, uint64_t n) override {
     end = e;
     event_count = n;
+  }
+  // The index of a service or workload by name (the test fails when there is none).
+  uint32_t service_index(const std::string& name) const {
+    for (uint32_t i = 0; i < catalog.services.size(); ++i)
+      if (catalog.services[i].name == name) return i;
+    throw std::invalid_argument("no service " + name);
+  }
+  uint32_t workload_index(const std::string& name) const {
+    for (uint32_t i = 0; i < catalog.workloads.size(); ++i)
+      if (catalog.workloads[i].name == name) return i;
+    throw std::invalid_argument("no workload " + name);
   }
   // The records of one reporter (optionally only those towards one service).
   std::vector<models::CallRecord> of(models::Reporter r) const {

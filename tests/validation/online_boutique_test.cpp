@@ -24,22 +24,10 @@ namespace flags = meshsim::policies;
 namespace {
 
 struct Collect : meshsim::testing::RecordingSink {
-  uint32_t service(const std::string& name) const {
-    for (uint32_t i = 0; i < catalog.services.size(); ++i)
-      if (catalog.services[i].name == name) return i;
-    FAIL("no service " << name);
-    return 0;
-  }
-  uint32_t workload(const std::string& name) const {
-    for (uint32_t i = 0; i < catalog.workloads.size(); ++i)
-      if (catalog.workloads[i].name == name) return i;
-    FAIL("no workload " << name);
-    return 0;
-  }
   // reporter=source records from workload `from` to service `to`.
   std::vector<CallRecord> edge(const std::string& from, const std::string& to) const {
     std::vector<CallRecord> out;
-    const uint32_t f = workload(from), t = service(to);
+    const uint32_t f = workload_index(from), t = service_index(to);
     for (const auto& r : records)
       if (r.reporter == Reporter::kSource && r.source_workload == f && r.destination_service == t) out.push_back(r);
     return out;
@@ -77,7 +65,7 @@ TEST_CASE("Online Boutique runs from its manifests: gRPC calls succeed and are r
   // The frontend's own port is http: its callers' requests are not gRPC.
   bool any = false;
   for (const auto& r : c.records) {
-    if (r.reporter == Reporter::kDestination && r.destination_service == c.service("frontend")) {
+    if (r.reporter == Reporter::kDestination && r.destination_service == c.service_index("frontend")) {
       CHECK_FALSE(r.grpc);
       any = true;
     }
