@@ -93,7 +93,8 @@ TEST_CASE("Deployment: the app container's readinessProbe timings are read; Kube
   CHECK(r.period == Time::from_s(5));
   CHECK(r.failure_threshold == 2);
   CHECK(r.success_threshold == 2);
-  const auto& d = load_scenario_text(kKube).mesh.workloads.at(0).readiness;
+  const Scenario defaults = load_scenario_text(kKube);  // held: `d` refers into it
+  const auto& d = defaults.mesh.workloads.at(0).readiness;
   CHECK(d.initial_delay == Time::zero());
   CHECK(d.period == Time::from_s(10));
   CHECK(d.failure_threshold == 3);
