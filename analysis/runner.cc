@@ -31,6 +31,10 @@ class Tee final : public models::ObservationSink {
     a_.spans(r);
     b_.spans(r);
   }
+  void tcp(std::span<const models::TcpRecord> r) override {
+    a_.tcp(r);
+    b_.tcp(r);
+  }
   void timeline(const models::TimelineRecord& r) override {
     a_.timeline(r);
     b_.timeline(r);

@@ -59,6 +59,31 @@ struct SpanRecord {
   Reporter kind = Reporter::kSource;    // kSource = client span, kDestination = server span
 };
 
+// One change on a TCP connection proxied by a sidecar's tcp_proxy, for Istio's TCP metrics
+// (istio_tcp_connections_opened_total, _closed_total, istio_tcp_sent_bytes_total,
+// istio_tcp_received_bytes_total).  Each sidecar the connection crosses reports it: the client's
+// as reporter=source, the server's as reporter=destination; a side without a sidecar reports
+// nothing, as in Istio.  A connection gives one kOpened record, kBytes records as data crosses
+// it, and one kClosed record carrying the connection's response flags (UF,URX: its connect
+// failed; UO: the cluster's maxConnections refused it).  A connection whose upstream connect
+// failed still opened and closed downstream, and is counted so (Istio reports it with the flags).
+//
+// Istio's directions: sent bytes are those sent *to the client* (responses), received bytes those
+// received *from the client* (requests), whoever reports (istio.io "Istio Standard Metrics":
+// "bytes sent during response" / "bytes received during request").
+struct TcpRecord {
+  enum Kind : uint8_t { kOpened = 0, kBytes = 1, kClosed = 2 };
+  simcore::Time at;
+  uint32_t source_workload = kNoWorkload;
+  uint32_t destination_workload = kNoWorkload;  // kNoWorkload: no pod was reached
+  uint32_t destination_service = 0;
+  Reporter reporter = Reporter::kSource;
+  Kind kind = kOpened;
+  uint32_t response_flags = 0;   // kClosed only: policies::ResponseFlag bits
+  uint64_t sent_bytes = 0;       // kBytes: towards the client (responses)
+  uint64_t received_bytes = 0;   // kBytes: from the client (requests)
+};
+
 struct TimelineRecord {
   simcore::Time at;
   std::string description;   // "kill 1 pod(s) of reviews-v3 (zone-a): reviews-v3-0"
@@ -85,6 +110,8 @@ class ObservationSink {
   virtual void begin(const MeshCatalog& catalog, simcore::Time interval) = 0;
   virtual void calls(std::span<const CallRecord> records) = 0;
   virtual void spans(std::span<const SpanRecord> records) = 0;
+  // TCP connection records, batched like calls (a run without TCP ports sends none).
+  virtual void tcp(std::span<const TcpRecord> records) { (void)records; }
   virtual void timeline(const TimelineRecord& record) = 0;
   // The run ended at `end`; `events` is the kernel's event count.
   virtual void finish(simcore::Time end, uint64_t events) = 0;

@@ -36,11 +36,19 @@ void Telemetry::span(uint64_t trace, uint64_t id, uint64_t parent, Time start, T
                     flags & ~kAppTimeout, kind});
 }
 
+void Telemetry::tcp(const TcpRecord& record) {
+  tcp_.push_back(record);
+  tcp_.back().response_flags &= ~kAppTimeout;
+  if (tcp_.size() >= 1 << 16) flush();
+}
+
 void Telemetry::flush() {
   if (!records_.empty()) sink_->calls(records_);
   if (!spans_.empty()) sink_->spans(spans_);
+  if (!tcp_.empty()) sink_->tcp(tcp_);
   records_.clear();
   spans_.clear();
+  tcp_.clear();
 }
 
 }  // namespace meshsim::models

@@ -39,6 +39,8 @@ class Telemetry {
   // One span; a span id of 0 (not sampled) records nothing.
   void span(uint64_t trace, uint64_t id, uint64_t parent, simcore::Time start, simcore::Time end,
             uint32_t wl, uint32_t peer_service, uint32_t code, uint32_t flags, Reporter kind);
+  // One TCP connection record (observation.h TcpRecord); flags lose the kAppTimeout mark.
+  void tcp(const TcpRecord& record);
   uint64_t new_span_id() { return next_span_++; }
   // Hands the buffered records and spans to the sink.
   void flush();
@@ -47,6 +49,7 @@ class Telemetry {
   ObservationSink* sink_ = nullptr;
   std::vector<CallRecord> records_;
   std::vector<SpanRecord> spans_;
+  std::vector<TcpRecord> tcp_;
   uint64_t next_span_ = 1;
 };
 

@@ -15,6 +15,7 @@ struct RecordingSink : models::ObservationSink {
   models::MeshCatalog catalog;
   std::vector<models::CallRecord> records;
   std::vector<models::SpanRecord> span_records;
+  std::vector<models::TcpRecord> tcp_records;
   std::vector<models::TimelineRecord> events;
   simcore::Time end;
   uint64_t event_count = 0;
@@ -24,6 +25,7 @@ struct RecordingSink : models::ObservationSink {
   void spans(std::span<const models::SpanRecord> r) override {
     span_records.insert(span_records.end(), r.begin(), r.end());
   }
+  void tcp(std::span<const models::TcpRecord> r) override { tcp_records.insert(tcp_records.end(), r.begin(), r.end()); }
   void timeline(const models::TimelineRecord& r) override { events.push_back(r); }
   void finish(simcore::Time e, uint64_t n) override {
     end = e;
