@@ -30,6 +30,10 @@ void AppClient::send(uint32_t ci) {
   }
   if (at != simcore::Time::max())
     c.timeout = rt_.sched.arm_at(at, Packed::make(kCallTimeout, ci, c.gen));
+  if (c.tcp_port != 0) {
+    rt_.tcp.send(ci);
+    return;
+  }
   if (caller.sidecar) {
     rt_.router.start(ci);
     return;
@@ -50,6 +54,7 @@ void AppClient::timeout(uint32_t ci) {
   }
   c.stream = kNone;
   c.exchange = kNone;
+  if (c.tcp_port != 0) rt_.tcp.abandon(ci);
   if (c.deadline <= rt_.sched.now()) {
     deadline_exceeded(ci);
     return;

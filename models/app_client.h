@@ -79,6 +79,11 @@ struct Call {
   uint64_t trace = 0, parent_span = 0;
   bool grpc = false;                        // a gRPC request (its port is grpc / grpc-web)
   simcore::Time deadline = simcore::Time::max();  // gRPC: the call's deadline (absolute)
+  // A call to a TCP-proxied port (its Service port number; 0: HTTP family) goes as a request on
+  // one of the application's pooled connections (models/tcp/tcp.h); the connection it waits on
+  // or was sent on.
+  uint32_t tcp_port = 0;
+  uint32_t tcp_conn = kNone, tcp_conn_gen = 0;
 
   bool root() const { return caller.is_load(); }
 };

@@ -83,6 +83,17 @@ struct CallStep {
   // DEADLINE_EXCEEDED.  Default: none.
   Time deadline = Time::max();
   bool propagate_deadline = false;
+  // Calls to a port Istio proxies as TCP (tcp, redis, mongo, mysql, tls, https, the unnamed
+  // 25/53/3306/27017): the application's client library, which keeps a pool of long-lived
+  // connections to the service and sends each call as a request on one of them
+  // (models/tcp/tcp.h).  One pool per (calling pod, service, port); the first step that calls it
+  // configures it.  Default: up to 10 connections (HikariCP's maximumPoolSize, go-redis's
+  // PoolSize per CPU), one request at a time on each; multiplexed: every connection carries any
+  // number of requests at once (StackExchange.Redis, MongoDB drivers' pipelining).
+  struct TcpClient {
+    uint32_t connections = 10;
+    bool multiplexed = false;
+  } tcp_client;
 };
 
 struct ComputeStep {

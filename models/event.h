@@ -30,6 +30,7 @@ enum EventKind : uint32_t {
   kDebounce,          // istiod's debounce timer
   kEdsPush,           // index = client sidecar, generation field = endpoint snapshot
   kPodLifecycle,      // index = pod, generation field = PodLifecycle step and incarnation
+  kTcpConnect,        // index = TCP connection: its connect attempt's outcome is known
 };
 
 struct Packed {

@@ -72,6 +72,40 @@ uint32_t Exchanges::send(uint32_t ci, uint32_t si, PodId pod) {
   return xi;
 }
 
+uint32_t Exchanges::send_on_connection(uint32_t ci, uint32_t conn, uint32_t conn_gen, PodId pod) {
+  Call& c = rt_.app[ci];
+  const CallerView caller = rt_.caller(c);
+  EdgeStreams& edge = rt_.edge(c);
+  const uint32_t xi = pool_.alloc();
+  Exchange& x = pool_[xi];
+  x.call = ci;
+  x.call_gen = c.gen;
+  x.tcp_conn = conn;
+  x.tcp_conn_gen = conn_gen;
+  x.service = c.service;
+  x.path = c.path;
+  x.depth = c.depth;
+  x.kind = c.kind;
+  x.call_step = c.step;
+  x.load = c.load;
+  x.sent = rt_.sched.now();
+  x.pod = pod;
+  x.reached_pod = true;
+  x.sidecar_pass = rt_.cfg.sidecar.pair_overhead.sample_time(edge.overhead) / 4;
+  const uint32_t pod_zone = rt_.topo.pods[pod].zone;
+  if (rt_.network.cut(caller.zone, pod_zone, c.caller.as_pod(), pod) || rt_.pods[pod].phase == PodPhase::kHostLost) {
+    x.phase = Exchange::kLost;  // the packets vanish: no answer, no reset
+    return xi;
+  }
+  Time delay = caller.sidecar ? x.sidecar_pass : Time::zero();
+  delay += rt_.network.delay(edge.network, caller.zone, pod_zone);
+  x.dest_start = rt_.sched.now() + delay;
+  delay += rt_.inbound.request_pass(x);
+  x.phase = Exchange::kToPod;
+  rt_.sched.schedule_at(rt_.sched.now() + delay, Packed::make(kArriveAtPod, xi, x.gen));
+  return xi;
+}
+
 void Exchanges::refused_at_pod(uint32_t xi) {
   Exchange& x = pool_[xi];
   x.status = x.stream != kNone ? 503 : 0;
@@ -97,6 +131,13 @@ void Exchanges::at_caller(uint32_t xi) {
   Exchange& x = pool_[xi];
   if (x.abandoned || !rt_.app.is(x.call, x.call_gen)) {
     pool_.release(xi);
+    return;
+  }
+  if (x.tcp_conn != kNone) {  // a request on a TCP connection: back to it
+    const uint32_t conn = x.tcp_conn, ci = x.call, code = x.status;
+    const CallStep* step = x.call_step;
+    pool_.release(xi);
+    rt_.tcp.response(conn, ci, code, step);
     return;
   }
   if (x.stream != kNone) {

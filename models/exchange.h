@@ -46,6 +46,9 @@ struct Exchange {
   simcore::Time sidecar_pass;  // a quarter of the pair overhead drawn for this exchange
   uint32_t stream = kNone, stream_gen = 0;  // the client sidecar stream it is an attempt of
   bool reached_pod = false;  // it arrived at a live pod (else: a connect failure)
+  // A request on a TCP connection (models/tcp/tcp.h): no HTTP filter chain, no request records;
+  // its answer goes back to the connection.  kNone: an HTTP exchange.
+  uint32_t tcp_conn = kNone, tcp_conn_gen = 0;
   uint64_t trace = 0, client_span = 0, server_span = 0;
 };
 
@@ -61,6 +64,10 @@ class Exchanges {
   // Sends one attempt of `call` to `pod` (invalid: no endpoint, the connection is refused) for
   // the caller's sidecar stream `stream` (kNone: the application calls directly).  Returns it.
   uint32_t send(uint32_t call, uint32_t stream, PodId pod);
+  // A request on established TCP connection `conn` to `pod`: over the network (and the caller's
+  // sidecar pass if it has one) to the pod's inbound sidecar.  A pod whose node vanished (or a
+  // partition) swallows it: it is lost at once, nobody answers.
+  uint32_t send_on_connection(uint32_t call, uint32_t conn, uint32_t conn_gen, PodId pod);
   // It reached its pod, which died on the way: the connection fails back to the caller.
   void refused_at_pod(uint32_t exchange);
   // The caller stops waiting for it (a timeout or a reset): the server's answer, if any, is

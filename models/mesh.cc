@@ -87,6 +87,9 @@ void Mesh::Impl::handle(const simcore::Event<uint64_t>& ev) {
     case kPodLifecycle:
       rt.lifecycle.timer(PodId(idx), gen);
       break;
+    case kTcpConnect:
+      rt.tcp.connect_done(idx, gen);
+      break;
   }
 }
 

@@ -163,6 +163,7 @@ void Pods::make_call(uint32_t xi, const CallRt& cr) {
   c.service = cr.service;
   c.path = cr.path;
   c.grpc = cr.grpc;
+  c.tcp_port = cr.tcp_port;
   if (cr.grpc) {
     if (cr.cfg->deadline != Time::max()) c.deadline = rt_.sched.now() + cr.cfg->deadline;
     if (cr.cfg->propagate_deadline) c.deadline = std::min(c.deadline, x.deadline);
@@ -272,6 +273,7 @@ void Pods::respond(uint32_t xi) {
 }
 
 void Pods::reset_inside(PodId pi, Inside how) {
+  rt_.tcp.pod_down(pi, how == Inside::kHang);  // its TCP connections first (models/tcp/tcp.h)
   PodState& p = state_[pi];
   p.queue.clear();
   if (p.cpu) {

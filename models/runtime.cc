@@ -17,6 +17,7 @@ Runtime::Runtime(const MeshConfig& config)
       conn_pools(*this),
       exchanges(*this),
       inbound(*this, topo),
+      tcp(*this),
       chaos(*this) {}
 
 CallerView Runtime::caller(const Call& c) {

@@ -29,6 +29,7 @@
 #include "models/outbound/conn_pool.h"
 #include "models/outbound/router.h"
 #include "models/pod.h"
+#include "models/tcp/tcp.h"
 #include "models/telemetry.h"
 #include "simcore/scheduler.h"
 
@@ -63,6 +64,7 @@ struct Runtime {
   ConnectionPools conn_pools;
   Exchanges exchanges;
   InboundSidecar inbound;
+  TcpTraffic tcp;
   Chaos chaos;
 };
 

@@ -157,17 +157,40 @@ RouteRt TrafficTables::make_route(const policies::HttpRoute* route, uint32_t ser
   return r;
 }
 
+const policies::VirtualServiceConfig* TrafficTables::virtual_service_for(uint32_t service) const {
+  for (const auto& v : virtual_services_) {
+    for (const auto& h : v->hosts)
+      if (policies::host_matches(h, topo_.services[service].fqdn, v->ns)) return v.get();
+  }
+  return nullptr;  // the first VS for a host wins (Istio does not merge on mesh)
+}
+
+const TcpRouteRt& TrafficTables::tcp_route(uint32_t workload, uint32_t service, uint32_t port) {
+  const uint64_t key = (uint64_t{workload} << 40) ^ (uint64_t{service} << 16) ^ port;
+  auto it = tcp_routes_.find(key);
+  if (it != tcp_routes_.end()) return it->second;
+  TcpRouteRt r;
+  if (const policies::VirtualServiceConfig* vs = virtual_service_for(service); vs != nullptr)
+    r.route = policies::tcp_route_for_source(*vs, topo_.workloads[workload].labels, topo_.workloads[workload].namespace_,
+                                             port);
+  if (r.route == nullptr) {
+    r.clusters.push_back(find_cluster(service, ""));
+  } else {
+    const policies::VirtualServiceConfig* vs = virtual_service_for(service);
+    for (const auto& d : r.route->destinations) {
+      const uint32_t s = service_of_host(d.host, vs->ns);
+      r.clusters.push_back(s == UINT32_MAX ? kNoCluster : find_cluster(s, d.subset));
+    }
+  }
+  return tcp_routes_.emplace(key, std::move(r)).first->second;
+}
+
 const RouteTable& TrafficTables::table(uint32_t workload, uint32_t service) {
   const uint64_t key = (uint64_t{workload} << 32) | service;
   auto it = tables_.find(key);
   if (it != tables_.end()) return it->second;
   RouteTable t;
-  const policies::VirtualServiceConfig* vs = nullptr;
-  for (const auto& v : virtual_services_) {
-    for (const auto& h : v->hosts)
-      if (policies::host_matches(h, topo_.services[service].fqdn, v->ns)) vs = v.get();
-    if (vs != nullptr) break;  // the first VS for a host wins (Istio does not merge on mesh)
-  }
+  const policies::VirtualServiceConfig* vs = virtual_service_for(service);
   if (vs != nullptr) {
     static const Labels kNoLabels;
     const bool edge = workload == UINT32_MAX;  // an in-mesh load generator: no labels
@@ -192,6 +215,7 @@ const RouteTable& TrafficTables::table(uint32_t workload, uint32_t service) {
 void TrafficTables::retire_tables() {
   for (auto& [k, t] : tables_) retired_tables_.push_back(std::make_unique<RouteTable>(std::move(t)));
   tables_.clear();
+  tcp_routes_.clear();  // connections keep only their cluster index: nothing points into these
 }
 
 bool TrafficTables::apply(const policies::VirtualServiceConfig& vs) {

@@ -24,6 +24,7 @@
 #include "policies/retry_policy.h"
 #include "policies/retry_state.h"
 #include "policies/router_timeouts.h"
+#include "policies/tcp_route.h"
 #include "policies/virtual_service.h"
 
 namespace meshsim::models {
@@ -60,6 +61,14 @@ struct RouteRt {
   std::vector<uint32_t> mirror_clusters;         // per route->mirrors; kNoCluster = unresolved
 };
 
+// What a client proxy's tcp_proxy does with a new connection to one service port: the
+// destinations of the VirtualService's terminal tcp route (policies/tcp_route.h), or, with
+// none, the service's own cluster.
+struct TcpRouteRt {
+  const policies::TcpRoute* route = nullptr;  // nullptr: the default cluster
+  std::vector<uint32_t> clusters;             // per destination; kNoCluster: no such host/subset (NC)
+};
+
 // The routes one calling workload has for one target service.
 struct RouteTable {
   bool has_virtual_service = false;
@@ -90,6 +99,8 @@ class TrafficTables {
 
   // Istio's route table for calls from `workload` to `service` (built on first use).
   const RouteTable& table(uint32_t workload, uint32_t service);
+  // The tcp route for connections from `workload` to `service`'s port `port` (built on first use).
+  const TcpRouteRt& tcp_route(uint32_t workload, uint32_t service, uint32_t port);
   const ClusterRt& cluster(uint32_t i) const { return clusters_[i]; }
   size_t cluster_count() const { return clusters_.size(); }
   // The cluster for (service, subset); kNoCluster when no DestinationRule defines the subset.
@@ -120,6 +131,8 @@ class TrafficTables {
   std::unordered_map<uint64_t, uint32_t> cluster_index_;  // (service, subset id) -> cluster
   std::vector<std::string> subset_names_;
   std::unordered_map<uint64_t, RouteTable> tables_;       // (workload, service) -> table
+  std::unordered_map<uint64_t, TcpRouteRt> tcp_routes_;   // (workload, service, port) -> route
+  const policies::VirtualServiceConfig* virtual_service_for(uint32_t service) const;
   // Replaced tables and VirtualServices, kept for the requests still using them.
   void retire_tables();
   std::vector<std::unique_ptr<RouteTable>> retired_tables_;

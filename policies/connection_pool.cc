@@ -57,6 +57,22 @@ ConnectionPoolConfig::ConnectionPoolConfig(const ConnectionPoolSettings& dr,
 
 // --- ClusterCircuitBreaker ------------------------------------------------------------------
 
+bool ClusterCircuitBreaker::try_open_tcp_connection(const ConnectionPoolConfig& config) {
+  if (connections_ >= config.max_connections()) {
+    ++stats_.upstream_cx_overflow;
+    return false;
+  }
+  ++connections_;
+  ++stats_.upstream_cx_total;
+  return true;
+}
+
+void ClusterCircuitBreaker::close_tcp_connection() {
+  assert(connections_ > 0);
+  --connections_;
+  ++stats_.upstream_cx_destroy;
+}
+
 bool ClusterCircuitBreaker::retries_can_create(const ConnectionPoolConfig& config) const {
   if (!config.has_retry_budget()) return retries_ < config.max_retries();
   // RetryBudgetImpl::max(): the product is truncated to an integer before the max.

@@ -149,6 +149,12 @@ class ClusterCircuitBreaker {
   void end_retry();
   bool retries_can_create(const ConnectionPoolConfig& config) const;
 
+  // tcp_proxy's upstream connections (one per proxied connection, Envoy's TCP connection pool):
+  // true and counted while below max_connections; else upstream_cx_overflow and false (tcp_proxy
+  // then closes the downstream connection, flag UO).  close_tcp_connection gives it back.
+  bool try_open_tcp_connection(const ConnectionPoolConfig& config);
+  void close_tcp_connection();
+
  private:
   friend class HostPool;
   uint64_t connections_ = 0;

@@ -258,7 +258,10 @@ const RouteEntry* match_route_entry(std::span<const RouteEntry> table, const Req
 }
 
 size_t pick_destination(const HttpRoute& route, uint64_t random_value) {
-  const std::vector<RouteDestination>& d = route.destinations;
+  return pick_destination(std::span<const RouteDestination>(route.destinations), random_value);
+}
+
+size_t pick_destination(std::span<const RouteDestination> d, uint64_t random_value) {
   if (d.empty()) return kNoDestination;
   // route.go applyHTTPRouteDestination: len(in.Route) == 1 -> a plain cluster, no weights.
   if (d.size() == 1) return 0;

@@ -153,13 +153,29 @@ struct HttpRoute {
   std::vector<Mirror> mirrors;             // Default: none
 };
 
-// Istio VirtualService (the parts that affect HTTP routing).
+// Istio L4MatchAttributes (sourceSubnet, hidden in the API, is not read).
+struct L4Match {
+  std::vector<std::string> destination_subnets;  // Default: none
+  uint32_t port = 0;                             // Default: 0 = any port
+  Labels source_labels;                          // Default: {} = any client
+  std::string source_namespace;                  // Default: "" = any namespace
+  std::vector<std::string> gateways;             // Default: [] = sidecars and gateways alike
+};
+
+// Istio TCPRoute (policies/tcp_route.h picks one per client proxy and port).
+struct TcpRoute {
+  std::vector<L4Match> matches;                // Default: [] = applies to every connection
+  std::vector<RouteDestination> destinations;  // required
+};
+
+// Istio VirtualService (the parts that affect HTTP and TCP routing).
 struct VirtualServiceConfig {
   std::string name;
   std::string ns;                      // the VS's own namespace (short hosts resolve in it)
   std::vector<std::string> hosts;      // Default: none (required)
   std::vector<std::string> gateways;   // Default: [] = ["mesh"] (sidecars only)
   std::vector<HttpRoute> http;         // Default: none
+  std::vector<TcpRoute> tcp;           // Default: none
 };
 
 // One Envoy route of a client proxy: an HTTP route with one of its match entries
@@ -227,6 +243,8 @@ inline const HttpRoute* match_route(std::span<const RouteEntry> table, const Req
 // random numbers across scenarios that differ in their splits).
 inline constexpr size_t kNoDestination = static_cast<size_t>(-1);
 size_t pick_destination(const HttpRoute& route, uint64_t random_value);
+// The same rule over a list of destinations (TCP routes pick per connection with it).
+size_t pick_destination(std::span<const RouteDestination> destinations, uint64_t random_value);
 size_t pick_destination(const HttpRoute& route, simcore::Stream& stream);
 
 // Hosts (VirtualService hosts, destinations): policies/host_name.h.

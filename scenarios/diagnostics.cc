@@ -151,10 +151,16 @@ constexpr CatalogueEntry kCatalogue[] = {
      "Port name {0} (port: {1}, targetPort: {2}) doesn't follow the naming convention of Istio "
      "port; protocol detection is applied to the port (meshsim: HTTP)"},
     {Code::kCallToTcpPort, "MSH0218", E, "CallToTcpPort",
-     "A call or Load goes to a port Istio handles as TCP (tcp, tls, https, mongo, mysql, "
-     "redis, an unnamed 25/53/3306/27017) or does not capture (UDP): the sidecars proxy it "
-     "without HTTP routing, retries or L7 metrics, which meshsim does not model yet.",
-     "calls to port {0} ({1}) of service '{2}' are {3}; meshsim does not yet model TCP proxying"},
+     "A Load goes to a port Istio handles as TCP (tcp, tls, https, mongo, mysql, redis, an "
+     "unnamed 25/53/3306/27017), or a call or Load to a UDP port.  A handler's call to a TCP port "
+     "is a request on a pooled connection (tcpClient); a Load's clients speak HTTP or gRPC; UDP "
+     "is not captured by the sidecars and not modelled.",
+     "{0} goes to port {1} ({2}) of service '{3}', which is {4}"},
+    {Code::kCallFieldIgnored, "MSH0219", W, "CallFieldIgnored",
+     "A call sets a field that the kind of port it calls does not have: path, method or headers "
+     "on a TCP port (tcp_proxy sees bytes, not requests), tcpClient on an HTTP port.  It is "
+     "ignored.",
+     "{0} is ignored on a call to {1}, which is {2}"},
     // Kubernetes discovery (Services' ports, headless and ExternalName Services).
     {Code::kTargetPortNotDeclared, "MSH0220", W, "TargetPortNotDeclared",
      "A Service port's targetPort names a container port that a Deployment it selects does not "
@@ -188,6 +194,13 @@ constexpr CatalogueEntry kCatalogue[] = {
      "apply (write them for the target).",
      "{0} '{1}' is written for '{2}', an ExternalName alias of '{3}'; Istio 1.21+ does not "
      "apply rules written for the alias host (write them for '{3}')"},
+    {Code::kTcpRouteDestinationSubnets, "MSH0226", W, "TcpRouteDestinationSubnets",
+     "A VirtualService tcp route match has destinationSubnets.  Istio turns it into a filter "
+     "chain matched on the connection's destination address; meshsim gives Services no "
+     "addresses, so such a match never applies here (the route is used only through its other "
+     "matches).",
+     "{0}: destinationSubnets {1} is not evaluated (meshsim has no IP addresses); this match "
+     "never applies"},
     {Code::kConflictingTargetPorts, "MSH0225", W, "ConflictingTargetPorts",
      "Services selecting the same workload send different ports to the same targetPort; Istio's "
      "analyzer warns (IST0137 DeploymentConflictingPorts: they must refer to the same port). "

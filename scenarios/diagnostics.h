@@ -97,6 +97,7 @@ enum class Code : int {
   kExpectationNamesNothing = 216,
   kPortNameIsNotUnderNamingConvention = 217,
   kCallToTcpPort = 218,
+  kCallFieldIgnored = 219,
   // Kubernetes discovery (Services' ports, headless and ExternalName Services).
   kTargetPortNotDeclared = 220,
   kHeadlessService = 221,
@@ -104,6 +105,7 @@ enum class Code : int {
   kExternalNameOutsideMesh = 223,
   kRulesForExternalName = 224,
   kConflictingTargetPorts = 225,
+  kTcpRouteDestinationSubnets = 226,
   kUnknownBaseWorkload = 230,
   kExtendsCycle = 231,
   // Istio manifests.

@@ -19,6 +19,12 @@ bool Topology::is_grpc_port(ServiceId service, uint32_t port) const {
   return false;
 }
 
+uint32_t Topology::tcp_port(ServiceId service, uint32_t port) const {
+  for (const PortConfig& p : cfg_.services[service.value].ports)
+    if (port == 0 || p.number == port) return policies::is_http_family(p.protocol) ? 0 : p.number;
+  return 0;
+}
+
 uint32_t Topology::intern_path(const std::string& p) {
   auto [it, inserted] = path_ids_.emplace(p, static_cast<uint32_t>(paths.size()));
   if (inserted) paths.push_back(p);
@@ -127,14 +133,15 @@ Topology::Topology(const MeshConfig& config) : cfg_(config) {
         } else if (const auto* call = std::get_if<CallStep>(&st)) {
           steps.push_back({StepRt::kCall, static_cast<uint32_t>(calls.size()), 1});
           const ServiceId target = resolve_service(call->service, wr.cfg->namespace_);
-          calls.push_back({call, target, intern_path(call->path), is_grpc_port(target, call->port)});
+          calls.push_back({call, target, intern_path(call->path), is_grpc_port(target, call->port),
+                           tcp_port(target, call->port)});
         } else {
           const auto& par = std::get<ParallelStep>(st);
           steps.push_back({StepRt::kParallel, static_cast<uint32_t>(calls.size()),
                            static_cast<uint32_t>(par.calls.size())});
           for (const auto& pc : par.calls) {
             const ServiceId target = resolve_service(pc.service, wr.cfg->namespace_);
-            calls.push_back({&pc, target, intern_path(pc.path), is_grpc_port(target, pc.port)});
+            calls.push_back({&pc, target, intern_path(pc.path), is_grpc_port(target, pc.port), tcp_port(target, pc.port)});
           }
         }
         ++hr.step_count;

@@ -38,6 +38,7 @@ struct CallRt {
   ServiceId service;
   uint32_t path;  // interned
   bool grpc;      // the port called is grpc / grpc-web: a gRPC request (policies::is_grpc)
+  uint32_t tcp_port = 0;  // the Service port called when Istio proxies it as TCP; 0: HTTP family
 };
 struct HandlerRt {
   uint32_t first_step, step_count;
@@ -113,6 +114,9 @@ class Topology {
   std::vector<PodId> port_endpoints(ServiceId s, uint32_t port) const;
   // Whether requests to `port` of `service` are gRPC (0 = the service's first port).
   bool is_grpc_port(ServiceId service, uint32_t port) const;
+  // The Service port number `port` (0: its first) names, when the sidecars proxy it as TCP
+  // (policies::is_http_family false; UDP is refused by the scenario layer); else 0.
+  uint32_t tcp_port(ServiceId service, uint32_t port) const;
   const WorkloadConfig& workload_config(PodId p) const { return *workloads[pods[p].workload].cfg; }
   bool has_sidecar(PodId p) const { return p.valid() && workload_config(p).sidecar; }
   // What the client sidecars' traffic tables resolve names against.

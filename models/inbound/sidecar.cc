@@ -47,6 +47,22 @@ FilterContext InboundSidecar::context(uint32_t xi) {
 
 void InboundSidecar::on_request(uint32_t xi) {
   Exchange& x = rt_.exchanges[xi];
+  if (x.tcp_conn != kNone) {
+    // tcp_proxy: no HTTP filter chain.  An app that no longer listens has closed the
+    // connection (the kernel answers RST): the connection is reset under the request.
+    switch (rt_.pods[x.pod].phase) {
+      case PodPhase::kServing:
+        rt_.pods.arrive(xi);
+        return;
+      case PodPhase::kHostLost:
+        x.phase = Exchange::kLost;
+        return;
+      default:
+        x.phase = Exchange::kToCaller;
+        rt_.tcp.reset(x.tcp_conn, x.tcp_conn_gen);
+        return;
+    }
+  }
   switch (rt_.pods[x.pod].phase) {
     case PodPhase::kServing:
       break;
@@ -83,6 +99,7 @@ void InboundSidecar::on_request(uint32_t xi) {
 }
 
 void InboundSidecar::on_response(uint32_t xi) {
+  if (rt_.exchanges[xi].tcp_conn != kNone) return;  // TCP: connection records only (models/tcp)
   const auto& chain = chains_[topo_.pods[rt_.exchanges[xi].pod].workload];
   if (chain.empty()) return;
   FilterContext ctx = context(xi);

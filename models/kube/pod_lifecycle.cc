@@ -46,6 +46,7 @@ void PodLifecycle::lose(PodId p, const KillPods& k, bool timed) {
       s.gone_at = now + k.termination_drain_duration;
       if (k.app_serves_for == Time::zero()) {
         s.phase = PodPhase::kAppDown;
+        rt_.tcp.pod_down(p, false);  // the app exits: its TCP connections close (FIN)
       } else if (k.app_serves_for < k.termination_drain_duration) {
         at(p, now + k.app_serves_for, kStopListening);
       }
@@ -100,7 +101,10 @@ void PodLifecycle::timer(PodId p, uint32_t gen) {
   if ((gen >> 3) != (s.incarnation & 0xfffffu)) return;  // from before a later loss or return
   switch (static_cast<Step>(gen & 7u)) {
     case kStopListening:
-      if (s.phase == PodPhase::kServing) s.phase = PodPhase::kAppDown;
+      if (s.phase == PodPhase::kServing) {
+        s.phase = PodPhase::kAppDown;
+        rt_.tcp.pod_down(p, false);  // the app exits: its TCP connections close (FIN)
+      }
       break;
     case kDrainEnd:
       s.phase = PodPhase::kGone;

@@ -84,7 +84,10 @@ class Checker {
     return kubernetes_dns_name(host, ns) == fqdn ? canonical_host(host, ns) : fqdn;
   }
   // Reports a call or Load to a port the sidecars would not run HTTP on (MSH0218).
-  void check_port_protocol(const models::ServiceConfig& s, uint32_t port, const SourceLocation& where);
+  void check_port_protocol(const models::ServiceConfig& s, uint32_t port, const SourceLocation& where, bool load);
+  // Reports a call's fields that do nothing on the kind of port it calls (MSH0219): path,
+  // method, headers on a TCP port; tcpClient on an HTTP one.
+  void check_call_fields(const models::ServiceConfig& s, uint32_t port, const CallSite& site);
   // A gRPC deadline (deadline, propagateDeadline) on a call whose port is not gRPC (MSH0109).
   void check_grpc_deadline(const models::ServiceConfig& s, const models::CallStep& c, const SourceLocation& where);
   // Checks a selector; returns how many pods it matches (0 after reporting).

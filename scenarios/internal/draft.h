@@ -35,6 +35,10 @@ struct CallSite {
   SourceLocation where_service;  // its `service` value
   SourceLocation where_port;     // its `port` value, or `where` when none is given
   bool port_given = false;
+  // Fields only an HTTP request has (path, method, headers), and tcpClient, only a TCP call
+  // has: named where given, so a call to the other kind of port is told they do nothing.
+  std::vector<std::pair<std::string, SourceLocation>> http_fields;
+  std::optional<SourceLocation> where_tcp_client;
 };
 
 // A workload as a Deployment defines it.

@@ -36,7 +36,7 @@ std::optional<models::CallStep> read_call(const Context& ctx, const YAML::Node& 
   const Mapping m(ctx, node, what,
                   {"service", "port", "path", "method", "headers", "probability", "requestBytes",
                    "responseBytes", "timeout", "retries", "onFailure", "deadline",
-                   "propagateDeadline"});
+                   "propagateDeadline", "tcpClient"});
   if (!m.is_mapping()) return std::nullopt;
   models::CallStep call;
   CallSite site;
@@ -126,6 +126,28 @@ std::optional<models::CallStep> read_call(const Context& ctx, const YAML::Node& 
       call.propagate_deadline = *b;
     else
       ok = false;
+  }
+  for (const char* f : {"path", "method", "headers"})
+    if (m.has(f)) site.http_fields.emplace_back(f, m.where(f));
+  if (m.has("tcpClient")) {
+    site.where_tcp_client = m.where("tcpClient");
+    const Mapping t(ctx, m.get("tcpClient"), "tcpClient", {"connections", "multiplexed"});
+    if (!t.is_mapping()) {
+      ok = false;
+    } else {
+      if (t.has("connections")) {
+        if (auto n = t.integer("connections", 1, 100000))
+          call.tcp_client.connections = static_cast<uint32_t>(*n);
+        else
+          ok = false;
+      }
+      if (t.has("multiplexed")) {
+        if (auto b = t.boolean("multiplexed"))
+          call.tcp_client.multiplexed = *b;
+        else
+          ok = false;
+      }
+    }
   }
   if (!ok) return std::nullopt;
   calls.push_back(site);

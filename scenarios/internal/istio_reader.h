@@ -113,7 +113,9 @@ class Reader {
   std::optional<policies::HttpFaultConfig> fault(const YAML::Node& node,
                                                  const std::string& path) const;
   void mirrors(const Mapping& m, const std::string& path, policies::HttpRoute& route);
-  void l4_routes(const YAML::Node& list, std::string_view field, const std::string& path);
+  // `tcp` (or `tls`) routes: their destinations are recorded for the reference checks; the tcp
+  // ones are returned for the sidecars' tcp_proxy (tls routes are not simulated: noted).
+  std::vector<policies::TcpRoute> l4_routes(const YAML::Node& list, std::string_view field, const std::string& path);
 
   // DestinationRule parts.
   models::TrafficPolicyConfig traffic_policy(const YAML::Node& node, const std::string& path);

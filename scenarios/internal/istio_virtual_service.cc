@@ -57,9 +57,9 @@ ParsedVirtualService Reader::virtual_service(const YAML::Node& root, const std::
   }
   each(spec.get("http"), "http", "spec.http",
        [&](const YAML::Node& n, const std::string& p) { vs.http.push_back(http_route(n, p)); });
-  l4_routes(spec.get("tcp"), "tcp", "spec.tcp");
+  vs.tcp = l4_routes(spec.get("tcp"), "tcp", "spec.tcp");
   l4_routes(spec.get("tls"), "tls", "spec.tls");
-  note(spec, {"tcp", "tls", "exportTo"}, "spec");
+  note(spec, {"tls", "exportTo"}, "spec");
   parsed.destinations = std::move(sites_);
   return parsed;
 }
@@ -421,21 +421,52 @@ void Reader::mirrors(const Mapping& m, const std::string& path, policies::HttpRo
 }
 
 // tcp and tls routes: checked for their shape and destinations, not kept.
-void Reader::l4_routes(const YAML::Node& list, std::string_view field, const std::string& path) {
+std::vector<policies::TcpRoute> Reader::l4_routes(const YAML::Node& list, std::string_view field,
+                                                 const std::string& path) {
+  std::vector<policies::TcpRoute> routes;
+  const bool tcp = field == "tcp";
   each(list, field, path, [&](const YAML::Node& n, const std::string& p) {
     const Mapping m(ctx_, n, what(p), {"match", "route"});
     if (!m.is_mapping()) return;
+    policies::TcpRoute route;
+    each(m.get("match"), "match", p + ".match", [&](const YAML::Node& mn, const std::string& mp) {
+      const Mapping x(ctx_, mn, what(mp),
+                      tcp ? std::initializer_list<std::string_view>{"destinationSubnets", "port", "sourceLabels",
+                                                                    "gateways", "sourceNamespace", "sourceSubnet"}
+                          : std::initializer_list<std::string_view>{"sniHosts", "destinationSubnets", "port",
+                                                                    "sourceLabels", "gateways", "sourceNamespace"});
+      if (!x.is_mapping()) return;
+      policies::L4Match l4;
+      if (const YAML::Node d = x.get("destinationSubnets"); d.IsDefined()) {
+        if (auto subnets = read_string_list(ctx_, d, "destinationSubnets")) l4.destination_subnets = std::move(*subnets);
+        if (tcp && !l4.destination_subnets.empty())
+          ctx_.report(Code::kTcpRouteDestinationSubnets, d, {what(mp), "[" + join(l4.destination_subnets) + "]"});
+      }
+      if (auto port = x.integer("port", 1, 65535)) l4.port = static_cast<uint32_t>(*port);
+      if (auto labels = x.string_map("sourceLabels")) l4.source_labels = std::move(*labels);
+      l4.source_namespace = x.string("sourceNamespace").value_or("");
+      if (const YAML::Node g = x.get("gateways"); g.IsDefined()) {
+        if (auto gateways = read_string_list(ctx_, g, "gateways")) l4.gateways = std::move(*gateways);
+      }
+      route.matches.push_back(std::move(l4));
+    });
     WeightTally weights;
     each(m.get("route"), "route", p + ".route", [&](const YAML::Node& rn, const std::string& rp) {
       const Mapping r(ctx_, rn, what(rp), {"destination", "weight"});
       if (!r.is_mapping()) return;
+      policies::RouteDestination d;
       if (const YAML::Node dest = r.require("destination"); dest.IsDefined()) {
-        destination(dest, rp + ".destination", false);
+        d = destination(dest, rp + ".destination", false);
       }
-      if (const YAML::Node w = r.get("weight"); w.IsDefined()) weight(w, weights);
+      if (const YAML::Node w = r.get("weight"); w.IsDefined()) {
+        if (auto v = weight(w, weights)) d.weight = *v;
+      }
+      route.destinations.push_back(std::move(d));
     });
     check_weights(m.get("route"), weights);
+    routes.push_back(std::move(route));
   });
+  return routes;
 }
 
 }  // namespace meshsim::scenarios::internal::istio_reader

@@ -235,7 +235,8 @@ void Checker::calls() {
       } else {
         c.port = s.ports.front().number;
       }
-      check_port_protocol(s, c.port, site.port_given ? site.where_port : site.where_service);
+      check_port_protocol(s, c.port, site.port_given ? site.where_port : site.where_service, /*load=*/false);
+      check_call_fields(s, c.port, site);
       check_grpc_deadline(s, c, site.where);
       c.service = resolved_name(c.service, b.config.namespace_, *target);
       // The call is made from every Service the workload backs: any of them may lead to it.

@@ -43,7 +43,7 @@ void Checker::loads() {
     } else {
       l.port = s.ports.front().number;
     }
-    check_port_protocol(s, l.port, site.port_given ? site.where_port : site.where_target);
+    check_port_protocol(s, l.port, site.port_given ? site.where_port : site.where_target, /*load=*/true);
     l.target_service = resolved_name(l.target_service, site.namespace_, *target);
   }
 }

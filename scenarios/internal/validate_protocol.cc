@@ -1,23 +1,51 @@
-// The protocol a call or Load reaches: meshsim runs the HTTP family only (policies/protocol.h).
+// The protocol a call or Load reaches: the HTTP family through the HTTP connection manager, TCP
+// through tcp_proxy (models/tcp/tcp.h), UDP not at all (policies/protocol.h).
 #include "policies/protocol.h"
 #include "scenarios/internal/checker.h"
 
 namespace meshsim::scenarios::internal {
 
-// A port Istio proxies as TCP (or does not capture, UDP) must not run silently as HTTP: Envoy's
-// tcp_proxy has no HTTP routing, retries, timeouts, faults or L7 metrics.  When TCP proxying is
-// modelled, this is where it hooks in.
-void Checker::check_port_protocol(const models::ServiceConfig& s, uint32_t port, const SourceLocation& where) {
-  for (const models::PortConfig& p : s.ports) {
-    if (p.number != port) continue;
-    if (policies::is_http_family(p.protocol)) return;
-    const std::string kind = p.protocol == models::Protocol::kUdp ? "UDP, which the sidecars do not capture"
-                                                                   : "TCP (Istio protocol " +
-                                                                         std::string(policies::protocol_name(p.protocol)) + ")";
+namespace {
+const models::PortConfig* port_of(const models::ServiceConfig& s, uint32_t port) {
+  for (const models::PortConfig& p : s.ports)
+    if (p.number == port) return &p;
+  return nullptr;
+}
+std::string port_name(const models::PortConfig& p) { return p.name.empty() ? "unnamed" : p.name; }
+}  // namespace
+
+// A handler's call may go to a TCP port (a request on a pooled connection); a Load may not (its
+// clients speak HTTP or gRPC); nothing may go to a UDP port, which the sidecars do not capture.
+void Checker::check_port_protocol(const models::ServiceConfig& s, uint32_t port, const SourceLocation& where,
+                                  bool load) {
+  const models::PortConfig* p = port_of(s, port);
+  if (p == nullptr || policies::is_http_family(p->protocol)) return;
+  if (p->protocol == models::Protocol::kUdp) {
     diag_.report(Code::kCallToTcpPort, where,
-                 {std::to_string(port), p.name.empty() ? "unnamed" : p.name, s.name, kind});
+                 {load ? "a Load" : "a call", std::to_string(port), port_name(*p), s.name,
+                  "UDP, which the sidecars do not capture and meshsim does not model"});
+  } else if (load) {
+    diag_.report(Code::kCallToTcpPort, where,
+                 {"a Load", std::to_string(port), port_name(*p), s.name,
+                  "TCP (Istio protocol " + std::string(policies::protocol_name(p->protocol)) +
+                      "); a Load's clients speak HTTP or gRPC: call it from a workload's handler"});
+  }
+}
+
+void Checker::check_call_fields(const models::ServiceConfig& s, uint32_t port, const CallSite& site) {
+  const models::PortConfig* p = port_of(s, port);
+  if (p == nullptr || p->protocol == models::Protocol::kUdp) return;
+  const std::string target = "port " + std::to_string(port) + " (" + port_name(*p) + ") of service '" + s.name + "'";
+  if (policies::is_http_family(p->protocol)) {
+    if (site.where_tcp_client)
+      diag_.report(Code::kCallFieldIgnored, *site.where_tcp_client,
+                   {"tcpClient", target, "HTTP: the sidecars pool its connections (DestinationRule connectionPool)"});
     return;
   }
+  for (const auto& [field, where] : site.http_fields)
+    diag_.report(Code::kCallFieldIgnored, where,
+                 {field, target, "TCP (Istio protocol " + std::string(policies::protocol_name(p->protocol)) +
+                                     "): a request on a connection has no " + field});
 }
 
 // grpc-timeout is a gRPC header: a deadline on a call that is not gRPC would silently do nothing.
