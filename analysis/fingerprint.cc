@@ -63,6 +63,12 @@ uint64_t results_fingerprint(const ResultTables& t) {
   h.table("totals/requests", t.totals_requests);
   h.matrix("totals/latency_buckets", t.totals_latency_buckets);
   h.table("totals/histograms", t.totals_histograms);
+  // Only a run with TCP rows hashes the TCP tables, so that the fingerprints of runs without TCP
+  // (every fingerprint made before the tables existed) stay what they were.
+  if (t.series_tcp.rows() > 0 || t.totals_tcp.rows() > 0) {
+    h.table("series/tcp", t.series_tcp);
+    h.table("totals/tcp", t.totals_tcp);
+  }
   h.table("timeline", t.timeline);
   h.table("traces", t.traces);
   return h.digest();

@@ -113,6 +113,7 @@ void MeshMetrics::begin(const models::MeshCatalog& catalog, simcore::Time interv
   begun_ = true;
   catalog_ = catalog;
   interval_ = interval;
+  tcp_ = TcpMetrics(warmup_, interval_);
   fqdns_.clear();
   fqdns_.reserve(catalog_.services.size());
   for (const auto& s : catalog_.services) fqdns_.push_back(s.fqdn());
@@ -162,6 +163,11 @@ void MeshMetrics::calls(std::span<const models::CallRecord> records) {
 
 void MeshMetrics::spans(std::span<const models::SpanRecord> records) {
   spans_.insert(spans_.end(), records.begin(), records.end());
+}
+
+void MeshMetrics::tcp(std::span<const models::TcpRecord> records) {
+  assert(begun_ && !finished_ && "MeshMetrics::tcp outside begin()..finish()");
+  tcp_.record(records);
 }
 
 void MeshMetrics::timeline(const models::TimelineRecord& record) { timeline_.push_back(record); }

@@ -11,6 +11,8 @@
 //     interval holding its `end`, which is when Prometheus would have seen the counter move.
 //   * The same series totalled over the measured window [warmup, end of run].
 //   * Every CallRecord whose `end` is before the warm-up is dropped (counted in dropped()).
+//   * TCP connection records (models::TcpRecord) as Istio's four TCP metrics, per interval and
+//     in total, with the same intervals and warm-up (filed by the record's `at`): tcp_metrics.h.
 //   * Spans and timeline records, in arrival order, all of them (warm-up included: they are
 //     examples to look at and a log of what happened, not statistics).
 //
@@ -53,6 +55,7 @@
 
 #include "analysis/histogram.h"
 #include "analysis/istio_metrics.h"
+#include "analysis/tcp_metrics.h"
 #include "models/observation.h"
 #include "simcore/time.h"
 
@@ -126,6 +129,7 @@ class MeshMetrics final : public models::ObservationSink {
   void begin(const models::MeshCatalog& catalog, simcore::Time interval) override;
   void calls(std::span<const models::CallRecord> records) override;
   void spans(std::span<const models::SpanRecord> records) override;
+  void tcp(std::span<const models::TcpRecord> records) override;
   void timeline(const models::TimelineRecord& record) override;
   void finish(simcore::Time end, uint64_t events) override;
 
@@ -155,6 +159,9 @@ class MeshMetrics final : public models::ObservationSink {
   // One entry per (caller, destination service) that carried a request; the edge client first,
   // then callers in catalog order, destinations in catalog order.
   std::vector<TrafficStats> edges() const;
+
+  // ---- TCP connections (Istio's TCP metrics; empty when the mesh proxied no TCP) ----
+  const TcpMetrics& tcp_metrics() const { return tcp_; }
 
   const std::vector<models::SpanRecord>& span_records() const { return spans_; }
   const std::vector<models::TimelineRecord>& timeline_records() const { return timeline_; }
@@ -200,6 +207,7 @@ class MeshMetrics final : public models::ObservationSink {
   int64_t newest_interval_ = -1;
   size_t packed_below_ = 0;  // every cell of intervals [0, packed_below_) is packed
   std::unordered_map<SeriesKey, SeriesStats, SeriesKeyHash> totals_;
+  TcpMetrics tcp_;  // made in begin(), when the interval is known
 
   std::vector<models::SpanRecord> spans_;
   std::vector<models::TimelineRecord> timeline_;

@@ -196,6 +196,64 @@ void add_totals(const MeshMetrics& m, ResultTables& out) {
   h.add("count", std::move(h_count));
 }
 
+// The columns of /series/tcp and /totals/tcp after interval_start_s: the request tables' labels
+// that Istio's TCP metrics carry, then the four counters, each naming its metric.
+struct TcpColumns {
+  std::vector<std::string> reporter, source_workload, source_version, destination_service,
+      destination_service_name, destination_service_namespace, destination_workload,
+      destination_version, response_flags;
+  std::vector<uint64_t> opened, closed, sent, received;
+
+  void add(const MeshMetrics& m, const TcpKey& k, const TcpStats& s) {
+    reporter.emplace_back(reporter_label(k.reporter));
+    source_workload.emplace_back(m.workload_name(k.source_workload));
+    source_version.emplace_back(m.workload_version(k.source_workload));
+    destination_service.emplace_back(m.service_fqdn(k.destination_service));
+    destination_service_name.emplace_back(m.service_name(k.destination_service));
+    destination_service_namespace.emplace_back(m.service_namespace(k.destination_service));
+    destination_workload.emplace_back(m.workload_name(k.destination_workload));
+    destination_version.emplace_back(m.workload_version(k.destination_workload));
+    response_flags.push_back(policies::response_flags_string(k.response_flags));
+    opened.push_back(s.connections_opened);
+    closed.push_back(s.connections_closed);
+    sent.push_back(s.sent_bytes);
+    received.push_back(s.received_bytes);
+  }
+
+  void move_into(Table& t) {
+    t.add(std::string(kLabelReporter), std::move(reporter));
+    t.add(std::string(kLabelSourceWorkload), std::move(source_workload));
+    t.add(std::string(kLabelSourceVersion), std::move(source_version));
+    t.add(std::string(kLabelDestinationService), std::move(destination_service));
+    t.add(std::string(kLabelDestinationServiceName), std::move(destination_service_name));
+    t.add(std::string(kLabelDestinationServiceNamespace), std::move(destination_service_namespace));
+    t.add(std::string(kLabelDestinationWorkload), std::move(destination_workload));
+    t.add(std::string(kLabelDestinationVersion), std::move(destination_version));
+    t.add(std::string(kLabelResponseFlags), std::move(response_flags));
+    t.add("connections_opened", std::move(opened), {}, std::string(kTcpConnectionsOpened));
+    t.add("connections_closed", std::move(closed), {}, std::string(kTcpConnectionsClosed));
+    t.add("sent_bytes", std::move(sent), {}, std::string(kTcpSentBytes));
+    t.add("received_bytes", std::move(received), {}, std::string(kTcpReceivedBytes));
+  }
+};
+
+void add_tcp(const MeshMetrics& m, ResultTables& out) {
+  const TcpMetrics& tcp = m.tcp_metrics();
+  {
+    TcpColumns cols;
+    std::vector<double> interval_start_s;
+    tcp.for_each_interval([&](int64_t k, const TcpKey& key, const TcpStats& s) {
+      interval_start_s.push_back(seconds(m.interval() * k));
+      cols.add(m, key, s);
+    });
+    out.series_tcp.add("interval_start_s", std::move(interval_start_s), "s");
+    cols.move_into(out.series_tcp);
+  }
+  TcpColumns cols;
+  tcp.for_each_total([&](const TcpKey& key, const TcpStats& s) { cols.add(m, key, s); });
+  cols.move_into(out.totals_tcp);
+}
+
 void add_timeline(const MeshMetrics& m, ResultTables& out) {
   std::vector<const models::TimelineRecord*> order;
   for (const auto& r : m.timeline_records()) order.push_back(&r);
@@ -270,6 +328,7 @@ ResultTables build_result_tables(const MeshMetrics& metrics, const RunMetadata& 
   add_catalog(metrics, out);
   add_series(metrics, out);
   add_totals(metrics, out);
+  add_tcp(metrics, out);
   add_timeline(metrics, out);
   add_traces(metrics, out);
   // The run's fingerprint (fingerprint.h): over the tables above, never over the metadata.

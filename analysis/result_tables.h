@@ -52,7 +52,8 @@ struct Attribute {
 struct Column {
   std::string name;
   ColumnValues values;
-  std::string units;  // "s", "ms" or "ns"; empty: none
+  std::string units;   // "s", "ms" or "ns"; empty: none
+  std::string metric;  // the Istio metric the column counts (written as its attribute); or empty
   size_t size() const;
 };
 
@@ -66,8 +67,10 @@ struct Table {
   // The column called `name`; throws std::out_of_range if there is none.
   const Column& column(std::string_view name) const;
   template <typename T>
-  void add(std::string name, std::vector<T> values, std::string units = {}) {
-    columns.push_back({std::move(name), ColumnValues(std::move(values)), std::move(units)});
+  void add(std::string name, std::vector<T> values, std::string units = {},
+           std::string metric = {}) {
+    columns.push_back(
+        {std::move(name), ColumnValues(std::move(values)), std::move(units), std::move(metric)});
   }
 };
 
@@ -90,6 +93,8 @@ struct ResultTables {
   Table totals_requests;            // /totals/requests
   Matrix totals_latency_buckets;    // /totals/latency_buckets
   Table totals_histograms;          // /totals/histograms
+  Table series_tcp;                 // /series/tcp
+  Table totals_tcp;                 // /totals/tcp
   Table timeline;                   // /timeline
   Table traces;                     // /traces
 };

@@ -205,7 +205,8 @@ Handle dataset_properties(hsize_t rows, hsize_t cols, size_t bytes) {
 }
 
 void write_dataset(hid_t parent, const std::string& name, hid_t file_type, hid_t mem_type,
-                   hsize_t rows, hsize_t cols, const void* data, const char* units) {
+                   hsize_t rows, hsize_t cols, const void* data, const char* units,
+                   const char* metric = nullptr) {
   const Handle space = cols > 0 ? dataspace({rows, cols}) : dataspace({rows});
   const size_t bytes =
       static_cast<size_t>(rows * std::max<hsize_t>(cols, 1)) * H5Tget_size(mem_type);
@@ -218,6 +219,7 @@ void write_dataset(hid_t parent, const std::string& name, hid_t file_type, hid_t
           "writing dataset " + name);
   }
   if (units != nullptr) attribute(d.get(), "units", std::string(units));
+  if (metric != nullptr) attribute(d.get(), "metric", std::string(metric));
 }
 
 // ---- the tables --------------------------------------------------------------------------
@@ -228,6 +230,7 @@ void write_attribute(hid_t object, const Attribute& a) {
 
 void write_column(hid_t parent, const Column& c) {
   const char* units = c.units.empty() ? nullptr : c.units.c_str();
+  const char* metric = c.metric.empty() ? nullptr : c.metric.c_str();
   std::visit(
       [&](const auto& values) {
         using T = typename std::decay_t<decltype(values)>::value_type;
@@ -241,10 +244,10 @@ void write_column(hid_t parent, const Column& c) {
           }
           const Handle type = string_type(width);
           write_dataset(parent, c.name, type.get(), type.get(), values.size(), 0, buffer.data(),
-                        units);
+                        units, metric);
         } else {
           write_dataset(parent, c.name, H5Type<T>::file(), H5Type<T>::mem(), values.size(), 0,
-                        values.data(), units);
+                        values.data(), units, metric);
         }
       },
       c.values);
@@ -331,6 +334,7 @@ void write_file(const std::filesystem::path& temp, const ResultTables& t,
     Handle g = group(file.get(), "series");
     write_table(g.get(), "requests", t.series_requests);
     write_matrix(g.get(), "latency_buckets", t.series_latency_buckets);
+    write_table(g.get(), "tcp", t.series_tcp);
     g.close("closing /series");
   }
   done("series");
@@ -339,6 +343,7 @@ void write_file(const std::filesystem::path& temp, const ResultTables& t,
     write_table(g.get(), "requests", t.totals_requests);
     write_matrix(g.get(), "latency_buckets", t.totals_latency_buckets);
     write_table(g.get(), "histograms", t.totals_histograms);
+    write_table(g.get(), "tcp", t.totals_tcp);
     g.close("closing /totals");
   }
   done("totals");

@@ -4,8 +4,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <string_view>
 #include <vector>
+
+#include "analysis/istio_metrics.h"
+#include "analysis/tcp_metrics.h"
 
 namespace meshsim::analysis {
 namespace {
@@ -128,6 +132,33 @@ std::vector<Table::Column> traffic_columns(std::vector<Table::Column> names) {
   return names;
 }
 
+// One row per destination service that carried TCP connections; nothing when none did.
+void tcp_section(const MeshMetrics& metrics, const SummaryOptions& options,
+                 const std::function<std::string(uint32_t)>& service_label, std::string& out) {
+  if (metrics.tcp_metrics().empty()) return;
+  out += "\nTCP connections (reporter=source if the service has any, else destination)\n";
+  Table table({{"service", Align::kLeft},
+               {"reporter", Align::kLeft},
+               {"opened", Align::kRight},
+               {"closed", Align::kRight},
+               {"failed", Align::kRight},
+               {"sent bytes", Align::kRight},
+               {"received bytes", Align::kRight},
+               {"failures", Align::kLeft}});
+  for (const TcpServiceStats& s : metrics.tcp_metrics().services()) {
+    std::string failures;
+    for (size_t i = 0; i < std::min(options.top_flags, s.failed.size()); ++i) {
+      if (!failures.empty()) failures += ' ';
+      failures += s.failed[i].first + "\xC3\x97" + integer(s.failed[i].second);
+    }
+    table.add_row({service_label(s.destination_service), std::string(reporter_label(s.reporter)),
+                   integer(s.stats.connections_opened), integer(s.stats.connections_closed),
+                   integer(s.failed_total()), integer(s.stats.sent_bytes),
+                   integer(s.stats.received_bytes), failures.empty() ? "-" : failures});
+  }
+  table.render(out, "");
+}
+
 }  // namespace
 
 std::string format_summary(const MeshMetrics& metrics, const SummaryOptions& options) {
@@ -165,6 +196,8 @@ std::string format_summary(const MeshMetrics& metrics, const SummaryOptions& opt
     edge_table.add_row(std::move(row));
   }
   edge_table.render(out, "");
+
+  tcp_section(metrics, options, service_label, out);
 
   out += "\nTimeline\n";
   std::vector<const models::TimelineRecord*> events;

@@ -1,5 +1,6 @@
-// The text summary that `meshsim run` prints after a run: a per-service table, a per-edge table
-// and the chaos timeline, in a terminal-friendly layout.
+// The text summary that `meshsim run` prints after a run: a per-service table, a per-edge table,
+// the TCP connections per service (when there were any) and the chaos timeline, in a
+// terminal-friendly layout.
 //
 // The figures are MeshMetrics::services() and edges() (see mesh_metrics.h for what each column
 // means and which reporter they come from).  Output is deterministic: same metrics, same text,
@@ -35,11 +36,19 @@ struct SummaryOptions {
 //   source          destination  requests   rps  success %  ...
 //   client          productpage        10  0.50     100.00  ...
 //
+//   TCP connections (reporter=source if the service has any, else destination)
+//   service  reporter  opened  closed  failed  sent bytes  received bytes  failures
+//   -------  --------  ------  ------  ------  ----------  --------------  --------
+//   mysql    source        12      12       2      480000           12000  UF,URX×1 UO×1
+//
 //   Timeline
 //     12.000 s  inject 503 into ratings
 //     22.000 s  end: inject 503 into ratings
 //
-// A service or edge without requests shows "-" in every figure column.
+// A service or edge without requests shows "-" in every figure column.  The TCP section is
+// printed only when the run kept TCP connection records (TcpMetrics::services(): one reporter
+// per service; "failed" counts connections closed with UF or UO among their flags, and
+// "failures" lists the top_flags most frequent of those flag strings).
 std::string format_summary(const MeshMetrics& metrics, const SummaryOptions& options = {});
 
 }  // namespace meshsim::analysis

@@ -38,10 +38,34 @@ TABLES = (
     "totals/requests",
     "totals/latency_buckets",
     "totals/histograms",
+    "series/tcp",
+    "totals/tcp",
     "timeline",
     "traces",
 )
 _MATRICES = ("series/latency_buckets", "totals/latency_buckets")
+
+# The TCP tables' columns (docs/results-format.md), for files written before they existed: such
+# a file holds no TCP connection, so open_results gives it empty tables with these columns.
+_TCP_COLUMNS = (
+    ("reporter", object),
+    ("source_workload", object),
+    ("source_version", object),
+    ("destination_service", object),
+    ("destination_service_name", object),
+    ("destination_service_namespace", object),
+    ("destination_workload", object),
+    ("destination_version", object),
+    ("response_flags", object),
+    ("connections_opened", np.uint64),
+    ("connections_closed", np.uint64),
+    ("sent_bytes", np.uint64),
+    ("received_bytes", np.uint64),
+)
+_ADDED_TABLES = {
+    "series/tcp": (("interval_start_s", np.float64),) + _TCP_COLUMNS,
+    "totals/tcp": _TCP_COLUMNS,
+}
 
 # /metadata's attributes in the order the writer writes them (h5py lists them by name).
 _METADATA_ORDER = (
@@ -115,6 +139,23 @@ class Results:
         """The /totals/requests table: one row per Istio label set over the measured window,
         with the exact latency_min_ns, latency_max_ns and latency_sum_ns."""
         return self.table("totals/requests")
+
+    def tcp(self) -> pd.DataFrame:
+        """The /series/tcp table: Istio's TCP metrics per (interval, label set) with any TCP
+        connection record, in interval order: interval_start_s, the labels reporter,
+        source_workload, source_version, destination_service (FQDN), destination_service_name,
+        destination_service_namespace, destination_workload, destination_version and
+        response_flags (``-`` for none), then the interval's increases of
+        connections_opened (istio_tcp_connections_opened_total), connections_closed
+        (istio_tcp_connections_closed_total), sent_bytes (istio_tcp_sent_bytes_total: towards
+        the client) and received_bytes (istio_tcp_received_bytes_total: from the client), all
+        uint64. Empty (with these columns) for a run whose mesh proxied no TCP."""
+        return self.table("series/tcp")
+
+    def tcp_totals(self) -> pd.DataFrame:
+        """The /totals/tcp table: the columns of ``tcp()`` without interval_start_s, one row per
+        label set over the measured window."""
+        return self.table("totals/tcp")
 
     def timeline(self) -> pd.DataFrame:
         """The chaos timeline as it happened: at_s, description, undo (True for the end of an
@@ -317,6 +358,9 @@ def open_results(path: str | os.PathLike) -> Results:
         attrs = {k: _attribute(v) for k, v in f["metadata"].attrs.items()}
         tables["metadata"] = {k: attrs.pop(k) for k in _METADATA_ORDER if k in attrs} | attrs
         for name in TABLES:
+            if name in _ADDED_TABLES and name not in f:
+                tables[name] = {col: np.empty(0, dtype=dtype) for col, dtype in _ADDED_TABLES[name]}
+                continue
             obj = f[name]
             if name in _MATRICES:
                 tables[name] = obj[()]

@@ -91,6 +91,8 @@ py::dict tables(py::object self) {
   out["totals/requests"] = table_columns(t.totals_requests, self);
   out["totals/latency_buckets"] = matrix_values(t.totals_latency_buckets, self);
   out["totals/histograms"] = table_columns(t.totals_histograms, self);
+  out["series/tcp"] = table_columns(t.series_tcp, self);
+  out["totals/tcp"] = table_columns(t.totals_tcp, self);
   out["timeline"] = table_columns(t.timeline, self);
   out["traces"] = table_columns(t.traces, self);
   return out;

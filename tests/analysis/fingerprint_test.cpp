@@ -3,7 +3,13 @@
 
 #include "analysis/fingerprint.h"
 
+#include "analysis/mesh_metrics.h"
+#include "mesh_fixture.h"
+#include "tcp_fixture.h"
+
 using namespace meshsim::analysis;
+using meshsim::simcore::Time;
+namespace t = meshsim::testing;
 
 namespace {
 ResultTables sample() {
@@ -43,4 +49,43 @@ TEST_CASE("Strings are length-prefixed: moving a boundary between strings change
   b.timeline.add<std::string>("d", {"a", "bc"});
   CHECK(results_fingerprint(a) != results_fingerprint(b));
   CHECK(fingerprint_hex(0x1a2bULL) == "0000000000001a2b");
+}
+
+TEST_CASE(
+    "A run without TCP rows hashes no TCP table: its fingerprint is the one it had before the "
+    "TCP tables existed",
+    "[fingerprint]") {
+  MeshMetrics m(Time::from_s(10));
+  t::feed_bookinfo(m);
+  ResultTables with_empty_tcp = build_result_tables(m, {});
+  REQUIRE(with_empty_tcp.series_tcp.rows() == 0);
+  REQUIRE(!with_empty_tcp.series_tcp.columns.empty());
+  // The tables as they were before: no TCP tables at all.
+  ResultTables before = with_empty_tcp;
+  before.series_tcp = Table{};
+  before.totals_tcp = Table{};
+  CHECK(results_fingerprint(with_empty_tcp) == results_fingerprint(before));
+  // tests/golden/fingerprints.txt pins the same through `meshsim run` for every example.
+}
+
+TEST_CASE("TCP rows change the fingerprint, and so does any TCP counter", "[fingerprint]") {
+  MeshMetrics none(Time::from_s(10));
+  none.begin(t::bookinfo_catalog(), Time::from_s(5));
+  none.finish(Time::from_s(30), 1'000);
+  MeshMetrics tcp(Time::from_s(10));
+  t::feed_tcp_only(tcp);
+  const ResultTables base = build_result_tables(tcp, {});
+  const uint64_t with_tcp = results_fingerprint(base);
+  CHECK(with_tcp != results_fingerprint(build_result_tables(none, {})));
+
+  ResultTables bytes = base;
+  for (Column& c : bytes.totals_tcp.columns) {
+    if (c.name == "sent_bytes") std::get<std::vector<uint64_t>>(c.values)[0] += 1;
+  }
+  CHECK(results_fingerprint(bytes) != with_tcp);
+  ResultTables flags = base;
+  for (Column& c : flags.series_tcp.columns) {
+    if (c.name == "response_flags") std::get<std::vector<std::string>>(c.values)[5] = "UF";
+  }
+  CHECK(results_fingerprint(flags) != with_tcp);
 }

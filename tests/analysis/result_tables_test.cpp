@@ -18,6 +18,7 @@
 #include "analysis/results_file.h"
 #include "mesh_fixture.h"
 #include "support/temp_dir.h"
+#include "tcp_fixture.h"
 
 namespace {
 
@@ -148,6 +149,93 @@ TEST_CASE("Result tables: writing the tables gives the file the metrics give, by
   const std::string b = file_bytes(dir.path() / "b.h5");
   CHECK(!a.empty());
   CHECK(a == b);
+}
+
+TEST_CASE(
+    "Result tables: /series/tcp and /totals/tcp carry the request tables' labels and Istio's "
+    "four TCP counters, each column naming its metric",
+    "[result_tables]") {
+  MeshMetrics m(Time::from_s(10));
+  t::feed_tcp_only(m);
+  const ResultTables r = build_result_tables(m, metadata());
+  const std::vector<std::string> columns{"reporter",
+                                         "source_workload",
+                                         "source_version",
+                                         "destination_service",
+                                         "destination_service_name",
+                                         "destination_service_namespace",
+                                         "destination_workload",
+                                         "destination_version",
+                                         "response_flags",
+                                         "connections_opened",
+                                         "connections_closed",
+                                         "sent_bytes",
+                                         "received_bytes"};
+  std::vector<std::string> series{"interval_start_s"};
+  series.insert(series.end(), columns.begin(), columns.end());
+  CHECK(names(r.series_tcp) == series);
+  CHECK(names(r.totals_tcp) == columns);
+  for (const Table* table : {&r.series_tcp, &r.totals_tcp}) {
+    for (const auto& c : table->columns) {
+      INFO(c.name);
+      CHECK(c.size() == table->rows());
+    }
+    CHECK(table->column("connections_opened").metric == "istio_tcp_connections_opened_total");
+    CHECK(table->column("connections_closed").metric == "istio_tcp_connections_closed_total");
+    CHECK(table->column("sent_bytes").metric == "istio_tcp_sent_bytes_total");
+    CHECK(table->column("received_bytes").metric == "istio_tcp_received_bytes_total");
+    CHECK(table->column("reporter").metric.empty());
+  }
+  CHECK(r.series_tcp.column("interval_start_s").units == "s");
+
+  // The rows of tcp_fixture.h, in its order.
+  CHECK(values<double>(r.series_tcp, "interval_start_s") ==
+        std::vector<double>{10, 10, 10, 15, 15, 15, 15, 20, 20, 25});
+  CHECK(values<std::string>(r.series_tcp, "reporter") ==
+        std::vector<std::string>{"source", "source", "destination", "source", "source", "source",
+                                 "destination", "source", "source", "destination"});
+  CHECK(values<std::string>(r.series_tcp, "response_flags") ==
+        std::vector<std::string>{"-", "-", "-", "-", "-", "UF,URX", "-", "-", "UO", "-"});
+  CHECK(values<std::string>(r.series_tcp, "destination_workload") ==
+        std::vector<std::string>{"reviews-v1", "ratings-v1", "reviews-v1", "reviews-v1", "unknown",
+                                 "unknown", "reviews-v1", "unknown", "unknown", "productpage-v1"});
+  CHECK(values<std::string>(r.series_tcp, "source_workload")[9] == "unknown");
+  CHECK(values<std::string>(r.series_tcp, "source_version")[0] == "v1");
+  CHECK(values<std::string>(r.series_tcp, "destination_service")[1] ==
+        "ratings.default.svc.cluster.local");
+  CHECK(values<std::string>(r.series_tcp, "destination_service_name")[1] == "ratings");
+  CHECK(values<std::string>(r.series_tcp, "destination_service_namespace")[1] == "default");
+  CHECK(values<uint64_t>(r.series_tcp, "connections_opened") ==
+        std::vector<uint64_t>{1, 0, 1, 0, 1, 0, 0, 1, 0, 1});
+  CHECK(values<uint64_t>(r.series_tcp, "connections_closed") ==
+        std::vector<uint64_t>{0, 1, 0, 1, 0, 1, 1, 0, 1, 0});
+  CHECK(values<uint64_t>(r.series_tcp, "sent_bytes") ==
+        std::vector<uint64_t>{1500, 0, 1000, 0, 0, 0, 0, 0, 0, 20});
+  CHECK(values<uint64_t>(r.series_tcp, "received_bytes") ==
+        std::vector<uint64_t>{150, 0, 100, 0, 0, 0, 0, 0, 0, 10});
+
+  CHECK(values<std::string>(r.totals_tcp, "response_flags") ==
+        std::vector<std::string>{"-", "-", "UO", "UF,URX", "-", "-", "-"});
+  CHECK(values<std::string>(r.totals_tcp, "reporter") ==
+        std::vector<std::string>{"source", "source", "source", "source", "source", "destination",
+                                 "destination"});
+  CHECK(values<uint64_t>(r.totals_tcp, "connections_opened") ==
+        std::vector<uint64_t>{1, 2, 0, 0, 0, 1, 1});
+  CHECK(values<uint64_t>(r.totals_tcp, "connections_closed") ==
+        std::vector<uint64_t>{1, 0, 1, 1, 1, 1, 0});
+  CHECK(values<uint64_t>(r.totals_tcp, "sent_bytes") ==
+        std::vector<uint64_t>{1500, 0, 0, 0, 0, 1000, 20});
+  CHECK(values<uint64_t>(r.totals_tcp, "received_bytes") ==
+        std::vector<uint64_t>{150, 0, 0, 0, 0, 100, 10});
+}
+
+TEST_CASE("Result tables: a run without TCP records has empty TCP tables with every column",
+          "[result_tables]") {
+  const ResultTables r = build_result_tables(bookinfo(), metadata());
+  CHECK(r.series_tcp.rows() == 0);
+  CHECK(r.totals_tcp.rows() == 0);
+  CHECK(r.series_tcp.columns.size() == 14);
+  CHECK(r.totals_tcp.columns.size() == 13);
 }
 
 }  // namespace

@@ -21,6 +21,7 @@
 #include "analysis/istio_metrics.h"
 #include "mesh_fixture.h"
 #include "support/temp_dir.h"
+#include "tcp_fixture.h"
 
 namespace {
 
@@ -302,7 +303,62 @@ TEST_CASE("Results file: an empty run writes empty tables", "[results_file]") {
   CHECK(f.u64("/series/requests/count").empty());
   CHECK(f.dims("/series/latency_buckets") == std::vector<size_t>{0, 20});
   CHECK(f.strings("/traces/kind").empty());
+  CHECK(f.u64("/series/tcp/connections_opened").empty());
+  CHECK(f.strings("/totals/tcp/reporter").empty());
   CHECK(f.string_attribute("metadata", "created_utc").size() == 20);  // filled with the time
+}
+
+TEST_CASE(
+    "Results file: /series/tcp and /totals/tcp read back as built, columns listed, each "
+    "counter naming its Istio metric",
+    "[results_file]") {
+  TempDir dir;
+  const fs::path path = dir.path() / "tcp.h5";
+  MeshMetrics m(Time::from_s(10));
+  t::feed_tcp_only(m);
+  write_results_file(path, m, metadata());
+  File f(path);
+  // tcp_fixture.h's rows.
+  CHECK(f.f64("/series/tcp/interval_start_s") ==
+        std::vector<double>{10, 10, 10, 15, 15, 15, 15, 20, 20, 25});
+  CHECK(f.strings("/series/tcp/reporter")[2] == "destination");
+  CHECK(f.strings("/series/tcp/response_flags")[5] == "UF,URX");
+  CHECK(f.strings("/series/tcp/destination_service_namespace")[0] == "default");
+  CHECK(f.u64("/series/tcp/connections_opened") ==
+        std::vector<uint64_t>{1, 0, 1, 0, 1, 0, 0, 1, 0, 1});
+  CHECK(f.u64("/series/tcp/sent_bytes") ==
+        std::vector<uint64_t>{1500, 0, 1000, 0, 0, 0, 0, 0, 0, 20});
+  CHECK(f.u64("/series/tcp/received_bytes") ==
+        std::vector<uint64_t>{150, 0, 100, 0, 0, 0, 0, 0, 0, 10});
+  CHECK(f.u64("/totals/tcp/connections_closed") == std::vector<uint64_t>{1, 0, 1, 1, 1, 1, 0});
+  CHECK(f.strings("/totals/tcp/response_flags") ==
+        std::vector<std::string>{"-", "-", "UO", "UF,URX", "-", "-", "-"});
+  CHECK(f.string_attribute("/series/tcp/interval_start_s", "units") == "s");
+  CHECK(f.string_attribute("/series/tcp/connections_opened", "metric") ==
+        "istio_tcp_connections_opened_total");
+  CHECK(f.string_attribute("/totals/tcp/connections_closed", "metric") ==
+        "istio_tcp_connections_closed_total");
+  CHECK(f.string_attribute("/totals/tcp/sent_bytes", "metric") == "istio_tcp_sent_bytes_total");
+  CHECK(f.string_attribute("/totals/tcp/received_bytes", "metric") ==
+        "istio_tcp_received_bytes_total");
+
+  // The group's `columns` attribute lists the columns in their intended order.
+  const hid_t a = H5Aopen_by_name(f.id(), "/totals/tcp", "columns", H5P_DEFAULT, H5P_DEFAULT);
+  REQUIRE(a >= 0);
+  const hid_t type = H5Aget_type(a);
+  const hid_t space = H5Aget_space(a);
+  std::vector<char*> raw(static_cast<size_t>(H5Sget_simple_extent_npoints(space)));
+  REQUIRE(H5Aread(a, type, raw.data()) >= 0);
+  std::vector<std::string> columns(raw.begin(), raw.end());
+  H5Dvlen_reclaim(type, space, H5P_DEFAULT, raw.data());
+  H5Sclose(space);
+  H5Tclose(type);
+  H5Aclose(a);
+  CHECK(columns == std::vector<std::string>{
+                       "reporter", "source_workload", "source_version", "destination_service",
+                       "destination_service_name", "destination_service_namespace",
+                       "destination_workload", "destination_version", "response_flags",
+                       "connections_opened", "connections_closed", "sent_bytes", "received_bytes"});
 }
 
 TEST_CASE(

@@ -10,6 +10,7 @@
 #include <catch2/catch.hpp>
 
 #include "mesh_fixture.h"
+#include "tcp_fixture.h"
 
 namespace {
 
@@ -115,6 +116,46 @@ TEST_CASE(
   SummaryOptions options;
   options.idle_services = false;
   CHECK(format_summary(m, options).find("details") == std::string::npos);
+}
+
+TEST_CASE("Summary: no TCP section when the run kept no TCP connection records", "[summary]") {
+  // The pinned text above has none; neither has a run whose TCP records all fell in the warm-up.
+  MeshMetrics m(Time::from_s(10));
+  m.begin(t::bookinfo_catalog(), Time::from_s(5));
+  const std::vector<meshsim::models::TcpRecord> early{t::tcp(meshsim::models::TcpRecord::kOpened,
+                                                             t::Reporter::kSource, t::kReviewsV1,
+                                                             t::kRatings, t::kRatingsV1, 1'000)};
+  m.tcp(early);
+  m.finish(Time::from_s(30), 1);
+  CHECK(format_summary(m).find("TCP") == std::string::npos);
+}
+
+TEST_CASE(
+    "Summary: a TCP section per destination service, reporter=source preferred, failed "
+    "connections by flags, before the timeline",
+    "[summary]") {
+  MeshMetrics m(Time::from_s(10));
+  t::feed_tcp_only(m);
+  const std::string text = format_summary(m);
+  INFO(text);
+  const size_t at = text.find("\nTCP connections");
+  REQUIRE(at != std::string::npos);
+  const size_t end = text.find("\nTimeline\n");
+  REQUIRE(end != std::string::npos);
+  CHECK(text.substr(at + 1, end - at - 1) ==
+        "TCP connections (reporter=source if the service has any, else destination)\n"
+        "service      reporter     opened  closed  failed  sent bytes  received bytes  "
+        "failures\n"
+        "-----------  -----------  ------  ------  ------  ----------  --------------  "
+        "-------------\n"
+        "productpage  destination       1       0       0          20              10  -\n"
+        "reviews      source            3       3       2        1500             150  "
+        "UF,URX×1 UO×1\n"
+        "ratings      source            0       1       0           0               0  -\n");
+
+  SummaryOptions options;
+  options.top_flags = 1;
+  CHECK(format_summary(m, options).find("  UF,URX×1\n") != std::string::npos);
 }
 
 }  // namespace
