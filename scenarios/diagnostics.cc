@@ -194,13 +194,6 @@ constexpr CatalogueEntry kCatalogue[] = {
      "apply (write them for the target).",
      "{0} '{1}' is written for '{2}', an ExternalName alias of '{3}'; Istio 1.21+ does not "
      "apply rules written for the alias host (write them for '{3}')"},
-    {Code::kTcpRouteDestinationSubnets, "MSH0226", W, "TcpRouteDestinationSubnets",
-     "A VirtualService tcp route match has destinationSubnets.  Istio turns it into a filter "
-     "chain matched on the connection's destination address; meshsim gives Services no "
-     "addresses, so such a match never applies here (the route is used only through its other "
-     "matches).",
-     "{0}: destinationSubnets {1} is not evaluated (meshsim has no IP addresses); this match "
-     "never applies"},
     {Code::kConflictingTargetPorts, "MSH0225", W, "ConflictingTargetPorts",
      "Services selecting the same workload send different ports to the same targetPort; Istio's "
      "analyzer warns (IST0137 DeploymentConflictingPorts: they must refer to the same port). "
@@ -208,6 +201,13 @@ constexpr CatalogueEntry kCatalogue[] = {
      "workload '{0}' is selected by Services {1} that send ports {2} to the same targetPort "
      "'{3}'; Istio requires one port per targetPort (IST0137), which meshsim does not check "
      "further"},
+    {Code::kTcpRouteDestinationSubnets, "MSH0226", W, "TcpRouteDestinationSubnets",
+     "A VirtualService tcp route match has destinationSubnets.  Istio turns it into a filter "
+     "chain matched on the connection's destination address; meshsim gives Services no "
+     "addresses, so such a match never applies here (the route is used only through its other "
+     "matches).",
+     "{0}: destinationSubnets {1} is not evaluated (meshsim has no IP addresses); this match "
+     "never applies"},
     {Code::kUnknownBaseWorkload, "MSH0230", E, "UnknownBaseWorkload",
      "A Topology workload 'extends' a workload that no Topology entry describes (in its "
      "namespace).",

@@ -672,7 +672,7 @@ spec:
   CHECK(vs_note.message ==
         "VirtualService 'reviews': accepted but not modelled (no effect on the simulation): "
         "exportTo, http[].rewrite, http[].headers, http[].route[].headers, http[].redirect, "
-        "http[].corsPolicy, tcp");
+        "http[].corsPolicy");
   CHECK(vs_note.where.line == kBaseLines + 6);  // the first in the file
   CHECK(count_code(s.warnings, "MSH0311") == 2);
   CHECK(count_code(s.warnings, "MSH0312") == 1);

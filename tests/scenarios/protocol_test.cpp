@@ -1,6 +1,7 @@
 // Ports and protocols in scenarios: Istio's protocol selection (policies/protocol.h) applied to
 // Kubernetes Services and Topology services; the IST0118-like note for a port left to sniffing
-// (MSH0217) and the error for calls to a TCP-family port (MSH0218).  Source of truth: istio
+// (MSH0217); calls to TCP-family ports (tcpClient, MSH0219), a Load to one or anything to UDP
+// (MSH0218), VirtualService tcp routes (MSH0226).  Source of truth: istio
 // pkg/config/kube/conversion.go ConvertProtocol; istio analyzer service/portname.go (IST0118,
 // level Info, "Port name %s (port: %d, targetPort: %s) doesn't follow the naming convention of
 // Istio port.").
@@ -83,25 +84,109 @@ TEST_CASE("protocols: a port Istio would sniff gets IST0118's note, at the port 
   for (const Diagnostic& d : named.warnings) CHECK(d.code != "MSH0217");
 }
 
-TEST_CASE("protocols: calls to a TCP-family port are an error naming it (MSH0218); HTTP-family "
-          "and sniffed ports are run") {
-  const auto redis = errors_of_text(with_call("  - {name: tcp-redis, port: 6379}\n", "6379"));
-  REQUIRE(has_code(redis, "MSH0218"));
-  const auto d = *std::find_if(redis.begin(), redis.end(), [](const Diagnostic& x) { return x.code == "MSH0218"; });
-  CHECK(d.message ==
-        "calls to port 6379 (tcp-redis) of service 'db' are TCP (Istio protocol TCP); meshsim does "
-        "not yet model TCP proxying");
-  CHECK(d.where.line > 0);
-  CHECK(has_code(errors_of_text(with_call("  - {port: 3306}\n", "3306")), "MSH0218"));
-  CHECK(has_code(errors_of_text(with_call("  - {name: mongo, port: 27017}\n", "27017")), "MSH0218"));
-  CHECK(has_code(errors_of_text(with_call("  - {name: dns, port: 53, protocol: UDP}\n", "53")), "MSH0218"));
-  for (const std::string ports : {"  - {name: grpc, port: 9090}\n", "  - {name: web, port: 9090}\n",
-                                  "  - {name: http2, port: 9090}\n"}) {
+TEST_CASE("protocols: a handler's call to a TCP-family port runs (a request on a pooled "
+          "connection); a Load to one, or anything to UDP, is an error naming it (MSH0218)") {
+  for (const auto& [ports, port] : std::vector<std::pair<std::string, std::string>>{
+           {"  - {name: tcp-redis, port: 6379}\n", "6379"},
+           {"  - {port: 3306}\n", "3306"},
+           {"  - {name: mongo, port: 27017}\n", "27017"},
+           {"  - {name: grpc, port: 9090}\n", "9090"},
+           {"  - {name: web, port: 9090}\n", "9090"},
+           {"  - {name: http2, port: 9090}\n", "9090"}}) {
     INFO(ports);
-    const auto errors = errors_of_text(with_call(ports, "9090"));
+    const auto errors = errors_of_text(with_call(ports, port));
     CHECK(errors.empty());
     if (!errors.empty()) WARN(dump(errors));
   }
+  const auto udp = errors_of_text(with_call("  - {name: dns, port: 53, protocol: UDP}\n", "53"));
+  REQUIRE(has_code(udp, "MSH0218"));
+  const auto d = *std::find_if(udp.begin(), udp.end(), [](const Diagnostic& x) { return x.code == "MSH0218"; });
+  CHECK(d.message ==
+        "a call goes to port 53 (dns) of service 'db', which is UDP, which the sidecars do not capture "
+        "and meshsim does not model");
+  CHECK(d.where.line > 0);
+  const std::string load = service("  - {name: tcp-redis, port: 6379}\n") + R"(---
+apiVersion: meshsim.dev/v1alpha1
+kind: Load
+metadata: {name: users}
+spec: {target: db, port: 6379, rate: 10}
+)";
+  const auto load_errors = errors_of_text(load);
+  REQUIRE(has_code(load_errors, "MSH0218"));
+  CHECK(std::find_if(load_errors.begin(), load_errors.end(), [](const Diagnostic& x) {
+          return x.code == "MSH0218" && x.message.find("a Load goes to port 6379 (tcp-redis)") == 0;
+        }) != load_errors.end());
+}
+
+TEST_CASE("protocols: tcpClient configures the application's connection pool; fields a port's "
+          "kind does not have are ignored with a warning naming them (MSH0219)") {
+  std::string yaml = with_call("  - {name: tcp-redis, port: 6379}\n", "6379");
+  const std::string call = "call: {service: db, port: 6379}";
+  yaml.replace(yaml.find(call), call.size(),
+               "call: {service: db, port: 6379, path: /get, tcpClient: {connections: 4, multiplexed: true}}");
+  const Scenario s = load_scenario_text(yaml);
+  const auto& step = std::get<meshsim::models::CallStep>(s.mesh.workloads.at(1).handlers.at(0).steps.at(0));
+  CHECK(step.tcp_client.connections == 4);
+  CHECK(step.tcp_client.multiplexed);
+  const auto it = std::find_if(s.warnings.begin(), s.warnings.end(),
+                               [](const Diagnostic& d) { return d.code == "MSH0219"; });
+  REQUIRE(it != s.warnings.end());
+  CHECK(it->message ==
+        "path is ignored on a call to port 6379 (tcp-redis) of service 'db', which is TCP (Istio protocol "
+        "TCP): a request on a connection has no path");
+  // The defaults: 10 connections, one request at a time.
+  const Scenario d = load_scenario_text(with_call("  - {name: tcp-redis, port: 6379}\n", "6379"));
+  const auto& def = std::get<meshsim::models::CallStep>(d.mesh.workloads.at(1).handlers.at(0).steps.at(0));
+  CHECK(def.tcp_client.connections == 10);
+  CHECK_FALSE(def.tcp_client.multiplexed);
+  // tcpClient on an HTTP call does nothing.
+  std::string http = with_call("  - {name: http, port: 9090}\n", "9090");
+  const std::string hcall = "call: {service: db, port: 9090}";
+  http.replace(http.find(hcall), hcall.size(), "call: {service: db, port: 9090, tcpClient: {connections: 2}}");
+  const Scenario h = load_scenario_text(http);
+  CHECK(std::any_of(h.warnings.begin(), h.warnings.end(), [](const Diagnostic& w) {
+    return w.code == "MSH0219" && w.message.find("tcpClient is ignored") == 0;
+  }));
+}
+
+TEST_CASE("protocols: VirtualService tcp routes are read (matches, weighted destinations); "
+          "destinationSubnets is named as not evaluated (MSH0226)") {
+  const std::string yaml = with_call("  - {name: tcp-redis, port: 6379}\n", "6379") + R"(---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: db}
+spec:
+  hosts: [db]
+  tcp:
+  - match:
+    - {port: 6379, sourceLabels: {app: web}}
+    - destinationSubnets: [10.1.0.0/16]
+    route:
+    - {destination: {host: db, subset: v1}, weight: 70}
+    - {destination: {host: db, subset: v2}, weight: 30}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: db}
+spec:
+  host: db
+  subsets:
+  - {name: v1, labels: {version: v1}}
+  - {name: v2, labels: {version: v2}}
+)";
+  const Scenario s = load_scenario_text(yaml);
+  REQUIRE(s.mesh.traffic.virtual_services.size() == 1);
+  const auto& tcp = s.mesh.traffic.virtual_services[0].tcp;
+  REQUIRE(tcp.size() == 1);
+  REQUIRE(tcp[0].matches.size() == 2);
+  CHECK(tcp[0].matches[0].port == 6379);
+  CHECK(tcp[0].matches[0].source_labels.at("app") == "web");
+  CHECK(tcp[0].matches[1].destination_subnets == std::vector<std::string>{"10.1.0.0/16"});
+  REQUIRE(tcp[0].destinations.size() == 2);
+  CHECK(tcp[0].destinations[0].subset == "v1");
+  CHECK(tcp[0].destinations[0].weight == 70);
+  CHECK(tcp[0].destinations[1].weight == 30);
+  CHECK(std::any_of(s.warnings.begin(), s.warnings.end(), [](const Diagnostic& d) { return d.code == "MSH0226"; }));
 }
 
 TEST_CASE("protocols: a gRPC deadline on a call that is not gRPC is an error (MSH0109)") {
