@@ -103,3 +103,50 @@ TEST_CASE("Online Boutique: a 50 % grpcStatus UNAVAILABLE abort on currencyservi
   for (const auto& r : dflt.edge("frontend", "currencyservice")) good_dflt += ok(r);
   CHECK(good_none == good_dflt);
 }
+
+TEST_CASE("Online Boutique, redis-cart crashes: cartservice's Redis connection is reset and every "
+          "cart call fails until the kubelet restarts the app (1 s), then none",
+          "[online-boutique][tcp]") {
+  // Hand calculation from the configuration: the crash is at 20 s; the kubelet restarts the
+  // container at once the first time, after its 1 s sync (kubelet_sync_delay), so the app listens
+  // again at 21 s.  Until then every Redis command fails: the crash resets the one multiplexed
+  // connection, and each new one is accepted and closed by redis-cart's sidecar (UF,URX on its
+  // side).  A cart request's Redis call comes after a compute of a few ms and its retries (Istio's
+  // default: 2 on `unavailable`, backoff < 25 + 50 ms) within ~100 ms: requests started in
+  // [20 s, 20.9 s] all fail; from 21.1 s the connection made after the restart is up and none
+  // fails (Envoy keeps an established connection whatever the endpoint updates say); nothing
+  // fails before the crash.
+  const Collect c = run({kApp, task("redis-crash.yaml")});
+  using meshsim::simcore::Time;
+  const Time crash = Time::from_s(20), back = Time::from_s(21);
+  uint64_t window = 0, failed_in_window = 0;
+  for (const std::string& caller : {"frontend", "checkoutservice"}) {
+    for (const auto& r : c.edge(caller, "cartservice")) {
+      if (!ok(r)) {
+        CHECK(r.start >= crash - Time::from_ms(50));
+        CHECK(r.start <= back + Time::from_ms(100));
+        CHECK(r.grpc_response_status == flags::kGrpcUnavailable);
+      }
+      if (r.start >= crash && r.start <= back - Time::from_ms(100)) {
+        ++window;
+        failed_in_window += ok(r) ? 0 : 1;
+      }
+    }
+  }
+  CHECK(window > 5);
+  CHECK(failed_in_window == window);
+  // Istio's TCP metrics: redis-cart's sidecar closed every refused connection with UF,URX, all
+  // inside the window; cartservice's sidecar saw them open and close with no flag.
+  uint64_t refused = 0;
+  for (const auto& t : c.tcp_records) {
+    if (t.kind != TcpRecord::kClosed) continue;
+    if (t.reporter == Reporter::kDestination &&
+        t.response_flags == (flags::kUpstreamConnectionFailure | flags::kUpstreamRetryLimitExceeded)) {
+      ++refused;
+      CHECK(t.at >= crash);
+      CHECK(t.at < back);
+    }
+    if (t.reporter == Reporter::kSource) CHECK(t.response_flags == 0);
+  }
+  CHECK(refused >= window);
+}
