@@ -7,7 +7,9 @@
 // interval.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "models/mesh.h"
 #include "policies/response_flags.h"
@@ -335,4 +337,64 @@ TEST_CASE("A caller without a sidecar connects straight to a pod: only the serve
   CHECK(count(c, Reporter::kSource, TcpRecord::kOpened) == 0);
   CHECK(count(c, Reporter::kDestination, TcpRecord::kOpened) == 1);
   CHECK(front_outcomes(c).second == 0);
+}
+
+TEST_CASE("Outlier detection hears tcp_proxy's connect failures: after consecutive5xxErrors of "
+          "them the host is ejected and new connections go elsewhere",
+          "[tcp]") {
+  // Ten store pods, RANDOM; nine lose their node at 0.5 s and stay in the endpoints.  Each
+  // connect to them times out after 100 ms (LocalOriginConnectFailed: a 503 in non-split mode).
+  // One front pod keeps up to 10 connections (80 ms per request at 100/s: about 8 in use); those
+  // on lost pods hang until the 1 s timeout, then are replaced, each replacement landing on a
+  // lost pod with probability 9/10 unless outlier detection has ejected it.
+  auto make = [](bool outlier) {
+    MeshConfig m = front_store(100, 0.08, {10, false});
+    m.experiment.duration = 5_s;
+    m.workloads[1].replicas = 10;
+    std::get<CallStep>(m.workloads[0].handlers[0].steps[0]).timeout = 1_s;
+    DestinationRuleConfig dr;
+    dr.name = "store";
+    dr.host = "store";
+    pol::LbConfig lb;
+    lb.policy = pol::LbPolicy::Random;
+    dr.traffic_policy.load_balancer = lb;
+    pol::ConnectionPoolSettings pool;
+    pool.connect_timeout = 100_ms;
+    dr.traffic_policy.connection_pool = pool;
+    if (outlier) {
+      pol::OutlierDetectionSettings od;
+      od.consecutive_5xx_errors = 3;
+      od.interval = 1_s;
+      od.base_ejection_time = 30_s;
+      od.max_ejection_percent = 100;
+      dr.traffic_policy.outlier_detection = od;
+    }
+    m.traffic.destination_rules.push_back(dr);
+    KillPods k{{"store", "", "", 9, 0}};
+    k.mode = PodLossMode::kNode;
+    TimelineEvent e;
+    e.at = 500_ms;
+    e.description = "node loss";
+    e.action = k;
+    m.timeline.push_back(e);
+    return m;
+  };
+  auto failed_connects = [](const Collect& c) {
+    std::vector<Time> at;
+    for (const auto& t : c.tcp_records)
+      if (t.reporter == Reporter::kSource && t.kind == TcpRecord::kClosed && t.response_flags == kUfUrx)
+        at.push_back(t.at);
+    std::sort(at.begin(), at.end());
+    return at;
+  };
+  const Collect cw = run(make(true));
+  const auto with = failed_connects(cw);
+  const auto without = failed_connects(run(make(false)));
+  INFO("failed connects: " << with.size() << " with outlier detection, " << without.size() << " without");
+  // Each lost pod is ejected at its third failed connect: at most 3 x 9 = 27 failures, plus the
+  // connects already under way at an ejection.
+  CHECK(with.size() >= 3);
+  CHECK(with.size() <= 40);
+  // Without it, each replacement chain fails 9 times on average (geometric, success 1/10).
+  CHECK(without.size() > 2 * with.size());
 }
