@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <vector>
 
 #include "models/mesh.h"
@@ -71,6 +72,36 @@ Collect run(const MeshConfig& m) {
   Mesh mesh(m);
   mesh.run(c);
   return c;
+}
+
+// A DestinationRule for store: RANDOM when `random`, `connect_timeout` when set.
+DestinationRuleConfig store_rule(bool random, std::optional<Time> connect_timeout = std::nullopt) {
+  DestinationRuleConfig dr;
+  dr.name = "store";
+  dr.host = "store";
+  if (random) {
+    pol::LbConfig lb;
+    lb.policy = pol::LbPolicy::Random;
+    dr.traffic_policy.load_balancer = lb;
+  }
+  if (connect_timeout) {
+    pol::ConnectionPoolSettings pool;
+    pool.connect_timeout = *connect_timeout;
+    dr.traffic_policy.connection_pool = pool;
+  }
+  return dr;
+}
+
+// `count` pods of store lost at `at`, the way `mode` says (no replacement).
+void lose_store_pods(MeshConfig& m, Time at, PodLossMode mode, uint32_t count) {
+  KillPods k{{"store", "", "", count, 0}};
+  k.mode = mode;
+  k.replace = false;
+  TimelineEvent e;
+  e.at = at;
+  e.description = "pod loss";
+  e.action = k;
+  m.timeline.push_back(e);
 }
 
 uint64_t count(const Collect& c, Reporter r, TcpRecord::Kind k, uint32_t flags = UINT32_MAX) {
@@ -222,9 +253,7 @@ TEST_CASE("DestinationRule maxConnections: tcp_proxy closes the connections beyo
           "the application's calls on them fail",
           "[tcp]") {
   MeshConfig m = front_store(1000, 0.005, {5, false});
-  DestinationRuleConfig dr;
-  dr.name = "store";
-  dr.host = "store";
+  DestinationRuleConfig dr = store_rule(false);
   pol::ConnectionPoolSettings pool;
   pool.max_connections = 1;
   dr.traffic_policy.connection_pool = pool;
@@ -247,20 +276,8 @@ TEST_CASE("Node loss: requests on an open connection hang until the application'
   MeshConfig m = front_store(100, 0.001, {10, false});
   m.experiment.duration = 5_s;
   std::get<CallStep>(m.workloads[0].handlers[0].steps[0]).timeout = 1_s;
-  DestinationRuleConfig dr;
-  dr.name = "store";
-  dr.host = "store";
-  pol::ConnectionPoolSettings pool;
-  pool.connect_timeout = 200_ms;
-  dr.traffic_policy.connection_pool = pool;
-  m.traffic.destination_rules.push_back(dr);
-  KillPods k{{"store", "", "", 1, 0}};
-  k.mode = PodLossMode::kNode;
-  TimelineEvent e;
-  e.at = 1_s + 500_us;
-  e.description = "node loss";
-  e.action = k;
-  m.timeline.push_back(e);
+  m.traffic.destination_rules.push_back(store_rule(false, 200_ms));
+  lose_store_pods(m, 1_s + 500_us, PodLossMode::kNode, 1);
   const Collect c = run(m);
   const auto before = front_outcomes(c, Time::zero(), 1_s);
   CHECK(before.second == 0);
@@ -297,27 +314,14 @@ TEST_CASE("Crash: the connections into the dead app are closed under their reque
   MeshConfig m = front_store(1000, 0.01, {20, false});
   m.experiment.duration = 5_s;
   m.workloads[1].replicas = 2;
-  DestinationRuleConfig dr;
-  dr.name = "store";
-  dr.host = "store";
-  pol::LbConfig lb;
-  lb.policy = pol::LbPolicy::Random;
-  dr.traffic_policy.load_balancer = lb;
-  m.traffic.destination_rules.push_back(dr);
+  m.traffic.destination_rules.push_back(store_rule(true));
   ControlPlaneConfig& cp = m.experiment.control_plane;
   cp.endpoint_slice_delay = 100_ms;
   cp.debounce_after = 100_ms;
   cp.debounce_max = 10_s;
   cp.push_delay = Distribution::constant(0.2);
   m.experiment.kubernetes.kubelet_sync_delay = 1_s;
-  KillPods k{{"store", "", "", 1, 0}};
-  k.mode = PodLossMode::kCrash;
-  k.replace = false;
-  TimelineEvent e;
-  e.at = 1_s + 500_us;
-  e.description = "crash";
-  e.action = k;
-  m.timeline.push_back(e);
+  lose_store_pods(m, 1_s + 500_us, PodLossMode::kCrash, 1);
   const Collect c = run(m);
   // In flight at the crash: failed at once (reset), not at a timeout.
   const auto during = front_outcomes(c, 1_s, 1_s + 1_ms);
@@ -352,15 +356,7 @@ TEST_CASE("Outlier detection hears tcp_proxy's connect failures: after consecuti
     m.experiment.duration = 5_s;
     m.workloads[1].replicas = 10;
     std::get<CallStep>(m.workloads[0].handlers[0].steps[0]).timeout = 1_s;
-    DestinationRuleConfig dr;
-    dr.name = "store";
-    dr.host = "store";
-    pol::LbConfig lb;
-    lb.policy = pol::LbPolicy::Random;
-    dr.traffic_policy.load_balancer = lb;
-    pol::ConnectionPoolSettings pool;
-    pool.connect_timeout = 100_ms;
-    dr.traffic_policy.connection_pool = pool;
+    DestinationRuleConfig dr = store_rule(true, 100_ms);
     if (outlier) {
       pol::OutlierDetectionSettings od;
       od.consecutive_5xx_errors = 3;
@@ -370,13 +366,7 @@ TEST_CASE("Outlier detection hears tcp_proxy's connect failures: after consecuti
       dr.traffic_policy.outlier_detection = od;
     }
     m.traffic.destination_rules.push_back(dr);
-    KillPods k{{"store", "", "", 9, 0}};
-    k.mode = PodLossMode::kNode;
-    TimelineEvent e;
-    e.at = 500_ms;
-    e.description = "node loss";
-    e.action = k;
-    m.timeline.push_back(e);
+    lose_store_pods(m, 500_ms, PodLossMode::kNode, 9);
     return m;
   };
   auto failed_connects = [](const Collect& c) {
