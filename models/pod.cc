@@ -86,10 +86,15 @@ void Pods::cpu_done(PodId pi) {
   PodState& p = state_[pi];
   p.cpu_timer = simcore::TimerHandle{};
   if (!p.cpu) return;
-  std::vector<std::pair<uint32_t, uint32_t>> done;  // rare enough (CPU-limited pods only)
+  // The reused vector is taken out while its computes go on (they may start more computes), so
+  // a CPU event allocates nothing once warm.
+  std::vector<std::pair<uint32_t, uint32_t>> done;
+  done.swap(cpu_finished_);
+  done.clear();
   p.cpu->take_finished(rt_.sched.now(), done);
   for (const auto& [xi, gen] : done)
     if (rt_.exchanges.is(xi, gen)) compute_done(xi);  // may start more computes here
+  done.swap(cpu_finished_);
   arm_cpu(pi);
 }
 

@@ -14,6 +14,8 @@
 
 #include <cstdint>
 #include <optional>
+#include <utility>
+#include <vector>
 
 #include "models/app_client.h"
 #include "models/config/topology.h"
@@ -104,6 +106,7 @@ class Pods {
   Runtime& rt_;
   const Topology& topo_;
   IdVector<PodId, PodState> state_;
+  std::vector<std::pair<uint32_t, uint32_t>> cpu_finished_;  // reused by cpu_done
 };
 
 }  // namespace meshsim::models
