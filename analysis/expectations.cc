@@ -75,10 +75,10 @@ void ExpectationProbe::calls(std::span<const models::CallRecord> records) {
   for (const models::CallRecord& r : records) {
     const bool client = r.reporter == models::Reporter::kClient;
     // Each request once, at its caller (see the header): never the destination's record.  The
-    // sidecar record of an in-mesh load generator (reporter=source, no source workload) counts
+    // sidecar record of an in-mesh load generator (reporter=source, CallRecord::generator) counts
     // only the retries Envoy made there; its request is counted by the client record.
     if (r.reporter == models::Reporter::kDestination) continue;
-    const bool generator_sidecar = !client && r.source_workload == models::kNoWorkload;
+    const bool generator_sidecar = !client && (r.generator || r.source_workload == models::kNoWorkload);
     const bool as_client = client || generator_sidecar;
     const uint64_t attempts = r.attempts == 0 ? 1 : r.attempts;
     for (size_t i = 0; i < targets_.size(); ++i) {
@@ -90,7 +90,8 @@ void ExpectationProbe::calls(std::span<const models::CallRecord> records) {
       if (!t.workloads.empty() && (r.destination_workload >= t.workloads.size() ||
                                    !t.workloads[r.destination_workload]))
         continue;
-      if (t.has_from && (as_client || r.source_workload != t.from)) continue;
+      // A pod's calls: its handlers' at its sidecar, a Load's run in it (`from`) at the generator.
+      if (t.has_from && r.source_workload != t.from) continue;
       if (t.has_from_load && (!as_client || r.load != t.from_load)) continue;
       if (t.has_load && r.load != t.load) continue;
       if (generator_sidecar) {

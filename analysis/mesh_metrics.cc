@@ -37,15 +37,17 @@ bool is_timeout(uint16_t code, uint32_t flags) {
 // Service and edge figures count each request once, where its caller saw it (see the header):
 // a pod's call at its sidecar (source), a load generator's request at the generator (client).
 // An in-mesh load generator also has a sidecar, whose source record would count it twice.
-bool counts_for_traffic(const SeriesKey& key) {
-  if (key.reporter == models::Reporter::kClient) return true;
-  return key.reporter == models::Reporter::kSource && key.source_workload != models::kNoWorkload;
+// The sidecar of an in-mesh load generator (its own, with no source workload, or its pod's for
+// a Load `from` a workload, marked `generator`): its requests are counted by the generator's
+// client records, but the retries Envoy made for them are only here.
+bool generator_sidecar(const SeriesKey& key) {
+  return key.reporter == models::Reporter::kSource &&
+         (key.generator || key.source_workload == models::kNoWorkload);
 }
 
-// The sidecar of an in-mesh load generator: its requests are counted by the generator's client
-// records, but the retries Envoy made for them are only here.
-bool generator_sidecar(const SeriesKey& key) {
-  return key.reporter == models::Reporter::kSource && key.source_workload == models::kNoWorkload;
+bool counts_for_traffic(const SeriesKey& key) {
+  if (key.reporter == models::Reporter::kClient) return true;
+  return key.reporter == models::Reporter::kSource && !generator_sidecar(key);
 }
 
 struct TrafficAccumulator {
@@ -90,7 +92,8 @@ size_t SeriesKeyHash::operator()(const SeriesKey& k) const noexcept {
   const uint64_t b = k.destination_service | (uint64_t{k.load} << 32);
   const uint64_t c = k.response_flags | (uint64_t{k.response_code} << 32) |
                      (uint64_t{static_cast<uint8_t>(k.reporter)} << 48) |
-                     (uint64_t{k.grpc_response_status} << 50) | (uint64_t{k.grpc} << 58);
+                     (uint64_t{k.grpc_response_status} << 50) | (uint64_t{k.grpc} << 58) |
+                     (uint64_t{k.generator} << 59);
   return static_cast<size_t>(fmix64(a ^ fmix64(b ^ fmix64(c))));
 }
 
@@ -135,7 +138,8 @@ void MeshMetrics::calls(std::span<const models::CallRecord> records) {
                         r.response_flags,
                         r.load,
                         r.grpc,
-                        r.grpc_response_status};
+                        r.grpc_response_status,
+                        r.generator};
     const int64_t latency = (r.end - r.start).ns();
     const uint64_t attempts = r.attempts == 0 ? 1 : r.attempts;
 
@@ -264,9 +268,10 @@ std::vector<TrafficStats> MeshMetrics::edges() const {
   // Ordered by (caller, destination) with the edge client (-1) first.
   std::map<std::pair<int64_t, uint32_t>, TrafficAccumulator> acc;
   for (const auto& [key, stats] : totals_) {
-    if (generator_sidecar(key)) {  // the edge client's Envoy retries (see services())
-      TrafficAccumulator& a = acc[{-1, key.destination_service}];
-      a.stats.source_workload = models::kNoWorkload;
+    if (generator_sidecar(key)) {  // the generator's Envoy retries (see services())
+      const int64_t caller = key.source_workload == models::kNoWorkload ? -1 : int64_t{key.source_workload};
+      TrafficAccumulator& a = acc[{caller, key.destination_service}];
+      a.stats.source_workload = key.source_workload;
       a.stats.destination_service = key.destination_service;
       a.stats.retries += stats.retries();
       continue;

@@ -76,6 +76,11 @@ struct SeriesKey {
   bool grpc = false;  // request_protocol: "grpc", else "http"
   // grpc_response_status (models::CallRecord); kNoGrpcResponseStatus: the empty label.
   uint8_t grpc_response_status = models::kNoGrpcResponseStatus;
+  // models::CallRecord::generator: a load generator's sidecar record.  Not an Istio label: it
+  // only keeps those records apart (its request is counted at reporter=client), so a workload
+  // that both runs a Load (`from`) and calls the same service from its handlers has two series
+  // with the same labels.
+  bool generator = false;
 
   auto operator<=>(const SeriesKey&) const = default;
   bool operator==(const SeriesKey&) const = default;

@@ -59,8 +59,9 @@ struct Call {
   uint32_t gen = 0;
   bool live = false;
   uint32_t parent = kNone, parent_gen = 0;  // the exchange whose handler made the call
-  Caller caller;
+  Caller caller;                            // a root request: its load, or its pod (Load `from`)
   LoadId load;                              // the load generator the root request came from
+  uint32_t caller_incarnation = 0;          // a root request from a pod: the pod's, when sent
   uint32_t user = kNone;                    // closed loop: the user (connection)
   ServiceId service;
   uint32_t path = 0;
@@ -85,7 +86,8 @@ struct Call {
   uint32_t tcp_port = 0;
   uint32_t tcp_conn = kNone, tcp_conn_gen = 0;
 
-  bool root() const { return caller.is_load(); }
+  // A load generator's request (its caller a load, or a pod of the load's `from` workload).
+  bool root() const { return step == nullptr; }
 };
 
 class AppClient {

@@ -264,6 +264,13 @@ struct LoadConfig {
   std::vector<RequestKind> mix;   // Default: one kind, GET "/".
   std::string zone;               // where the clients sit.  Default: the first zone.
   bool through_sidecar = false;   // an in-mesh client (fortio in a pod) vs an edge client
+  // The workload (Deployment) whose pods run the clients, as fortio or locust in the mesh; empty:
+  // clients outside any workload, at `zone`, through a sidecar of their own if through_sidecar.
+  // With a workload, its pods' zones, sidecars and labels are the clients': a closed-loop user
+  // is pinned to pod user % replicas, open-loop requests go round robin over the pods, and a pod
+  // that is not running sends nothing (models/load_generator.h).
+  std::string from;
+  std::string from_namespace = "default";
   // Stop after this many root requests (fortio -n).  Closed loop: split over the connections as
   // fortio does (n / c each, the first n % c one more).  0 = no limit.
   uint64_t max_requests = 0;

@@ -48,7 +48,7 @@ uint32_t Exchanges::send(uint32_t ci, uint32_t si, PodId pod) {
     return xi;
   }
   const uint32_t pod_zone = rt_.topo.pods[pod].zone;
-  if (rt_.network.cut(caller.zone, pod_zone, c.root() ? PodId() : c.caller.as_pod(), pod) ||
+  if (rt_.network.cut(caller.zone, pod_zone, c.caller.as_pod(), pod) ||
       rt_.pods[pod].phase == PodPhase::kHostLost) {
     // A partition or a vanished node drops packets: the connection attempt times out, after the
     // cluster's connectTimeout (DestinationRule connectionPool.tcp.connectTimeout, else

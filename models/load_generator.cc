@@ -128,11 +128,16 @@ void LoadGenerators::start_root(LoadId li, uint32_t user) {
       const uint64_t quota = cfg.max_requests / c + (user < cfg.max_requests % c ? 1 : 0);
       if (l.user_started.size() < c) l.user_started.resize(c, 0);
       if (l.user_started[user] >= quota) return;
-      ++l.user_started[user];
     } else if (l.started >= cfg.max_requests) {
       return;
     }
   }
+  PodId from;
+  if (lr.from.valid()) {
+    from = sending_pod(li, user);
+    if (!from.valid()) return;  // not sent, not counted
+  }
+  if (cfg.max_requests != 0 && user != kNone) ++l.user_started[user];
   ++l.started;
   const uint32_t ci = rt_.app.alloc();
   Call& c = rt_.app[ci];
@@ -140,7 +145,8 @@ void LoadGenerators::start_root(LoadId li, uint32_t user) {
   uint16_t k = 0;
   while (k + 1u < lr.kind_cumulative.size() && u >= lr.kind_cumulative[k]) ++k;
   c.kind = k;
-  c.caller = Caller::load(li);
+  c.caller = from.valid() ? Caller::pod(from) : Caller::load(li);
+  if (from.valid()) c.caller_incarnation = rt_.pods[from].incarnation;
   c.load = li;
   c.user = user;
   c.service = lr.service;
@@ -153,10 +159,50 @@ void LoadGenerators::start_root(LoadId li, uint32_t user) {
   rt_.app.send(ci);
 }
 
+// `from`: a closed-loop user's pod, else the next in the round robin; invalid (the user parked)
+// when that pod's app is not running.
+PodId LoadGenerators::sending_pod(LoadId li, uint32_t user) {
+  LoadState& l = state_[li];
+  const std::vector<PodId>& pods = topo_.workloads[topo_.loads[li].from].pods;
+  if (pods.empty()) return PodId();  // replicas: 0 (the scenario warns)
+  const PodId p = pods[user != kNone ? user % pods.size() : l.next_pod++ % pods.size()];
+  if (rt_.pods[p].phase == PodPhase::kServing) return p;
+  if (user != kNone) l.parked.push_back(user);
+  return PodId();
+}
+
+void LoadGenerators::pod_started(PodId p) {
+  const WorkloadId w = topo_.pods[p].workload;
+  for (uint32_t i = 0; i < topo_.loads.size(); ++i) {
+    if (topo_.loads[LoadId(i)].from != w) continue;
+    LoadState& l = state_[LoadId(i)];
+    const std::vector<PodId>& pods = topo_.workloads[w].pods;
+    std::vector<uint32_t> still;
+    for (uint32_t u : l.parked) {
+      if (pods[u % pods.size()] == p)
+        rt_.sched.schedule_at(rt_.sched.now(), Packed::make(kUserStart, i, u));
+      else
+        still.push_back(u);
+    }
+    l.parked = std::move(still);
+  }
+}
+
 void LoadGenerators::root_done(const Call& c, uint32_t code, uint8_t grpc_status, uint32_t flags) {
   ++roots_done_;
+  uint32_t source = kNoWorkload;
+  if (!c.caller.is_load()) {
+    const PodId p = c.caller.as_pod();
+    if (rt_.pods[p].incarnation != c.caller_incarnation) {
+      // Its pod was lost meanwhile: the generator that sent it is gone, and records nothing.  A
+      // closed-loop user starts afresh (in its pod's new app, or waits for it).
+      if (c.user != kNone) rt_.sched.schedule_at(rt_.sched.now(), Packed::make(kUserStart, c.load.value, c.user));
+      return;
+    }
+    source = topo_.pods[p].workload.value;
+  }
   const bool app_timeout = (flags & kAppTimeout) != 0;
-  rt_.telemetry.emit(Reporter::kClient, c.started, rt_.sched.now(), kNoWorkload, kNoWorkload, c.service.value,
+  rt_.telemetry.emit(Reporter::kClient, c.started, rt_.sched.now(), source, kNoWorkload, c.service.value,
                      c.load.value, app_timeout ? 0 : code, {c.grpc, grpc_status}, c.attempts,
                      app_timeout ? uint32_t{policies::ResponseFlag::kDownstreamConnectionTermination}
                                  : (flags & ~kAppTimeout));

@@ -43,6 +43,10 @@ struct CallRecord {
   // for a non-gRPC request or when there was no response (response_code 0).
   bool grpc = false;
   uint8_t grpc_response_status = kNoGrpcResponseStatus;
+  // reporter=source only: the sidecar of a load generator in the mesh (an `inMesh` Load, or one
+  // `from` a workload, whose pod's sidecar reports under that workload).  Its request is also
+  // reported by the generator itself (reporter=client); analysis counts it once, there.
+  bool generator = false;
 };
 
 // One span of a sampled trace: one per proxy per request, as Istio's tracing shows them.

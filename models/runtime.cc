@@ -21,7 +21,7 @@ Runtime::Runtime(const MeshConfig& config)
       chaos(*this) {}
 
 CallerView Runtime::caller(const Call& c) {
-  if (c.root()) {
+  if (c.caller.is_load()) {
     const LoadRt& l = topo.loads[c.load];
     return {l.zone, l.cfg->through_sidecar, loads[c.load].client, kNoWorkload};
   }
@@ -36,7 +36,7 @@ uint32_t Runtime::caller_zone(Caller c) const {
 
 EdgeStreams& Runtime::edge(Call& c) {
   if (c.edge != nullptr) return *c.edge;
-  ClientState& client = c.root() ? loads[c.load].client : pods[c.caller.as_pod()].client;
+  ClientState& client = c.caller.is_load() ? loads[c.load].client : pods[c.caller.as_pod()].client;
   for (EdgeStreams& e : client.edges)
     if (e.service == c.service) return *(c.edge = &e);
   const auto& svc = topo.catalog().services[c.service.value];

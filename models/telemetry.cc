@@ -8,7 +8,8 @@ namespace meshsim::models {
 using simcore::Time;
 
 void Telemetry::emit(Reporter r, Time start, Time end, uint32_t src_wl, uint32_t dst_wl, uint32_t svc,
-                     uint32_t load, uint32_t code, GrpcOutcome grpc, uint32_t attempts, uint32_t flags) {
+                     uint32_t load, uint32_t code, GrpcOutcome grpc, uint32_t attempts, uint32_t flags,
+                     bool generator) {
   CallRecord rec;
   rec.start = start;
   rec.end = end;
@@ -18,6 +19,7 @@ void Telemetry::emit(Reporter r, Time start, Time end, uint32_t src_wl, uint32_t
   rec.load = load;
   rec.response_code = static_cast<uint16_t>(code);
   rec.reporter = r;
+  rec.generator = generator;
   rec.attempts = static_cast<uint8_t>(std::min<uint32_t>(attempts, 255));
   rec.response_flags = flags & ~kAppTimeout;
   // istio_stats: grpc-status from trailers, else headers, else httpToGrpcStatus(:status); empty

@@ -33,9 +33,10 @@ class Telemetry {
 
   // One request record (Istio's istio_requests_total sample).  `grpc`: whether the request was
   // gRPC and the grpc-status its response carried; the record's grpc_response_status follows
-  // Istio's rule from them (observation.h).
+  // Istio's rule from them (observation.h).  `generator`: a load generator's sidecar record.
   void emit(Reporter r, simcore::Time start, simcore::Time end, uint32_t src_wl, uint32_t dst_wl,
-            uint32_t svc, uint32_t load, uint32_t code, GrpcOutcome grpc, uint32_t attempts, uint32_t flags);
+            uint32_t svc, uint32_t load, uint32_t code, GrpcOutcome grpc, uint32_t attempts, uint32_t flags,
+            bool generator = false);
   // One span; a span id of 0 (not sampled) records nothing.
   void span(uint64_t trace, uint64_t id, uint64_t parent, simcore::Time start, simcore::Time end,
             uint32_t wl, uint32_t peer_service, uint32_t code, uint32_t flags, Reporter kind);

@@ -215,6 +215,21 @@ constexpr CatalogueEntry kCatalogue[] = {
     {Code::kExtendsCycle, "MSH0231", E, "ExtendsCycle",
      "Topology workloads extend each other in a cycle.",
      "workloads extend each other in a cycle: {0}"},
+    {Code::kLoadFromUnknownWorkload, "MSH0232", E, "LoadFromUnknownWorkload",
+     "A Load's 'from' names no workload (Deployment or Topology workload entry) of its namespace.",
+     "Load '{0}' runs from unknown workload '{1}'"},
+    {Code::kLoadFromContradictsInMesh, "MSH0233", E, "LoadFromContradictsInMesh",
+     "A Load runs from a workload ('from') and its 'inMesh' says otherwise than that workload's "
+     "sidecar: its clients go through their pod's sidecar exactly when the workload has one.",
+     "Load '{0}': inMesh: {1} contradicts workload '{2}', whose pods {3}; leave 'inMesh' out"},
+    {Code::kLoadFromNoPods, "MSH0234", W, "LoadFromNoPods",
+     "A Load runs from a workload that has no pods (replicas: 0), so it sends no request.",
+     "Load '{0}' runs from workload '{1}', which has no pods (replicas: 0); it sends no request"},
+    {Code::kClientWorkloadHandlersNeverRun, "MSH0235", W, "ClientWorkloadHandlersNeverRun",
+     "A workload that backs no Service is kept because a Load runs from it ('from'), but its Topology "
+     "entry gives it handlers: nothing can call it, so they never run.",
+     "workload '{0}' backs no Service and is kept as the client of Load '{1}'; nothing calls it, so "
+     "its handlers never run"},
     // ---- Istio manifests.
     {Code::kUnknownDestinationHost, "MSH0301", E, "UnknownDestinationHost",
      "A VirtualService routes or mirrors to a host that names neither a service nor a "

@@ -108,6 +108,11 @@ enum class Code : int {
   kTcpRouteDestinationSubnets = 226,
   kUnknownBaseWorkload = 230,
   kExtendsCycle = 231,
+  // A Load run from a workload's pods (`from`).
+  kLoadFromUnknownWorkload = 232,
+  kLoadFromContradictsInMesh = 233,
+  kLoadFromNoPods = 234,
+  kClientWorkloadHandlersNeverRun = 235,
   // Istio manifests.
   kUnknownDestinationHost = 301,
   kUnknownSubset = 302,

@@ -156,8 +156,15 @@ Topology::Topology(const MeshConfig& config) : cfg_(config) {
   // Loads.
   for (const auto& l : cfg_.loads) {
     LoadRt lr{&l, resolve_service(l.target_service, "default"),
-              zone_of(l.zone.empty() ? (zones.empty() ? std::string("zone-a") : zones.front()) : l.zone), {}, {}};
+              zone_of(l.zone.empty() ? (zones.empty() ? std::string("zone-a") : zones.front()) : l.zone), {}, {}, false, WorkloadId()};
     lr.grpc = is_grpc_port(lr.service, l.port);
+    if (!l.from.empty()) {
+      for (uint32_t w = 0; w < workloads.size() && !lr.from.valid(); ++w) {
+        const WorkloadConfig& wc = *workloads[WorkloadId(w)].cfg;
+        if (wc.name == l.from && wc.namespace_ == l.from_namespace) lr.from = WorkloadId(w);
+      }
+      if (!lr.from.valid()) fail("load '" + l.name + "' runs from unknown workload '" + l.from + "'");
+    }
     std::vector<RequestKind> mix = l.mix.empty() ? std::vector<RequestKind>{RequestKind{}} : l.mix;
     double total = 0;
     for (const auto& k : mix) total += k.share;

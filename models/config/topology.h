@@ -69,6 +69,7 @@ struct LoadRt {
   std::vector<uint32_t> kind_path;  // interned path per request kind
   std::vector<double> kind_cumulative;
   bool grpc = false;  // the port it sends to is grpc / grpc-web
+  WorkloadId from;    // LoadConfig::from: the workload whose pods send (invalid: none)
 };
 
 class Topology {

@@ -41,7 +41,7 @@ FilterContext InboundSidecar::context(uint32_t xi) {
   Exchange& x = rt_.exchanges[xi];
   const bool caller_alive = rt_.app.is(x.call, x.call_gen);
   const Call& c = rt_.app[x.call];
-  const uint32_t source = caller_alive && !c.root() ? topo_.pods[c.caller.as_pod()].workload.value : kNoWorkload;
+  const uint32_t source = caller_alive && !c.caller.is_load() ? topo_.pods[c.caller.as_pod()].workload.value : kNoWorkload;
   return FilterContext{x, xi, topo_, rt_.telemetry, rt_.sched.now(), source, caller_alive ? c.parent_span : 0};
 }
 

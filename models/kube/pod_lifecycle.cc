@@ -92,6 +92,7 @@ void PodLifecycle::start(PodId p) {
   ++s.incarnation;  // voids the loss's pending steps
   s.phase = PodPhase::kServing;
   s.running_since = rt_.sched.now();
+  rt_.loads.pod_started(p);  // a load running in this pod (Load `from`) sends again
   if (s.k8s_ready) return;
   at(p, rt_.sched.now() + readiness_time(rt_.topo.workload_config(p).readiness), kReady);
 }

@@ -27,6 +27,7 @@ void Router::start(uint32_t ci) {
   st.started = rt_.sched.now();
   st.service = c.service;
   st.grpc = c.grpc;
+  st.root = c.root();
   if (c.grpc && c.deadline != Time::max())  // a deadline already past never gets here (AppClient)
     st.grpc_timeout = std::max(c.deadline - rt_.sched.now(), Time::from_ns(1));
   // Envoy pins each downstream connection to a worker: a closed-loop user keeps its connection;
@@ -259,7 +260,7 @@ std::optional<uint64_t> Router::hash_key(uint32_t si) {
   if (!cr.hash_lb) return std::nullopt;
   const Call& c = rt_.app[st.call];
   if (cr.hash_source_ip)
-    return c.root() ? policies::hash_key("load:" + rt_.topo.loads[c.load].cfg->name)
+    return c.caller.is_load() ? policies::hash_key("load:" + rt_.topo.loads[c.load].cfg->name)
                     : rt_.topo.pods[c.caller.as_pod()].address_hash;
   if (cr.hash_header.empty()) return std::nullopt;
   if (c.step != nullptr)
@@ -422,7 +423,7 @@ void Router::end(uint32_t si, bool reset) {
   const uint8_t grpc_status = reset ? policies::kNoGrpcStatus : st.final_grpc;
   const uint32_t flags = reset ? ResponseFlag::kDownstreamConnectionTermination | st.flags : st.final_flags;
   rt_.telemetry.emit(Reporter::kSource, st.started, rt_.sched.now(), src, dst, st.service.value, c.load.value,
-                     code, {st.grpc, grpc_status}, std::max<uint32_t>(1, st.attempts), flags);
+                     code, {st.grpc, grpc_status}, std::max<uint32_t>(1, st.attempts), flags, st.root);
   if (reset) return;
   if (c.trace != 0 && caller_alive)
     rt_.telemetry.span(c.trace, c.trace_client_span, c.parent_span, st.started, rt_.sched.now(), src,

@@ -57,6 +57,7 @@ struct SidecarStream {
   policies::PendingTicket ticket;      // waiting in the pool for a connection
   bool pending = false;
   bool in_attempt = false;             // an attempt holds its host's active count (and pool place)
+  bool root = false;                   // a load generator's request (its record says so)
 };
 
 class Router {

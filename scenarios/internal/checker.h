@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -50,7 +51,9 @@ struct Built {
   bool has_entry = false;
   std::vector<SourceLocation> where_zones;
   std::vector<CallSite> calls;
-  std::size_t service_index = 0;       // the primary Service (WorkloadConfig::service)
+  static constexpr std::size_t kNoService = SIZE_MAX;
+  std::size_t service_index = 0;       // the primary Service (WorkloadConfig::service), or kNoService
+  bool client_only = false;            // backs no Service: kept because a Load runs from it
   std::vector<std::size_t> services;   // every Service that selects it (Kubernetes' rule)
 };
 
@@ -65,9 +68,12 @@ class Checker {
   void services();
   void workloads();
   void bind_workloads();
+  // The name of the first Load that runs from workload `w` (`from`), or "".
+  std::string load_running_in(const WorkloadConfig& w) const;
   void discovery();  // validate_discovery.cc: targetPorts, headless, ExternalName
   void calls();
   void loads();
+  void load_from(models::LoadConfig& l, const LoadSite& site);  // a Load's `from`
   void timeline();
   void expectations();
   void cycles();

@@ -84,6 +84,9 @@ struct LoadSite {
   bool port_given = false;
   SourceLocation where_zone;
   bool zone_given = false;
+  SourceLocation where_from;
+  SourceLocation where_in_mesh;
+  bool in_mesh_given = false;
 };
 
 // Parallel to MeshConfig::timeline (before the events are sorted by time).

@@ -229,7 +229,7 @@ void read_load(const Context& ctx, const Document& doc, Draft& draft) {
   const std::string owner = doc.label();
   const Mapping spec(ctx, spec_node, owner,
                      {"target", "port", "model", "rate", "schedule", "connections", "thinkTime",
-                      "requests", "zone", "inMesh", "timeout", "retries", "maxRequests"});
+                      "requests", "zone", "from", "inMesh", "timeout", "retries", "maxRequests"});
   if (!spec.is_mapping()) return;
   models::LoadConfig load;
   LoadSite site;
@@ -305,7 +305,16 @@ void read_load(const Context& ctx, const Document& doc, Draft& draft) {
     site.where_zone = spec.where("zone");
     site.zone_given = true;
   }
-  if (auto m = spec.boolean("inMesh")) load.through_sidecar = *m;
+  if (auto f = spec.string("from")) {
+    load.from = *f;
+    load.from_namespace = doc.namespace_;
+    site.where_from = spec.where("from");
+  }
+  if (auto m = spec.boolean("inMesh")) {
+    load.through_sidecar = *m;
+    site.in_mesh_given = true;
+    site.where_in_mesh = spec.where("inMesh");
+  }
   if (const YAML::Node t = spec.get("timeout"); t.IsDefined()) {
     if (auto d = read_duration(ctx, t, "timeout", DurationRule::kPositive)) load.timeout = *d;
   }

@@ -172,13 +172,21 @@ void Checker::bind_workloads() {
         const ServiceConfig& s = d_.mesh.services[i];
         if (s.namespace_ == w.namespace_ && selects(s.selector, w.labels)) svc = i;
       }
-      if (!svc) {
+      const std::string load = load_running_in(w);
+      if (!svc && load.empty()) {
         diag_.report(Code::kDeploymentWithoutService, b.where, {w.name, format_labels(w.labels)});
         continue;
       }
-      w.service = d_.mesh.services[*svc].name;
+      if (!svc) {
+        // A load generator's Deployment (Online Boutique's loadgenerator): it serves nothing, but
+        // its pods run the Load's clients, so it is kept.
+        if (!w.handlers.empty()) diag_.report(Code::kClientWorkloadHandlersNeverRun, b.where, {w.name, load});
+        b.client_only = true;
+      } else {
+        w.service = d_.mesh.services[*svc].name;
+      }
     }
-    b.service_index = *svc;
+    b.service_index = svc.value_or(Built::kNoService);
     for (std::size_t i = 0; i < d_.mesh.services.size(); ++i)
       if (models::service_selects(d_.mesh.services[i], w)) b.services.push_back(i);
     if (w.zones.empty()) {
@@ -189,7 +197,7 @@ void Checker::bind_workloads() {
       }
     }
     if (w.handlers.empty()) w.handlers.push_back(models::HandlerConfig{});
-    if (b.from_deployment && !b.has_entry) diag_.report(Code::kNoBehaviour, b.where, {w.name});
+    if (b.from_deployment && !b.has_entry && !b.client_only) diag_.report(Code::kNoBehaviour, b.where, {w.name});
     kept.push_back(std::move(b));
   }
   built_ = std::move(kept);
@@ -208,6 +216,14 @@ void Checker::bind_workloads() {
                                                  : format_labels(s.selector)});
     }
   }
+}
+
+std::string Checker::load_running_in(const WorkloadConfig& w) const {
+  for (std::size_t i = 0; i < d_.mesh.loads.size(); ++i) {
+    const models::LoadConfig& l = d_.mesh.loads[i];
+    if (l.from == w.name && d_.load_sites[i].namespace_ == w.namespace_) return l.name;
+  }
+  return {};
 }
 
 void Checker::calls() {

@@ -23,6 +23,7 @@ void Checker::loads() {
     } else {
       l.zone = zone_names_.front();
     }
+    if (!l.from.empty()) load_from(l, site);
     if (l.target_service.empty()) continue;  // reported as missing
     const auto target = resolve(l.target_service, site.namespace_);
     if (!target) {
@@ -46,6 +47,34 @@ void Checker::loads() {
     check_port_protocol(s, l.port, site.port_given ? site.where_port : site.where_target, /*load=*/true);
     l.target_service = resolved_name(l.target_service, site.namespace_, *target);
   }
+}
+
+// The clients run in the workload's pods: their zones and their sidecar are the workload's.
+void Checker::load_from(models::LoadConfig& l, const LoadSite& site) {
+  const auto it = std::find_if(built_.begin(), built_.end(), [&](const Built& b) {
+    return b.config.name == l.from && b.config.namespace_ == site.namespace_;
+  });
+  if (it == built_.end()) {
+    // Every Deployment and Topology workload of the namespace (a misspelt `from` leaves the
+    // Deployment it meant out, as backing no Service).
+    std::vector<std::string> names;
+    for (const WorkloadDraft& w : d_.deployments)
+      if (w.config.namespace_ == site.namespace_) names.push_back(w.config.name);
+    for (const WorkloadEntry& e : d_.entries)
+      if (e.namespace_ == site.namespace_) names.push_back(e.name);
+    diag_.report(Code::kLoadFromUnknownWorkload, site.where_from, {l.name, l.from}, suggest(l.from, names));
+    return;
+  }
+  const WorkloadConfig& w = it->config;
+  if (site.zone_given)
+    diag_.report(Code::kConflictingFields, site.where_zone,
+                 {"zone", "'from' (the clients run in the pods of workload '" + w.name + "', in their zones)"});
+  if (site.in_mesh_given && l.through_sidecar != w.sidecar)
+    diag_.report(Code::kLoadFromContradictsInMesh, site.where_in_mesh,
+                 {l.name, l.through_sidecar ? "true" : "false", w.name,
+                  w.sidecar ? "have a sidecar" : "have no sidecar (sidecar: false)"});
+  l.through_sidecar = w.sidecar;
+  if (w.replicas == 0) diag_.report(Code::kLoadFromNoPods, site.where_from, {l.name, w.name});
 }
 
 std::size_t Checker::check_selector(const models::PodSelector& s, const EventSite& site,

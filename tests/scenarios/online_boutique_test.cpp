@@ -105,3 +105,28 @@ spec: {seed: 1, duration: 5s}
     CHECK(r.response_code == 200);
   }
 }
+
+TEST_CASE("Online Boutique example: its Load runs from the manifests' loadgenerator Deployment") {
+  // meshsim.yaml says `from: loadgenerator`: the Deployment that backs no Service is kept (no
+  // MSH0210), its one pod (sidecar injected) sends the shoppers' requests, and a run names it as
+  // the source of every one of them.
+  const Scenario s = load_scenario({(repo_root() / "scenarios/examples/online-boutique").generic_string()});
+  INFO(dump(s.warnings));
+  CHECK_FALSE(has_code(s.warnings, "MSH0210"));
+  CHECK_FALSE(has_code(s.warnings, "MSH0208"));
+  REQUIRE(s.mesh.loads.size() == 1);
+  CHECK(s.mesh.loads[0].from == "loadgenerator");
+  CHECK(s.mesh.loads[0].through_sidecar);
+  meshsim::models::MeshConfig m = s.mesh;
+  m.experiment.duration = meshsim::simcore::Time::from_s(5);
+  meshsim::testing::RecordingSink sink;
+  meshsim::models::Mesh mesh(m);
+  mesh.run(sink);
+  const uint32_t lg = sink.workload_index("loadgenerator");
+  const auto client = sink.of(meshsim::models::Reporter::kClient);
+  REQUIRE(client.size() > 50);
+  for (const auto& r : client) CHECK(r.source_workload == lg);
+  const auto at_frontend = sink.of(meshsim::models::Reporter::kDestination, sink.service_index("frontend"));
+  REQUIRE(!at_frontend.empty());
+  for (const auto& r : at_frontend) CHECK(r.source_workload == lg);
+}

@@ -120,7 +120,7 @@ TEST_CASE("Online Boutique, redis-cart crashes: cartservice's Redis connection i
   using meshsim::simcore::Time;
   const Time crash = Time::from_s(20), back = Time::from_s(21);
   uint64_t window = 0, failed_in_window = 0;
-  for (const std::string& caller : {"frontend", "checkoutservice"}) {
+  for (const char* caller : {"frontend", "checkoutservice"}) {
     for (const auto& r : c.edge(caller, "cartservice")) {
       if (!ok(r)) {
         CHECK(r.start >= crash - Time::from_ms(50));
