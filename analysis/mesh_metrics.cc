@@ -63,7 +63,10 @@ struct TrafficAccumulator {
     if (is_grpc_error(key.grpc_response_status)) grpc_codes[key.grpc_response_status] += s.count;
     if (is_timeout(key.response_code, key.response_flags)) stats.timeouts += s.count;
     if (is_error_code(key.response_code)) codes[key.response_code] += s.count;
-    if (key.response_flags != 0) flags[key.response_flags] += s.count;
+    // Only failed requests' flags: the summary's "errors" column lists errors, so a delay
+    // injected into a request that then succeeded (DI) is not one (issue #15 item 4).
+    if (key.response_flags != 0 && !is_success(key.response_code, key.grpc_response_status))
+      flags[key.response_flags] += s.count;
     stats.latency.merge(s.latency);
   }
 

@@ -115,8 +115,9 @@ struct TrafficStats {
   std::vector<std::pair<uint16_t, uint64_t>> error_codes;
   // gRPC requests whose grpc_response_status was not OK, by status, most frequent first.
   std::vector<std::pair<uint8_t, uint64_t>> grpc_errors;
-  // Requests with any response flag, by the flags' Envoy string ("UO", "UF,URX"), most frequent
-  // first (ties: by string).  May include flags of successful requests (DI: delay injected).
+  // Failed requests with any response flag, by the flags' Envoy string ("UO", "UF,URX", "DI,UT"),
+  // most frequent first (ties: by string).  A successful request's flags (DI: a delay injected
+  // into a request that then succeeded) are not errors and are not listed.
   std::vector<std::pair<std::string, uint64_t>> flags;
 
   // NaN when there were no requests.

@@ -348,3 +348,22 @@ TEST_CASE("gRPC: a non-OK grpc_response_status is an error although response_cod
   CHECK(services[0].grpc_errors[0] == std::pair<uint8_t, uint64_t>{14, 2});
   CHECK(m.total_series() == 3);
 }
+
+TEST_CASE("MeshMetrics: a response flag counts among the errors only on a failed request (an "
+          "injected delay that then succeeded is not an error)",
+          "[mesh_metrics]") {
+  using namespace meshsim::policies;
+  MeshMetrics m;
+  m.begin(t::bookinfo_catalog(), Time::from_s(5));
+  const std::vector<meshsim::models::CallRecord> calls{
+      t::call(Reporter::kSource, t::kProductpageV1, t::kReviews, t::kReviewsV1, 200, kDelayInjected, 1'000, 7'000),
+      t::call(Reporter::kSource, t::kProductpageV1, t::kReviews, t::kReviewsV1, 200, kDelayInjected, 2'000, 7'000),
+      t::call(Reporter::kSource, t::kProductpageV1, t::kReviews, t::kReviewsV1, 504,
+              kDelayInjected | kUpstreamRequestTimeout, 3'000, 7'000)};
+  m.calls(calls);
+  m.finish(Time::from_s(10), 0);
+  const TrafficStats& reviews = m.services()[t::kReviews];
+  CHECK(reviews.requests == 3);
+  CHECK(reviews.successes == 2);
+  CHECK(reviews.flags == std::vector<std::pair<std::string, uint64_t>>{{"UT,DI", 1}});
+}
