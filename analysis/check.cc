@@ -1,27 +1,20 @@
-// Replications, check verdicts and paired comparisons; see check.h.
+// Replications and check verdicts; see check.h (compare.cc holds the paired comparisons).
 #include "analysis/check.h"
 
 #include <algorithm>
 #include <cassert>
 #include <cmath>
-#include <functional>
 #include <limits>
-#include <tuple>
 #include <utility>
 
 #include <xxhash.h>
 
 #include "analysis/mesh_metrics.h"
-#include "analysis/paired_statistics.h"
 
 namespace meshsim::analysis {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-std::string service_label(const ServiceSample& s) {
-  return s.namespace_ == "default" ? s.name : s.name + "." + s.namespace_;
-}
 
 // The values a metric can take.
 std::pair<double, double> metric_range(models::ExpectationConfig::Metric m) {
@@ -41,17 +34,6 @@ std::pair<double, double> metric_range(models::ExpectationConfig::Metric m) {
 bool satisfies(const models::ExpectationConfig& e, double v) {
   return e.bound == models::ExpectationConfig::Bound::kAtLeast ? v >= e.threshold
                                                                : v <= e.threshold;
-}
-
-// The change a difference with interval [lower, upper] makes; `worse_sign` +1 when larger is
-// worse; `null` the value of no change; `beyond` whether the estimate passes the threshold.
-Change classify(double lower, double upper, double null, int worse_sign, bool beyond) {
-  if (std::isnan(lower) || std::isnan(upper)) return Change::kNone;
-  const bool above = lower > null, below = upper < null;
-  if (!above && !below) return Change::kNone;
-  const bool worse = worse_sign > 0 ? above : below;
-  if (!worse) return Change::kImprovement;
-  return beyond ? Change::kRegression : Change::kWorse;
 }
 
 }  // namespace
@@ -180,175 +162,6 @@ CheckResult evaluate_check(const models::ExperimentConfig& experiment,
                                                                           : Verdict::kMarginal;
     }
     out.expectations.push_back(std::move(res));
-  }
-  return out;
-}
-
-bool CompareResult::regressed() const {
-  return std::any_of(metrics.begin(), metrics.end(),
-                     [](const MetricComparison& m) { return m.change == Change::kRegression; });
-}
-
-CompareResult compare_runs(std::span<const Replication> base,
-                           std::span<const Replication> candidate,
-                           const models::CheckConfig& settings) {
-  assert(base.size() == candidate.size() && !base.empty());
-  CompareResult out;
-  out.confidence = settings.confidence;
-  out.replications = base.size();
-  out.base_fingerprint = combined_fingerprint(base);
-  out.candidate_fingerprint = combined_fingerprint(candidate);
-  const size_t n = base.size();
-  const double level = settings.confidence;
-
-  auto find = [](const Replication& r, const ServiceSample& like) -> const ServiceSample* {
-    for (const ServiceSample& s : r.services) {
-      if (s.name == like.name && s.namespace_ == like.namespace_) return &s;
-    }
-    return nullptr;
-  };
-  auto total_requests = [&](std::span<const Replication> side, const ServiceSample& like) {
-    uint64_t t = 0;
-    for (const Replication& r : side) {
-      if (const ServiceSample* s = find(r, like)) t += s->requests;
-    }
-    return t;
-  };
-  for (const ServiceSample& s : base.front().services) {
-    const bool in_base = total_requests(base, s) > 0;
-    const bool in_candidate = total_requests(candidate, s) > 0;
-    if (in_base && !in_candidate) out.only_in_base.push_back(service_label(s));
-    if (!in_base || !in_candidate) continue;
-
-    // Per-replication samples, paired by index; a side that is missing the service in one
-    // replication contributes an empty sample there.
-    std::vector<const ServiceSample*> b(n), c(n);
-    for (size_t r = 0; r < n; ++r) {
-      b[r] = find(base[r], s);
-      c[r] = find(candidate[r], s);
-    }
-    auto ratio = [](const ServiceSample* x, uint64_t ServiceSample::*num) {
-      return x && x->requests ? static_cast<double>(x->*num) / static_cast<double>(x->requests)
-                              : kNaN;
-    };
-    auto pooled_ratio = [&](const std::vector<const ServiceSample*>& side,
-                            uint64_t ServiceSample::*num) {
-      uint64_t a = 0, d = 0;
-      for (const auto* x : side) {
-        if (x) a += x->*num, d += x->requests;
-      }
-      return d ? static_cast<double>(a) / static_cast<double>(d) : kNaN;
-    };
-    const std::string label = service_label(s);
-
-    // Success rate and retry amplification: paired t over per-replication ratios.
-    for (const auto& [metric, member, worse_sign, threshold, unit] :
-         {std::tuple{"success rate", &ServiceSample::successes, -1, settings.max_success_drop, "%"},
-          std::tuple{"retry amplification", &ServiceSample::attempts, +1,
-                     settings.max_amplification_increase, "x"}}) {
-      std::vector<double> bv, cv;
-      for (size_t r = 0; r < n; ++r) {
-        const double x = ratio(b[r], member), y = ratio(c[r], member);
-        if (std::isnan(x) || std::isnan(y)) continue;
-        bv.push_back(x);
-        cv.push_back(y);
-      }
-      MetricComparison m;
-      m.service = label;
-      m.metric = metric;
-      m.method = "paired t";
-      m.unit = unit;
-      m.base = pooled_ratio(b, member);
-      m.candidate = pooled_ratio(c, member);
-      m.threshold = threshold;
-      if (bv.empty()) {
-        m.difference = m.candidate - m.base;
-        m.lower = m.upper = kNaN;
-      } else {
-        const ConfidenceInterval ci = paired_t_interval(bv, cv, level);
-        m.difference = ci.estimate;
-        m.lower = ci.lower();
-        m.upper = ci.upper();
-        if (ci.half_width == 0) m.lower = m.upper = ci.estimate;
-      }
-      const bool beyond = worse_sign > 0 ? m.difference > threshold : -m.difference > threshold;
-      m.change = classify(m.lower, m.upper, 0.0, worse_sign, beyond);
-      out.metrics.push_back(std::move(m));
-    }
-
-    // Latency: relative differences of the pooled distributions, paired jackknife.
-    std::vector<Histogram> bh(n), ch(n);
-    for (size_t r = 0; r < n; ++r) {
-      if (b[r]) bh[r] = b[r]->latency;
-      if (c[r]) ch[r] = c[r]->latency;
-    }
-    const WeightedHistograms bw(bh), cw(ch);
-    // The interval of a jackknifed statistic; an infinite estimate (a latency up from exactly
-    // zero) is its own interval, so that it counts as a change beyond any threshold.
-    auto set_interval = [&](MetricComparison& m,
-                            const std::function<double(std::span<const uint32_t>)>& stat) {
-      const ConfidenceInterval ci = paired_jackknife(n, stat, level);
-      m.difference = ci.estimate;
-      m.lower = std::isinf(ci.estimate) ? ci.estimate : ci.lower();
-      m.upper = std::isinf(ci.estimate) ? ci.estimate : ci.upper();
-    };
-    for (const double p : {0.0, 50.0, 90.0, 99.0}) {
-      auto stat_of = [p](const WeightedHistograms& h, std::span<const uint32_t> w) {
-        return p == 0 ? h.mean(w) : h.percentile(w, p);
-      };
-      MetricComparison m;
-      m.service = label;
-      m.metric = p == 0 ? "mean" : "p";  // (built in steps: GCC 12's -Wrestrict misfires)
-      if (p != 0) m.metric += std::to_string(static_cast<int>(p));
-      m.metric += " latency";
-      m.method = "paired jackknife";
-      m.unit = "s";
-      const std::vector<uint32_t> ones(n, 1);
-      m.base = stat_of(bw, ones) / 1e9;
-      m.candidate = stat_of(cw, ones) / 1e9;
-      set_interval(m, [&](std::span<const uint32_t> w) {
-        const double x = stat_of(bw, w), y = stat_of(cw, w);
-        if (x == 0) return y == 0 ? 0.0 : std::numeric_limits<double>::infinity();
-        return (y - x) / x;  // NaN when a side is empty
-      });
-      m.threshold = settings.max_latency_increase;
-      m.change = classify(m.lower, m.upper, 0.0, +1, m.difference > m.threshold);
-      out.metrics.push_back(std::move(m));
-    }
-
-    // The whole latency distribution: P(candidate request slower than base request).
-    MetricComparison m;
-    m.service = label;
-    m.metric = "P(slower)";
-    m.method = "Mann-Whitney, paired jackknife";
-    m.unit = "";
-    m.base = 0.5;
-    set_interval(m, [&](std::span<const uint32_t> w) { return cw.probability_greater(w, bw, w); });
-    m.candidate = m.difference;
-    m.threshold = settings.max_slower_probability;
-    m.change = classify(m.lower, m.upper, 0.5, +1, m.difference > m.threshold);
-    out.metrics.push_back(std::move(m));
-  }
-  // A service that carried traffic in the base and none in the candidate: listed, and a row
-  // (worse, not a regression: removing a service may be the point of the change).
-  for (const std::string& gone : out.only_in_base) {
-    MetricComparison m;
-    m.service = gone;
-    m.metric = "requests";
-    m.method = "traffic stopped";
-    m.unit = "";
-    for (const ServiceSample& s : base.front().services) {
-      if (service_label(s) == gone) m.base = static_cast<double>(total_requests(base, s));
-    }
-    m.candidate = 0;
-    m.difference = -m.base;
-    m.lower = m.upper = m.difference;
-    m.change = Change::kWorse;
-    out.metrics.push_back(std::move(m));
-  }
-  for (const ServiceSample& s : candidate.front().services) {
-    if (total_requests(candidate, s) > 0 && total_requests(base, s) == 0)
-      out.only_in_candidate.push_back(service_label(s));
   }
   return out;
 }

@@ -20,17 +20,31 @@
 //             a broken check, so this fails)
 // and symmetrically for "at most".
 //
-// Compare verdicts.  Per service that carried requests in both variants, each metric's paired
-// difference (candidate - base) gets an interval at the scenario's confidence level:
+// Compare verdicts.  Per service that carried requests in both variants, each metric's
+// difference, candidate - base in the metric's own unit (a fraction for success rate, seconds
+// for latency, attempts per request for amplification, a probability for P(slower)), gets an
+// interval at the scenario's confidence level and a two-sided p-value of "no change":
 //   success rate, retry amplification   paired t over replications (per-run ratios)
-//   mean, p50, p90, p99 latency         relative difference of the pooled distributions,
-//                                       delete-one-replication-pair jackknife, t quantile
+//   mean, p50, p90, p99 latency         difference of the pooled distributions' statistic,
+//                                       delete-one-replication-pair jackknife, t quantile;
+//                                       a percentile is interpolated within its bucket and its
+//                                       interval is never narrower than the histogram's
+//                                       resolution there (paired_statistics.h)
 //   P(slower)                           Mann-Whitney probability that a candidate request is
 //                                       slower than a base request, paired jackknife
-// A service with traffic in the base and none in the candidate gets a "requests" row, worse.
-// A difference is significant when its interval excludes "no change" (0, or 1/2 for
-// P(slower)).  Significant and in the bad direction is "worse"; worse by more than the
-// threshold (models::CheckConfig) is a "regression", and any regression fails the comparison.
+// The p-values of all rows of one comparison are adjusted together (multiple_testing.h: Holm
+// by default, Benjamini-Hochberg as an option), and a row is significant when its adjusted
+// p-value is at most alpha = 1 - confidence.  The intervals are each row's own (unadjusted).
+// A service with traffic in the base and none in the candidate gets a "requests" row, worse
+// (no test: it is not a sampling question).  Significant and in the bad direction is "worse";
+// worse by more than the threshold (models::CheckConfig) is a "regression", and any regression
+// fails the comparison.
+//
+// Random streams.  By default the candidate's replication r runs with the base's seed for r
+// (common random numbers): an unchanged candidate is then the same runs, and a change shows
+// against far less noise.  With independent streams the candidate's seeds are the base's plus
+// 2^63, so no candidate run shares a seed with any base run of the same or a nearby seed range:
+// what an A/A test (the same scenario on both sides) needs to see the method's false alarms.
 #pragma once
 
 #include <atomic>
@@ -43,6 +57,7 @@
 
 #include "analysis/confidence.h"
 #include "analysis/histogram.h"
+#include "analysis/multiple_testing.h"
 #include "analysis/runner.h"
 #include "models/config.h"
 
@@ -131,14 +146,23 @@ struct MetricComparison {
   std::string service;    // "reviews" (or "reviews.ns" outside the default namespace)
   std::string metric;     // "success rate", "p99 latency", "retry amplification", "P(slower)"
   std::string method;     // "paired t", "paired jackknife", "Mann-Whitney, paired jackknife"
-  std::string unit;       // "%", "s", "x", "" (how base and candidate read)
-  double base = 0;        // pooled over replications
+  std::string unit;       // "%", "s", "x", "" (how base, candidate and difference read)
+  // Success rate and amplification: the means of the per-replication ratios the paired t
+  // uses; latency: the statistic of the pooled distribution; P(slower): 1/2 and P itself.
+  double base = 0;
   double candidate = 0;
-  // candidate - base: percentage points for success rate, relative (0.1 = +10 %) for latency,
-  // absolute for amplification; P(slower) itself for P(slower).
+  // candidate - base, in the metric's unit (a fraction for "%", seconds for "s"), everywhere.
   double difference = 0;
-  double lower = 0, upper = 0;  // interval of `difference`
-  double threshold = 0;         // beyond this (in the bad direction) a significant change fails
+  double lower = 0, upper = 0;  // interval of `difference` (this row's own level)
+  // difference / base, and the interval divided by base (base taken as known); +-inf when
+  // base is 0 and the difference is not, 0 when both are.
+  double relative = 0, relative_lower = 0, relative_upper = 0;
+  double p_value = 0;           // two-sided, of "no change"; NaN when the row has no test
+  double adjusted_p_value = 0;  // by CompareResult::multiple_testing over the comparison's rows
+  // Beyond this, in the bad direction, a significant change fails: on `difference` for success
+  // rate (a drop, as a fraction) and amplification, on `relative` for latency, on `candidate`
+  // for P(slower).
+  double threshold = 0;
   Change change = Change::kNone;
 };
 
@@ -148,13 +172,29 @@ struct CompareResult {
   uint64_t base_fingerprint = 0, candidate_fingerprint = 0;
   double confidence = 0;
   size_t replications = 0;
+  MultipleTesting multiple_testing = MultipleTesting::kHolm;
+  double alpha = 0;   // 1 - confidence: the level adjusted p-values are held to
+  size_t tests = 0;   // rows with a p-value: the family the adjustment spans
+  bool independent_streams = false;
   bool regressed() const;
 };
 
-// Compares replications paired by index (same seeds; asserted equal counts).  `settings` gives
-// the thresholds and the confidence level.
+// How a comparison is run and decided, beyond the scenario's CheckConfig.
+struct CompareOptions {
+  MultipleTesting multiple_testing = MultipleTesting::kHolm;
+  // The candidate runs on seeds of its own (candidate_seeds), not the base's.
+  bool independent_streams = false;
+};
+
+// The candidate's seeds for the base's: the same (common random numbers), or each + 2^63.
+std::vector<uint64_t> candidate_seeds(std::span<const uint64_t> base_seeds,
+                                      bool independent_streams);
+
+// Compares replications paired by index (asserted equal counts).  `settings` gives the
+// thresholds and the confidence level; `options` the multiple-testing method (and whether the
+// candidate ran on independent streams, which the result records for the reports).
 CompareResult compare_runs(std::span<const Replication> base,
                            std::span<const Replication> candidate,
-                           const models::CheckConfig& settings);
+                           const models::CheckConfig& settings, const CompareOptions& options = {});
 
 }  // namespace meshsim::analysis

@@ -1,4 +1,5 @@
-// Text, JUnit XML and Markdown reports of check and compare; see check_report.h.
+// Text, JUnit XML and Markdown reports of check (compare_report.cc: of compare), and the
+// pieces both share (report_format.h); see check_report.h.
 #include "analysis/check_report.h"
 
 #include <cmath>
@@ -7,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "analysis/fingerprint.h"
+#include "analysis/report_format.h"
 
 namespace meshsim::analysis {
 namespace {
@@ -30,8 +32,6 @@ std::string seeds_text(const std::vector<uint64_t>& seeds) {
   return fmt::format("{}-{}", seeds.front(), seeds.back());
 }
 
-std::string percent_level(double confidence) { return fmt::format("{:g}%", confidence * 100); }
-
 // "1 failed" / "2 failed"
 size_t count_failed(const ScenarioCheck& c, bool strict) {
   size_t n = 0;
@@ -46,29 +46,9 @@ std::string verdict_word(const ExpectationResult& e, bool strict) {
   return "FAIL";
 }
 
-std::string change_value(const MetricComparison& m, double v) {
-  if (std::isnan(v)) return "n/a";
-  if (m.unit == "%") return fmt::format("{:.3f}%", v * 100);
-  if (m.unit == "s") return fmt::format("{:.2f} ms", v * 1e3);
-  if (m.unit == "x") return fmt::format("{:.3f}x", v);
-  return fmt::format("{:.3f}", v);
-}
+}  // namespace
 
-// The difference in the metric's own terms: "-0.412 pp", "+12.3%", "+0.150x", "0.71".
-std::string difference_text(const MetricComparison& m, double d) {
-  if (std::isnan(d)) return "n/a";
-  if (m.unit == "%") return fmt::format("{:+.3f} pp", d * 100);
-  if (m.unit == "s") return fmt::format("{:+.1f}%", d * 100);
-  if (m.unit == "x") return fmt::format("{:+.3f}x", d);
-  return fmt::format("{:.3f}", d);
-}
-
-std::string threshold_text(const MetricComparison& m) {
-  if (m.unit == "%") return fmt::format("-{:g} pp", m.threshold * 100);
-  if (m.unit == "s") return fmt::format("+{:g}%", m.threshold * 100);
-  if (m.unit == "x") return fmt::format("+{:g}x", m.threshold);
-  return fmt::format("{:g}", m.threshold);
-}
+std::string percent_level(double confidence) { return fmt::format("{:g}%", confidence * 100); }
 
 std::string markdown_escape(const std::string& s) {
   std::string out;
@@ -79,9 +59,6 @@ std::string markdown_escape(const std::string& s) {
   return out;
 }
 
-bool shown(const MetricComparison& m, bool all) { return all || m.change != Change::kNone; }
-
-// A <testsuite> for a scenario that could not be loaded or run: one <testcase name="load">.
 std::string junit_error_suite(const char* command, const std::string& name, double elapsed_s,
                               const std::string& error) {
   return fmt::format(
@@ -93,7 +70,6 @@ std::string junit_error_suite(const char* command, const std::string& name, doub
       xml_escape(name), elapsed_s, command, xml_escape(error));
 }
 
-// A <testcase> with its outcome: a <failure> of `type`, or the detail as <system-out>.
 std::string junit_case(const char* command, const std::string& suite, const std::string& name,
                        bool failed, const char* type, const std::string& detail) {
   std::string out = fmt::format("    <testcase classname=\"meshsim.{}.{}\" name=\"{}\" time=\"0\">\n",
@@ -115,8 +91,6 @@ std::string junit_document(const char* command, size_t tests, size_t failures, s
       "time=\"{:.3f}\">\n{}</testsuites>\n",
       command, tests, failures, errors, time, body);
 }
-
-}  // namespace
 
 std::string format_expectation_value(const models::ExpectationConfig& e, double v) {
   if (std::isnan(v)) return "n/a";
@@ -278,122 +252,6 @@ std::string check_markdown(const std::vector<ScenarioCheck>& checks, bool strict
          "| scenario | replications | seeds | fingerprint |\n|---|---|---|---|\n";
   out += fingerprints;
   out += "\n</details>\n";
-  return out;
-}
-
-// ---- compare ----
-
-std::string compare_text(const std::vector<ScenarioCompare>& compares, bool all) {
-  std::string out;
-  size_t regressions = 0, broken = 0;
-  for (const ScenarioCompare& c : compares) {
-    if (!c.error.empty()) {
-      out += fmt::format("{}: ERROR\n{}\n\n", c.name, c.error);
-      ++broken;
-      continue;
-    }
-    const CompareResult& r = c.result;
-    out += fmt::format("{} ({} paired replication(s), {} intervals)\n", c.name, r.replications,
-                       percent_level(r.confidence));
-    if (r.base_fingerprint == r.candidate_fingerprint)
-      out += "  identical behaviour (equal fingerprints)\n";
-    size_t listed = 0;
-    for (const MetricComparison& m : r.metrics) {
-      if (m.change == Change::kRegression) ++regressions;
-      if (!shown(m, all)) continue;
-      ++listed;
-      out += fmt::format("  {:<22} {:<12} {:<20} {} -> {}  diff {} [{}, {}]  ({}; fails beyond {})\n",
-                         to_string(m.change), m.service, m.metric, change_value(m, m.base),
-                         change_value(m, m.candidate), difference_text(m, m.difference),
-                         difference_text(m, m.lower), difference_text(m, m.upper), m.method,
-                         threshold_text(m));
-    }
-    if (listed == 0 && r.base_fingerprint != r.candidate_fingerprint)
-      out += "  no significant change in any metric\n";
-    for (const auto& s : r.only_in_base) out += fmt::format("  service {} has no traffic in the candidate\n", s);
-    for (const auto& s : r.only_in_candidate) out += fmt::format("  service {} has traffic only in the candidate\n", s);
-    out += fmt::format("  fingerprints: base {}, candidate {}\n\n", fingerprint_hex(r.base_fingerprint),
-                       fingerprint_hex(r.candidate_fingerprint));
-  }
-  out += fmt::format("{} regression(s)", regressions);
-  if (broken) out += fmt::format("; {} scenario pair(s) could not be compared", broken);
-  out += "\n";
-  return out;
-}
-
-std::string compare_junit(const std::vector<ScenarioCompare>& compares) {
-  size_t tests = 0, failures = 0, errors = 0;
-  double time = 0;
-  std::string body;
-  for (const ScenarioCompare& c : compares) {
-    time += c.elapsed_s;
-    if (!c.error.empty()) {
-      ++tests;
-      ++errors;
-      body += junit_error_suite("compare", c.name, c.elapsed_s, c.error);
-      continue;
-    }
-    const CompareResult& r = c.result;
-    size_t f = 0;
-    for (const auto& m : r.metrics) f += m.change == Change::kRegression ? 1 : 0;
-    tests += r.metrics.size();
-    failures += f;
-    body += fmt::format(
-        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" time=\"{:.3f}\">\n"
-        "    <properties>\n"
-        "      <property name=\"base_fingerprint\" value=\"{}\"/>\n"
-        "      <property name=\"candidate_fingerprint\" value=\"{}\"/>\n"
-        "    </properties>\n",
-        xml_escape(c.name), r.metrics.size(), f, c.elapsed_s, fingerprint_hex(r.base_fingerprint),
-        fingerprint_hex(r.candidate_fingerprint));
-    for (const MetricComparison& m : r.metrics) {
-      const std::string detail = fmt::format(
-          "{}: {} -> {}, difference {} [{}, {}] ({}); regression beyond {}", to_string(m.change),
-          change_value(m, m.base), change_value(m, m.candidate), difference_text(m, m.difference),
-          difference_text(m, m.lower), difference_text(m, m.upper), m.method, threshold_text(m));
-      body += junit_case("compare", c.name, m.service + " " + m.metric,
-                         m.change == Change::kRegression, "regression", detail);
-    }
-    body += "  </testsuite>\n";
-  }
-  return junit_document("compare", tests, failures, errors, time, body);
-}
-
-std::string compare_markdown(const std::vector<ScenarioCompare>& compares, bool all) {
-  size_t regressions = 0, broken = 0;
-  std::string rows;
-  for (const ScenarioCompare& c : compares) {
-    if (!c.error.empty()) {
-      ++broken;
-      rows += fmt::format("| :boom: | `{}` | could not be compared: {} | | | | |\n",
-                          markdown_escape(c.name),
-                          markdown_escape(c.error.substr(0, c.error.find('\n'))));
-      continue;
-    }
-    for (const MetricComparison& m : c.result.metrics) {
-      if (m.change == Change::kRegression) ++regressions;
-      if (!shown(m, all)) continue;
-      const char* icon = m.change == Change::kRegression    ? ":x:"
-                         : m.change == Change::kWorse       ? ":warning:"
-                         : m.change == Change::kImprovement ? ":green_heart:"
-                                                            : ":heavy_minus_sign:";
-      rows += fmt::format("| {} {} | `{}` | {} {} | {} | {} | {} [{}, {}] | {} |\n", icon,
-                          to_string(m.change), markdown_escape(c.name), markdown_escape(m.service),
-                          m.metric, change_value(m, m.base), change_value(m, m.candidate),
-                          difference_text(m, m.difference), difference_text(m, m.lower),
-                          difference_text(m, m.upper), threshold_text(m));
-    }
-  }
-  std::string out = fmt::format("### meshsim compare: {} {} regression(s)",
-                                regressions || broken ? ":x:" : ":white_check_mark:", regressions);
-  if (broken) out += fmt::format(", {} scenario pair(s) could not be compared", broken);
-  out += "\n\n";
-  if (rows.empty()) {
-    out += "No significant change.\n";
-  } else {
-    out += "| change | scenario | metric | base | candidate | difference [interval] | fails beyond |\n"
-           "|---|---|---|---|---|---|---|\n" + rows;
-  }
   return out;
 }
 

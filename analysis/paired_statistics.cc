@@ -53,6 +53,16 @@ ConfidenceInterval paired_jackknife(
   return out;
 }
 
+double t_p_value(const ConfidenceInterval& ci, double null, double df) {
+  if (std::isnan(ci.estimate) || std::isnan(ci.half_width)) return kNaN;
+  if (std::isinf(ci.estimate)) return 0;
+  const double distance = std::abs(ci.estimate - null);
+  if (ci.half_width == 0) return distance == 0 ? 1.0 : 0.0;
+  const boost::math::students_t t(df);
+  const double se = ci.half_width / boost::math::quantile(boost::math::complement(t, (1 - ci.level) / 2));
+  return std::min(1.0, 2 * boost::math::cdf(boost::math::complement(t, distance / se)));
+}
+
 WeightedHistograms::WeightedHistograms(std::span<const Histogram> replications) {
   std::vector<std::vector<Bucket>> per;
   for (const Histogram& h : replications) {
@@ -101,6 +111,37 @@ double WeightedHistograms::percentile(std::span<const uint32_t> weights, double 
     }
   }
   return static_cast<double>(hi);
+}
+
+WeightedHistograms::Quantile WeightedHistograms::quantile(std::span<const uint32_t> weights,
+                                                          double p) const {
+  assert(weights.size() == replications());
+  uint64_t total = 0;
+  int64_t lo = std::numeric_limits<int64_t>::max(), hi = std::numeric_limits<int64_t>::min();
+  for (size_t r = 0; r < weights.size(); ++r) {
+    if (weights[r] == 0 || totals_[r] == 0) continue;
+    total += weights[r] * totals_[r];
+    lo = std::min(lo, mins_[r]);
+    hi = std::max(hi, maxs_[r]);
+  }
+  if (total == 0) return {kNaN, kNaN};
+  if (!(p > 0)) return {static_cast<double>(lo), 0};
+  if (p >= 100) return {static_cast<double>(hi), 0};
+  // The position p N / 100 on the cumulative counts, and the bucket that holds it.
+  const double position = p / 100 * static_cast<double>(total);
+  double before = 0;
+  for (size_t k = 0; k < grid_.size(); ++k) {
+    double in = 0;
+    for (size_t r = 0; r < weights.size(); ++r)
+      in += static_cast<double>(weights[r]) * static_cast<double>(counts_[r][k]);
+    if (in > 0 && before + in >= position) {
+      const double width = static_cast<double>(grid_[k].upper_exclusive - grid_[k].lower);
+      const double v = static_cast<double>(grid_[k].lower) + (position - before) / in * width;
+      return {std::clamp(v, static_cast<double>(lo), static_cast<double>(hi)), width};
+    }
+    before += in;
+  }
+  return {static_cast<double>(hi), 0};
 }
 
 double WeightedHistograms::mean(std::span<const uint32_t> weights) const {

@@ -2,7 +2,8 @@
 //
 //   meshsim check FILE_OR_DIR... [--replications N] [--jobs N] [--strict] [--junit F] [--markdown F]
 //   meshsim compare BASE CANDIDATE [--replications N] [--jobs N] [--max-regression K=V]...
-//                   [--candidate-set K=V]... [--all] [--junit F] [--markdown F]
+//                   [--candidate-set K=V]... [--all] [--multiple-testing holm|bh]
+//                   [--independent-streams] [--junit F] [--markdown F]
 //
 // Exit codes: 0 every expectation holds / no regression; 1 an expectation failed / a
 // regression; 2 bad input (usage, a scenario that does not load, nothing to compare); 3 a run
@@ -304,7 +305,8 @@ std::string pairing_key(const scenarios::SuiteEntry& e, const std::string& root)
 
 int cmd_compare(int argc, char** argv) {
   RunSettings s;
-  bool all_metrics = false;
+  bool all_metrics = false, independent_streams = false;
+  std::string multiple_testing_text = "holm";
   std::vector<std::string> inputs, regression, candidate_overrides;
   po::options_description opts("meshsim compare options");
   opts.add_options()("help,h", "show this help")(
@@ -313,7 +315,12 @@ int cmd_compare(int argc, char** argv) {
       "slowerProbability=55% (repeatable; default: the base Experiment's spec.check.regression)")(
       "candidate-set", po::value<std::vector<std::string>>(&candidate_overrides)->composing(),
       "override a field of the candidate only (after --set): KIND[/NAME].path=VALUE")(
-      "all", po::bool_switch(&all_metrics), "list every metric, not only significant changes");
+      "all", po::bool_switch(&all_metrics), "list every metric, not only significant changes")(
+      "multiple-testing", po::value<std::string>(&multiple_testing_text),
+      "how the rows of a comparison share the error rate: holm (default; the chance of any "
+      "false alarm) or bh (Benjamini-Hochberg; the share of false alarms among the flagged)")(
+      "independent-streams", po::bool_switch(&independent_streams),
+      "run the candidate on random streams of its own, not the base's (an A/A test)");
   add_run_options(opts, s);
   po::options_description all;
   all.add(opts).add_options()("input", po::value<std::vector<std::string>>(&inputs), "scenarios");
@@ -329,6 +336,15 @@ int cmd_compare(int argc, char** argv) {
     return kUsage;
   }
   if (!finish_run_options(s)) return kUsage;
+  analysis::CompareOptions compare_options;
+  compare_options.independent_streams = independent_streams;
+  if (const auto m = analysis::parse_multiple_testing(multiple_testing_text)) {
+    compare_options.multiple_testing = *m;
+  } else {
+    std::cerr << "meshsim: --multiple-testing expects holm or bh, got '" << multiple_testing_text
+              << "'\n";
+    return kUsage;
+  }
   {
     models::CheckConfig scratch;  // the thresholds are checked now, applied per pair below
     for (const auto& kv : regression) {
@@ -401,7 +417,7 @@ int cmd_compare(int argc, char** argv) {
     loaded.push_back(std::move(p));
   }
   // Jobs point into `loaded`'s scenarios, so they are made once the vector has settled.
-  // Common random numbers: the candidate runs with the base's seeds.
+  // Common random numbers: the candidate runs with the base's seeds (unless asked otherwise).
   for (Pair& p : loaded) {
     if (!p.base.scenario || !p.candidate.scenario) continue;
     const auto seeds =
@@ -409,7 +425,8 @@ int cmd_compare(int argc, char** argv) {
     p.first = jobs.size();
     p.count = seeds.size();
     for (uint64_t seed : seeds) jobs.push_back({&p.base.scenario->mesh, seed});
-    for (uint64_t seed : seeds) jobs.push_back({&p.candidate.scenario->mesh, seed});
+    for (uint64_t seed : analysis::candidate_seeds(seeds, independent_streams))
+      jobs.push_back({&p.candidate.scenario->mesh, seed});
   }
   std::vector<analysis::Replication> reps;
   if (!run_jobs(jobs, s, reps)) return kRunFailed;
@@ -424,7 +441,7 @@ int cmd_compare(int argc, char** argv) {
     } else {
       const std::span<const analysis::Replication> b(reps.data() + p.first, p.count);
       const std::span<const analysis::Replication> k(reps.data() + p.first + p.count, p.count);
-      c.result = analysis::compare_runs(b, k, p.settings);
+      c.result = analysis::compare_runs(b, k, p.settings, compare_options);
       for (const auto& r : b) c.elapsed_s += r.wall_s;
       for (const auto& r : k) c.elapsed_s += r.wall_s;
     }

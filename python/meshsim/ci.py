@@ -48,23 +48,42 @@ def check(scenario: "Scenario", replications: int | None = None,
 
 
 def compare(base: "Scenario", candidate: "Scenario", replications: int | None = None,
-            threads: int | None = None) -> pd.DataFrame:
+            threads: int | None = None, multiple_testing: str = "holm",
+            independent_streams: bool = False) -> pd.DataFrame:
     """Runs both scenarios with the base's seeds (common random numbers) and compares every
     service that carried traffic in both, as ``meshsim compare --all`` does, with the base's
     regression thresholds.
 
-    Returns one row per service and metric: ``service, metric, method, base, candidate,
-    difference, lower, upper, threshold, change`` (no significant change / improvement / worse
-    / regression). ``df.attrs`` holds ``seeds``, ``confidence`` and both fingerprints.
+    ``multiple_testing``: how the rows share the error rate: ``"holm"`` (default; the chance
+    that any row of a no-op change is flagged is at most 1 - confidence) or ``"bh"``
+    (Benjamini-Hochberg; the expected share of false rows among the flagged).
+    ``independent_streams``: the candidate runs on seeds of its own (base seed + 2**63) instead
+    of the base's; for A/A tests (with common random numbers an unchanged candidate is the same
+    runs).
+
+    Returns one row per service and metric: ``service, metric, method, unit, base, candidate,
+    difference, lower, upper, relative, relative_lower, relative_upper, p_value,
+    adjusted_p_value, threshold, change`` (no significant change / improvement / worse /
+    regression, decided on ``adjusted_p_value``). ``difference`` is candidate - base in the
+    metric's unit (``unit``: ``%`` rows are fractions, ``s`` rows seconds, ``x`` attempts per
+    request; P(slower) a probability, its base 1/2), ``lower``/``upper`` its interval at the
+    confidence level, ``relative`` = difference / base. ``df.attrs`` holds ``seeds``,
+    ``candidate_seeds``, ``confidence``, ``multiple_testing``, ``alpha``, ``tests`` (the rows
+    with a p-value), ``independent_streams`` and both fingerprints.
     """
     from .scenario import Scenario
     for name, sc in (("base", base), ("candidate", candidate)):
         if not isinstance(sc, Scenario):
             raise TypeError(f"compare expects meshsim.Scenario objects; {name} is {type(sc).__name__}")
-    out = _core.compare(base._core, candidate._core, _replications(replications), threads)
+    if not isinstance(independent_streams, bool):
+        raise TypeError(f"independent_streams is a bool, got {independent_streams!r}")
+    out = _core.compare(base._core, candidate._core, _replications(replications), threads,
+                        str(multiple_testing), independent_streams)
     df = pd.DataFrame(out["rows"], columns=[
-        "service", "metric", "method", "base", "candidate", "difference", "lower", "upper",
+        "service", "metric", "method", "unit", "base", "candidate", "difference", "lower",
+        "upper", "relative", "relative_lower", "relative_upper", "p_value", "adjusted_p_value",
         "threshold", "change"])
-    df.attrs.update({k: out[k] for k in ("seeds", "confidence", "base_fingerprint",
-                                         "candidate_fingerprint")})
+    df.attrs.update({k: out[k] for k in (
+        "seeds", "candidate_seeds", "confidence", "multiple_testing", "alpha", "tests",
+        "independent_streams", "base_fingerprint", "candidate_fingerprint")})
     return df

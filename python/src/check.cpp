@@ -91,19 +91,30 @@ py::dict check(const scenarios::Scenario& s, std::optional<uint32_t> replication
 }
 
 py::dict compare(const scenarios::Scenario& base, const scenarios::Scenario& candidate,
-                 std::optional<uint32_t> replications, std::optional<int> threads) {
+                 std::optional<uint32_t> replications, std::optional<int> threads,
+                 const std::string& multiple_testing, bool independent_streams) {
   const uint32_t n = replications_of(base, replications);
   const size_t t = threads_of(threads);
+  analysis::CompareOptions options;
+  options.independent_streams = independent_streams;
+  if (const auto m = analysis::parse_multiple_testing(multiple_testing)) {
+    options.multiple_testing = *m;
+  } else {
+    throw std::invalid_argument("multiple_testing must be 'holm' or 'bh', got '" +
+                                multiple_testing + "'");
+  }
   std::vector<analysis::RunJob> jobs;
   const auto seeds = analysis::replication_seeds(base.mesh.experiment, n);
+  const auto cand_seeds = analysis::candidate_seeds(seeds, independent_streams);
   for (uint64_t seed : seeds) jobs.push_back({&base.mesh, seed});
-  for (uint64_t seed : seeds) jobs.push_back({&candidate.mesh, seed});
+  for (uint64_t seed : cand_seeds) jobs.push_back({&candidate.mesh, seed});
   analysis::CompareResult result;
   {
     py::gil_scoped_release release;
     const auto reps = analysis::run_replications(jobs, t).value();  // no stop flag
     const std::span<const analysis::Replication> all(reps);
-    result = analysis::compare_runs(all.first(n), all.subspan(n), base.mesh.experiment.check);
+    result = analysis::compare_runs(all.first(n), all.subspan(n), base.mesh.experiment.check,
+                                    options);
   }
   py::list rows;
   for (const auto& m : result.metrics) {
@@ -111,11 +122,17 @@ py::dict compare(const scenarios::Scenario& base, const scenarios::Scenario& can
     row["service"] = m.service;
     row["metric"] = m.metric;
     row["method"] = m.method;
+    row["unit"] = m.unit;
     row["base"] = m.base;
     row["candidate"] = m.candidate;
     row["difference"] = m.difference;
     row["lower"] = m.lower;
     row["upper"] = m.upper;
+    row["relative"] = m.relative;
+    row["relative_lower"] = m.relative_lower;
+    row["relative_upper"] = m.relative_upper;
+    row["p_value"] = m.p_value;
+    row["adjusted_p_value"] = m.adjusted_p_value;
     row["threshold"] = m.threshold;
     row["change"] = analysis::to_string(m.change);
     rows.append(row);
@@ -123,7 +140,12 @@ py::dict compare(const scenarios::Scenario& base, const scenarios::Scenario& can
   py::dict out;
   out["rows"] = rows;
   out["seeds"] = seeds;
+  out["candidate_seeds"] = cand_seeds;
   out["confidence"] = result.confidence;
+  out["multiple_testing"] = analysis::to_string(result.multiple_testing);
+  out["alpha"] = result.alpha;
+  out["tests"] = result.tests;
+  out["independent_streams"] = result.independent_streams;
   out["base_fingerprint"] = analysis::fingerprint_hex(result.base_fingerprint);
   out["candidate_fingerprint"] = analysis::fingerprint_hex(result.candidate_fingerprint);
   return out;
@@ -139,9 +161,13 @@ void register_check(py::module_& m) {
         "fingerprint, fingerprints}; the GIL is released during the runs.");
   m.def("compare", &compare, py::arg("base"), py::arg("candidate"),
         py::arg("replications") = py::none(), py::arg("threads") = py::none(),
-        "Runs both scenarios with the base's seeds (common random numbers) and compares them "
-        "per service, as `meshsim compare --all` does, with the base's thresholds.  Returns "
-        "{rows, seeds, confidence, base_fingerprint, candidate_fingerprint}.");
+        py::arg("multiple_testing") = "holm", py::arg("independent_streams") = false,
+        "Runs both scenarios with the base's seeds (common random numbers; independent_streams: "
+        "seeds of the candidate's own) and compares them per service, as `meshsim compare "
+        "--all` does, with the base's thresholds and the rows' p-values adjusted by "
+        "multiple_testing ('holm' or 'bh').  Returns {rows, seeds, candidate_seeds, confidence, "
+        "multiple_testing, alpha, tests, independent_streams, base_fingerprint, "
+        "candidate_fingerprint}.");
 }
 
 }  // namespace meshsim::python

@@ -147,7 +147,16 @@ TEST_CASE("compare: identical variants show no change anywhere", "[check][compar
     INFO(m.metric);
     CHECK(m.change == Change::kNone);
   }
-  CHECK(metric(r, "P(slower)").difference == Approx(0.5));
+  CHECK(metric(r, "P(slower)").candidate == Approx(0.5));
+  CHECK(metric(r, "P(slower)").difference == Approx(0).margin(1e-12));  // candidate - base
+  for (const auto& m : r.metrics) {
+    INFO(m.metric);
+    CHECK(m.p_value == 1.0);
+    CHECK(m.adjusted_p_value == 1.0);
+  }
+  CHECK(r.tests == 7);
+  CHECK(r.multiple_testing == meshsim::analysis::MultipleTesting::kHolm);
+  CHECK(r.alpha == Approx(0.05));
   CHECK_FALSE(r.regressed());
 }
 
@@ -165,6 +174,8 @@ TEST_CASE("compare: a consistent drop in success rate is a regression beyond the
   auto r = compare_runs(base, cand, settings);
   const auto& success = metric(r, "success rate");
   CHECK(success.difference == Approx(-0.01));
+  CHECK(success.difference == Approx(success.candidate - success.base));
+  CHECK(success.relative == Approx(-0.01 / success.base));
   CHECK(success.lower == Approx(-0.01));
   CHECK(success.upper == Approx(-0.01));
   CHECK(success.change == Change::kRegression);
@@ -191,7 +202,10 @@ TEST_CASE("compare: slower latencies are regressions of the percentiles and of P
   for (const char* name : {"p50 latency", "p90 latency", "p99 latency", "mean latency"}) {
     INFO(name);
     const auto& m = metric(r, name);
-    CHECK(m.difference == Approx(0.5).epsilon(2.0 / 256));
+    // difference: candidate - base in seconds; relative: difference / base.  Each percentile is
+    // interpolated within a bucket up to 1/128 of its value wide: allow that on each side.
+    CHECK(m.difference == Approx(m.candidate - m.base));
+    CHECK(m.relative == Approx(0.5).margin(2.0 / 128));
     CHECK(m.change == Change::kRegression);
   }
   double u = 0;
@@ -200,7 +214,8 @@ TEST_CASE("compare: slower latencies are regressions of the percentiles and of P
   const auto& slower = metric(r, "P(slower)");
   // Values above 256 ns share buckets of up to 1/128 width, so a few pairs tie that the exact
   // values do not: allow 1 %.
-  CHECK(slower.difference == Approx(u / 40000).epsilon(0.01));
+  CHECK(slower.candidate == Approx(u / 40000).epsilon(0.01));
+  CHECK(slower.difference == Approx(slower.candidate - 0.5));
   CHECK(slower.change == Change::kRegression);
   // Identical replications: the jackknife cannot vary, so each interval is one point.
   CHECK(slower.lower == Approx(slower.upper));
@@ -219,11 +234,13 @@ TEST_CASE("compare: a latency up from exactly zero is a regression, not 'no chan
   const auto r = compare_runs(base, cand, {});
   for (const char* name : {"mean latency", "p50 latency", "p99 latency"}) {
     INFO(name);
-    CHECK(std::isinf(metric(r, name).difference));
+    CHECK(metric(r, name).difference == Approx(500e-9));  // 500 ns, in seconds
+    CHECK(std::isinf(metric(r, name).relative));
     CHECK(metric(r, name).change == Change::kRegression);
   }
   const auto same = compare_runs(base, base, {});
   CHECK(metric(same, "p99 latency").difference == 0);
+  CHECK(metric(same, "p99 latency").relative == 0);
   CHECK(metric(same, "p99 latency").change == Change::kNone);
 }
 
@@ -259,6 +276,68 @@ TEST_CASE("compare: services only one side carries are listed, not compared", "[
   CHECK(row.metric == "requests");
   CHECK(row.base == 10);
   CHECK(row.candidate == 0);
+  CHECK(row.difference == -10);
+  CHECK(row.relative == -1);
+  CHECK(std::isnan(row.p_value));  // seen, not estimated: no part of the family
+  CHECK(gone.tests == 7);
   CHECK(row.change == Change::kWorse);
   CHECK_FALSE(gone.regressed());
+}
+
+TEST_CASE("compare: one row at p = 0.03 among seven is not significant after Holm or BH",
+          "[check][compare]") {
+  // Success rates whose paired differences are 1, 2, 3, 4 (x 0.001): t = 3.873 with 3 degrees
+  // of freedom, raw p = 0.030466 (scipy), so its own 95 % interval excludes 0.  Every other row
+  // is identical (p = 1).  Over the 7 rows Holm adjusts it to 7 p = 0.213 and BH to 7/1 p too:
+  // no longer significant.  Tested at 5 % each, 7 no-op rows would flag something in up to
+  // 1 - 0.95^7 = 30 % of comparisons; that is what the adjustment prevents.
+  std::vector<Replication> base, cand;
+  for (uint64_t s = 1; s <= 4; ++s) {
+    base.push_back(run(s, 1000, 990, 1000, latencies(1000, 0)));
+    cand.push_back(run(s, 1000, 990 + s, 1000, latencies(1000, 0)));
+  }
+  for (auto method : {meshsim::analysis::MultipleTesting::kHolm,
+                      meshsim::analysis::MultipleTesting::kBenjaminiHochberg}) {
+    const auto r = compare_runs(base, cand, {}, {method, false});
+    const auto& success = metric(r, "success rate");
+    CHECK(success.p_value == Approx(0.030466291662170977).epsilon(1e-6));
+    CHECK(success.lower > 0);  // the row's own interval excludes 0
+    CHECK(success.adjusted_p_value == Approx(7 * 0.030466291662170977).epsilon(1e-6));
+    CHECK(success.change == Change::kNone);
+    CHECK(r.multiple_testing == method);
+  }
+}
+
+TEST_CASE("compare: percentile intervals are never narrower than the histogram's resolution",
+          "[check][compare]") {
+  // Identical replications give the jackknife nothing to vary, yet a percentile is known only
+  // to its bucket: every percentile interval is at least half a bucket on each side.  Candidate
+  // latencies are the base's + 5 ns, under one bucket (8 ns at ~100 us / 128 = 780 ns; 4-8 ns
+  // here at 1-2 us): with bucket midpoints the medians could land in different buckets and be
+  // called significant with a zero-width interval; interpolated and floored they are not.
+  std::vector<Replication> base, cand;
+  std::vector<int64_t> b, c;
+  for (int k = 0; k < 200; ++k) b.push_back(1000 + 4 * k), c.push_back(1005 + 4 * k);
+  for (uint64_t s = 1; s <= 5; ++s) {
+    base.push_back(run(s, 200, 200, 200, b));
+    cand.push_back(run(s, 200, 200, 200, c));
+  }
+  for (const auto& [x, y] : {std::pair{&base, &base}, std::pair{&base, &cand}}) {
+    const auto r = compare_runs(*x, *y, {});
+    for (const char* name : {"p50 latency", "p90 latency", "p99 latency"}) {
+      INFO(name);
+      const auto& m = metric(r, name);
+      CHECK(m.upper - m.lower >= 4e-9);  // the narrowest bucket on this range is 4 ns wide
+      CHECK(m.change == Change::kNone);
+    }
+  }
+}
+
+TEST_CASE("compare: independent streams offset the candidate's seeds by 2^63",
+          "[check][compare]") {
+  const std::vector<uint64_t> seeds{1, 2, 3};
+  CHECK(meshsim::analysis::candidate_seeds(seeds, false) == seeds);
+  const auto other = meshsim::analysis::candidate_seeds(seeds, true);
+  CHECK(other == std::vector<uint64_t>{(uint64_t{1} << 63) + 1, (uint64_t{1} << 63) + 2,
+                                       (uint64_t{1} << 63) + 3});
 }

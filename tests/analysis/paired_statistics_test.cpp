@@ -162,3 +162,68 @@ TEST_CASE("paired jackknife: two replications, a constant statistic, an infinite
       3, [](std::span<const uint32_t>) { return std::numeric_limits<double>::infinity(); }, 0.9);
   CHECK(std::isnan(inf.half_width));
 }
+
+TEST_CASE("t p-value: the two-sided p that matches the t interval", "[paired]") {
+  // Differences 1, 2, 3, 4 (above): t = 2.5 / 0.645497 = 3.872983 with 3 degrees of freedom,
+  // p = 2 * scipy.stats.t.sf(3.872983, 3) = 0.030466291662170977.
+  const std::vector<double> base{10, 20, 30, 40}, cand{11, 22, 33, 44};
+  const auto ci = paired_t_interval(base, cand, 0.95);
+  CHECK(meshsim::analysis::t_p_value(ci, 0.0, 3) == Approx(0.030466291662170977).epsilon(1e-9));
+  // At the interval's own edge p is 1 - level: the interval excludes x exactly when p < 0.05.
+  CHECK(meshsim::analysis::t_p_value(ci, ci.lower(), 3) == Approx(0.05).epsilon(1e-9));
+  CHECK(meshsim::analysis::t_p_value(ci, ci.estimate, 3) == 1.0);
+  meshsim::analysis::ConfidenceInterval point{0.5, 0, 0.95};  // a zero-width interval
+  CHECK(meshsim::analysis::t_p_value(point, 0.5, 4) == 1.0);
+  CHECK(meshsim::analysis::t_p_value(point, 0.0, 4) == 0.0);
+  meshsim::analysis::ConfidenceInterval none{0.5, std::nan(""), 0.95};
+  CHECK(std::isnan(meshsim::analysis::t_p_value(none, 0.0, 4)));
+}
+
+TEST_CASE("weighted histograms: quantiles interpolate inside the bucket (grouped-data formula)",
+          "[paired]") {
+  // 50 values of 1000 ns (bucket [1000, 1004): 4 ns wide below 1024), 25 of 2000 ns (bucket
+  // [2000, 2008): 8 ns wide in [1024, 2048)) and 25 of 3000 ns.  L + (pN/100 - F) / f * w:
+  //   p25: 1000 + (25 - 0) / 50 * 4 = 1002      p60: 2000 + (60 - 50) / 25 * 8 = 2003.2
+  //   p50: 1000 + (50 - 0) / 50 * 4 = 1004 (the top of the first bucket)
+  Histogram h;
+  h.record(1000, 50);
+  h.record(2000, 25);
+  h.record(3000, 25);
+  const WeightedHistograms w(std::vector<Histogram>{h});
+  const std::vector<uint32_t> one{1};
+  CHECK(w.quantile(one, 25).value == Approx(1002));
+  CHECK(w.quantile(one, 25).width == 4);
+  CHECK(w.quantile(one, 50).value == Approx(1004));
+  CHECK(w.quantile(one, 60).value == Approx(2003.2));
+  CHECK(w.quantile(one, 60).width == 8);
+  CHECK(w.quantile(one, 0).value == 1000);  // min and max are exact
+  CHECK(w.quantile(one, 100).value == 3000);
+  CHECK(w.quantile(one, 100).width == 0);
+  // Clamped to the recorded range: one value, every quantile is it.
+  Histogram single;
+  single.record(1000, 10);
+  CHECK(WeightedHistograms(std::vector<Histogram>{single}).quantile(one, 50).value == 1000);
+  CHECK(std::isnan(w.quantile(std::vector<uint32_t>{0}, 50).value));
+}
+
+TEST_CASE("weighted histograms: leaving a replication out moves an interpolated quantile",
+          "[paired]") {
+  // Five replications of 101 values: a few below 1970, one in the 8 ns bucket [2000, 2008), the
+  // rest above 2030, with 50, 50, 51, 49, 50 values low.  Every leave-one-out merge has its
+  // median in [2000, 2008), at position 202 of 404 after 200, 200, 199, 201, 200 lower values:
+  // the bucket's midpoint (Histogram's percentile) is the same for all five, so a jackknife of it
+  // has zero width (issue #15: 33 of 33 p50 intervals); the interpolated quantile sits at
+  // 2000 + (202 - F) / 4 * 8, different for each, so its jackknife does not.
+  const int low[5] = {50, 50, 51, 49, 50};
+  std::vector<Histogram> runs(5);
+  for (int r = 0; r < 5; ++r) {
+    runs[r].record(1960 + r, static_cast<uint64_t>(low[r]));
+    runs[r].record(2001 + r);
+    runs[r].record(2040 + r, static_cast<uint64_t>(100 - low[r]));
+  }
+  const WeightedHistograms w(runs);
+  auto midpoint = [&](std::span<const uint32_t> wt) { return w.percentile(wt, 50); };
+  auto interpolated = [&](std::span<const uint32_t> wt) { return w.quantile(wt, 50).value; };
+  CHECK(meshsim::analysis::paired_jackknife(5, midpoint, 0.95).half_width == 0);
+  CHECK(meshsim::analysis::paired_jackknife(5, interpolated, 0.95).half_width > 0);
+}

@@ -525,6 +525,28 @@ def test_compare_thresholds_decide_between_worse_and_regression(tmp_path):
     assert root.get("failures") == "0" and not root.findall(".//failure")
 
 
+def test_compare_states_its_multiple_testing_method_and_streams(tmp_path):
+    """Issue #15: every report says which multiple-testing method decided, at which level, and
+    whether the candidate ran on common random numbers; --independent-streams makes an A/A
+    comparison of one scenario differ (other seeds), and --multiple-testing bh switches the
+    method."""
+    out, md = tmp_path / "aa.xml", tmp_path / "aa.md"
+    p = meshsim("compare", RETRY_STORM, RETRY_STORM, "--independent-streams", "--replications",
+                "3", "--multiple-testing", "bh", "--junit", out, "--markdown", md, check=None)
+    assert p.returncode in (0, 1)
+    assert "identical behaviour" not in p.stdout
+    assert "Benjamini-Hochberg-adjusted p <= 5% (false-discovery rate)" in p.stdout
+    assert "independent random streams" in p.stdout
+    props = {q.get("name"): q.get("value") for q in junit(out).findall(".//property")}
+    assert props["multiple_testing"] == "Benjamini-Hochberg"
+    assert props["random_streams"] == "independent" and props["alpha"] == "0.05"
+    assert props["base_fingerprint"] != props["candidate_fingerprint"]
+    assert "false-discovery rate" in md.read_text()
+    p = meshsim("compare", RETRY_STORM, RETRY_STORM, "--replications", "2", check=0)
+    assert "Holm-adjusted p <= 5% (family-wise error rate)" in p.stdout
+    assert "common random numbers" in p.stdout
+
+
 def test_compare_bad_input_exits_2(tmp_path):
     """Bad input: an unknown --max-regression key, a percentage where a number is due, one path
     instead of two, a path that does not exist."""
@@ -532,6 +554,7 @@ def test_compare_bad_input_exits_2(tmp_path):
     meshsim("compare", RETRY_STORM, RETRY_STORM, "--max-regression", "retryAmplification=5%",
             check=2)
     meshsim("compare", RETRY_STORM, check=2)
+    meshsim("compare", RETRY_STORM, RETRY_STORM, "--multiple-testing", "bonferroni", check=2)
     meshsim("compare", RETRY_STORM, tmp_path / "nothing-here", check=2)
 
 

@@ -69,3 +69,32 @@ def test_bad_arguments(storm):
         storm.check(replications=1)
     with pytest.raises(TypeError):
         meshsim.compare(storm, "not a scenario")
+
+
+def test_compare_difference_is_candidate_minus_base_and_decided_on_adjusted_p(storm):
+    """Issue #15: `difference` means candidate - base in the metric's unit in every row, with
+    `relative` = difference / base; the change is decided on the adjusted p-value (Holm by
+    default, BH on request), and the method and streams are in df.attrs."""
+    five = storm.set(FIVE)
+    df = meshsim.compare(storm, five, replications=3)
+    assert df.attrs["multiple_testing"] == "Holm" and df.attrs["alpha"] == pytest.approx(0.05)
+    assert df.attrs["independent_streams"] is False
+    assert df.attrs["candidate_seeds"] == df.attrs["seeds"]
+    tested = df[df["p_value"].notna()]
+    assert df.attrs["tests"] == len(tested)
+    assert (tested["difference"] - (tested["candidate"] - tested["base"])).abs().max() < 1e-12
+    assert (tested["adjusted_p_value"] >= tested["p_value"] - 1e-15).all()
+    significant = tested["change"] != "no significant change"
+    assert (tested[significant]["adjusted_p_value"] <= 0.05).all()
+    assert (tested[~significant]["adjusted_p_value"] > 0.05).all()
+    lat = tested[tested["unit"] == "s"]
+    assert ((lat["relative"] - lat["difference"] / lat["base"]).abs() < 1e-12).all()
+
+    bh = meshsim.compare(storm, storm, replications=2, multiple_testing="bh",
+                         independent_streams=True)
+    assert bh.attrs["multiple_testing"] == "Benjamini-Hochberg"
+    assert bh.attrs["independent_streams"] is True
+    assert bh.attrs["candidate_seeds"] == [s + 2**63 for s in bh.attrs["seeds"]]
+    assert bh.attrs["base_fingerprint"] != bh.attrs["candidate_fingerprint"]
+    with pytest.raises(ValueError, match="multiple_testing"):
+        meshsim.compare(storm, storm, replications=2, multiple_testing="bonferroni")
