@@ -306,8 +306,10 @@ std::string pairing_key(const scenarios::SuiteEntry& e, const std::string& root)
 // Common random numbers: compare runs the candidate with the base's seeds, so that each base
 // run and its candidate run see the same random draws, and judges every pair with the base's
 // spec.check.  A --candidate-set of the candidate Experiment's seed or check settings would
-// therefore be ignored; it is refused instead, saying why.  `first` is the index of the first
-// --candidate-set among the candidate's overrides.  False after printing why.
+// therefore be ignored; it is refused instead, saying why.  (Were the candidate's random
+// streams made independent of the base's, a candidate seed would mean something there.)
+// `first` is the index of the first --candidate-set among the candidate's overrides.  False
+// after printing why.
 bool candidate_overrides_apply(const scenarios::Scenario& candidate, size_t first) {
   for (size_t i = first; i < candidate.overrides.size(); ++i) {
     const scenarios::AppliedOverride& o = candidate.overrides[i];

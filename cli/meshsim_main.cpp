@@ -5,6 +5,7 @@
 //   meshsim graph FILE_OR_DIR... [--format dot|json] [--set K=V]...
 //   meshsim check / compare: see check_commands.cpp
 //
+// Options (values, the --out directory) are checked before the scenario is loaded or run.
 // Exit codes: 0 ok; 1 invalid scenario (or, later, a failed expectation); 2 usage error;
 // 3 the run could not finish (interrupted by Ctrl-C, or the results file could not be written;
 // none is left behind).
@@ -110,7 +111,7 @@ int cmd_run(int argc, char** argv) {
       "seed", po::value<std::string>(&seed_text), "run seed (overrides the Experiment's)")(
       "duration", po::value<std::string>(&duration_text), "simulated duration, e.g. 120s")(
       "warmup", po::value<std::string>(&warmup_text), "observations before this are dropped")(
-      "out,o", po::value<std::string>(&out_path), "write an HDF5 results file here")(
+      "out,o", po::value<std::string>(&out_path), "write an HDF5 results file here (its directory must exist)")(
       "quiet,q", po::bool_switch(&quiet), "print no summary");
   po::options_description all;
   all.add(opts).add(common_options(c));
