@@ -7,6 +7,7 @@ pandas DataFrames (the statistics are those of docs/ci.md, computed in C++).
 """
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -55,12 +56,18 @@ def compare(base: "Scenario", candidate: "Scenario", replications: int | None = 
 
     Returns one row per service and metric: ``service, metric, method, base, candidate,
     difference, lower, upper, threshold, change`` (no significant change / improvement / worse
-    / regression). ``df.attrs`` holds ``seeds``, ``confidence`` and both fingerprints.
+    / regression). ``df.attrs`` holds ``seeds``, ``confidence`` and both fingerprints. A
+    candidate whose Experiment seed differs from the base's gets a ``UserWarning``: that seed is
+    not used.
     """
     from .scenario import Scenario
     for name, sc in (("base", base), ("candidate", candidate)):
         if not isinstance(sc, Scenario):
             raise TypeError(f"compare expects meshsim.Scenario objects; {name} is {type(sc).__name__}")
+    if candidate.seed != base.seed:
+        # As `meshsim compare` says on stderr: no silent overrides (issue #15).
+        warnings.warn(f"the candidate's Experiment seed ({candidate.seed}) is not used: compare "
+                      f"runs both with the base's seeds (common random numbers)", stacklevel=2)
     out = _core.compare(base._core, candidate._core, _replications(replications), threads)
     df = pd.DataFrame(out["rows"], columns=[
         "service", "metric", "method", "base", "candidate", "difference", "lower", "upper",

@@ -69,3 +69,11 @@ def test_bad_arguments(storm):
         storm.check(replications=1)
     with pytest.raises(TypeError):
         meshsim.compare(storm, "not a scenario")
+
+
+def test_compare_warns_that_a_candidate_seed_is_not_used():
+    """Common random numbers: the candidate runs with the base's seeds, so a seed set on the
+    candidate alone would be silently ignored (issue #15); it is said, before any run."""
+    base = meshsim.Scenario.load(EXAMPLES / "mm1").set({"Experiment.spec.duration": "15s"})
+    with pytest.warns(UserWarning, match=r"candidate's Experiment seed \(777\) is not used"):
+        meshsim.compare(base, base.set({"Experiment.spec.seed": 777}), replications=2)
