@@ -32,7 +32,9 @@ herr_t collect_error(unsigned /*n*/, const H5E_error2_t* e, void* data) {
   if (!out.empty()) out += "; ";
   out += e->func_name ? e->func_name : "?";
   out += "(): ";
-  out += e->desc ? e->desc : "?";
+  // Some descriptions hold a newline (ctime()'s, in H5F_open's): kept on one line, so that an
+  // error message is one line on a terminal and in CI logs.
+  for (const char* c = e->desc ? e->desc : "?"; *c; ++c) out += *c == '\n' ? ' ' : *c;
   return 0;
 }
 

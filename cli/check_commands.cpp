@@ -93,6 +93,9 @@ bool finish_run_options(RunSettings& s) {
     }
     s.duration = *t;
   }
+  // Report paths are checked now, not after minutes of runs.
+  if (!s.junit_path.empty() && !check_output_path("junit", s.junit_path)) return false;
+  if (!s.markdown_path.empty() && !check_output_path("markdown", s.markdown_path)) return false;
   return true;
 }
 
@@ -301,6 +304,37 @@ std::string pairing_key(const scenarios::SuiteEntry& e, const std::string& root)
   return fs::path(e.experiment_file).lexically_relative(root).generic_string();
 }
 
+// Common random numbers: compare runs the candidate with the base's seeds, so that each base
+// run and its candidate run see the same random draws, and judges every pair with the base's
+// spec.check.  A --candidate-set of the candidate Experiment's seed or check settings would
+// therefore be ignored; it is refused instead, saying why.  (Were the candidate's random
+// streams made independent of the base's, a candidate seed would mean something there.)
+// `first` is the index of the first --candidate-set among the candidate's overrides.  False
+// after printing why.
+bool candidate_overrides_apply(const scenarios::Scenario& candidate, size_t first) {
+  for (size_t i = first; i < candidate.overrides.size(); ++i) {
+    const scenarios::AppliedOverride& o = candidate.overrides[i];
+    if (o.kind != "Experiment") continue;
+    const auto under = [&](const std::string& field) {
+      return o.path == field || o.path.starts_with(field + ".") || o.path.starts_with(field + "[");
+    };
+    std::string why;
+    if (under("spec.seed")) {
+      why = "compare pairs each base run with a candidate run of the same seed (common random "
+            "numbers), always the base's seeds, so a candidate seed would be ignored; "
+            "--set changes the seed of both";
+    } else if (under("spec.check")) {
+      why = "compare judges every pair with the base's spec.check; --set changes both, as do "
+            "--replications and --max-regression";
+    } else {
+      continue;
+    }
+    std::cerr << "meshsim: --candidate-set '" << o.text << "' does not apply: " << why << "\n";
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 int cmd_compare(int argc, char** argv) {
@@ -415,6 +449,15 @@ int cmd_compare(int argc, char** argv) {
       for (const auto& kv : regression) apply_regression_option(kv, p.settings);  // checked above
     }
     loaded.push_back(std::move(p));
+  }
+  for (const Pair& p : loaded) {
+    if (p.candidate.scenario && !candidate_overrides_apply(*p.candidate.scenario, s.overrides.size()))
+      return kUsage;
+    if (p.base.scenario && p.candidate.scenario &&
+        p.base.scenario->mesh.experiment.seed != p.candidate.scenario->mesh.experiment.seed)
+      std::cerr << "meshsim: warning: " << p.name << ": the candidate's Experiment seed ("
+                << p.candidate.scenario->mesh.experiment.seed
+                << ") is not used; compare runs both with the base's seeds (common random numbers)\n";
   }
   // Jobs point into `loaded`'s scenarios, so they are made once the vector has settled.
   // Common random numbers: the candidate runs with the base's seeds (unless asked otherwise).

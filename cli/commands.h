@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <string>
 
 #include <boost/program_options.hpp>
 
@@ -18,6 +19,12 @@ inline constexpr int kUsageExit = 2;  // every command's exit code for a usage e
 bool parse_options(int argc, char** argv, const po::options_description& visible,
                    const po::options_description& all, const char* usage, po::variables_map& vm,
                    int& code);
+
+// Checks before any work that a file can be created at `path` (given as --`option`): its
+// directory exists, is a directory and is writable, and `path` itself is not a directory.
+// False after printing a one-line error; the caller exits kUsageExit.  The file itself is
+// written later, to a temporary name renamed into place.
+bool check_output_path(const char* option, const std::string& path);
 
 // Makes the first Ctrl-C (SIGINT) set the returned flag, which the runner (analysis/runner.h)
 // reads between steps, so the command stops promptly, writes nothing and exits 3; a second

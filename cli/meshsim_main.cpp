@@ -5,6 +5,7 @@
 //   meshsim graph FILE_OR_DIR... [--format dot|json] [--set K=V]...
 //   meshsim check / compare: see check_commands.cpp
 //
+// Options (values, the --out directory) are checked before the scenario is loaded or run.
 // Exit codes: 0 ok; 1 invalid scenario (or, later, a failed expectation); 2 usage error;
 // 3 the run could not finish (interrupted by Ctrl-C, or the results file could not be written;
 // none is left behind).
@@ -12,6 +13,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -88,10 +90,15 @@ bool load(const Common& c, meshsim::scenarios::Scenario& out) {
   return true;
 }
 
-std::optional<Time> duration_option(const std::string& name, const std::string& v) {
-  auto t = meshsim::scenarios::parse_duration(v);
-  if (!t || *t < Time::zero())
-    std::cerr << "meshsim: --" << name << " expects a duration like '60s' or '500ms', got '" << v << "'\n";
+// A duration option's value (positive, or with `positive` false not negative); nothing after
+// printing why not.
+std::optional<Time> duration_option(const std::string& name, const std::string& v, bool positive) {
+  const auto t = meshsim::scenarios::parse_duration(v);
+  if (!t || *t < Time::zero() || (positive && *t == Time::zero())) {
+    std::cerr << "meshsim: --" << name << " expects a " << (positive ? "positive " : "")
+              << "duration like '60s' or '500ms', got '" << v << "'\n";
+    return std::nullopt;
+  }
   return t;
 }
 
@@ -104,7 +111,7 @@ int cmd_run(int argc, char** argv) {
       "seed", po::value<std::string>(&seed_text), "run seed (overrides the Experiment's)")(
       "duration", po::value<std::string>(&duration_text), "simulated duration, e.g. 120s")(
       "warmup", po::value<std::string>(&warmup_text), "observations before this are dropped")(
-      "out,o", po::value<std::string>(&out_path), "write an HDF5 results file here")(
+      "out,o", po::value<std::string>(&out_path), "write an HDF5 results file here (its directory must exist)")(
       "quiet,q", po::bool_switch(&quiet), "print no summary");
   po::options_description all;
   all.add(opts).add(common_options(c));
@@ -115,29 +122,38 @@ int cmd_run(int argc, char** argv) {
              "usage: meshsim run FILE_OR_DIR... [--seed N] [--duration D] [--warmup D] [--out results.h5] [--set K=V]...",
              code))
     return code;
-  meshsim::scenarios::Scenario s;
-  if (!load(c, s)) return kInvalid;
-  auto& exp = s.mesh.experiment;
+  // Every option is checked before the scenario is loaded and run, so a mistake costs nothing.
+  std::optional<uint64_t> seed;
+  std::optional<Time> duration, warmup;
   if (!seed_text.empty()) {
     try {
       size_t used = 0;
-      exp.seed = std::stoull(seed_text, &used);
-      if (used != seed_text.size()) throw std::invalid_argument("trailing characters");
+      seed = std::stoull(seed_text, &used);
+      if (used != seed_text.size() || seed_text[0] == '-') throw std::invalid_argument("not a seed");
     } catch (const std::exception&) {
       std::cerr << "meshsim: --seed expects a non-negative integer, got '" << seed_text << "'\n";
       return kUsage;
     }
   }
-  if (!duration_text.empty()) {
-    auto t = duration_option("duration", duration_text);
-    if (!t || *t == Time::zero()) return kUsage;
-    exp.duration = *t;
+  if (!duration_text.empty() && !(duration = duration_option("duration", duration_text, true))) return kUsage;
+  if (!warmup_text.empty() && !(warmup = duration_option("warmup", warmup_text, false))) return kUsage;
+  if (!out_path.empty() && !meshsim::cli::check_output_path("out", out_path)) return kUsage;
+  meshsim::scenarios::Scenario s;
+  if (!load(c, s)) return kInvalid;
+  auto& exp = s.mesh.experiment;
+  // An option replaces what a --set of the same Experiment field said: said, not silent.
+  for (const auto& o : s.overrides) {
+    const char* option = nullptr;
+    if (o.kind != "Experiment") continue;
+    if (seed && o.path == "spec.seed") option = "--seed";
+    if (duration && o.path == "spec.duration") option = "--duration";
+    if (warmup && o.path == "spec.warmup") option = "--warmup";
+    if (option)
+      std::cerr << "meshsim: warning: " << option << " replaces --set '" << o.text << "'\n";
   }
-  if (!warmup_text.empty()) {
-    auto t = duration_option("warmup", warmup_text);
-    if (!t) return kUsage;
-    exp.warmup = *t;
-  }
+  if (seed) exp.seed = *seed;
+  if (duration) exp.duration = *duration;
+  if (warmup) exp.warmup = *warmup;
   if (exp.warmup >= exp.duration) {
     std::cerr << "meshsim: the warm-up (" << exp.warmup.to_seconds() << " s) must be shorter than the duration ("
               << exp.duration.to_seconds() << " s)\n";

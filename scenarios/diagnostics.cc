@@ -58,6 +58,16 @@ constexpr CatalogueEntry kCatalogue[] = {
      "A kind meshsim knows but does not simulate: said once per kind, with what the run does "
      "without it.",
      "{0} ({1} document(s)) is not simulated: {2}"},
+    // A --set override, numbered here rather than after MSH0405.
+    {Code::kOverrideHasNoEffect, "MSH0014", E, "OverrideHasNoEffect",
+     "A --set changes a field that is read before overrides apply (an Experiment's include), so "
+     "it would change nothing.",
+     "--set '{0}' would change nothing: {1}"},
+    {Code::kEmptyScenario, "MSH0015", E, "EmptyScenario",
+     "The files and directories given hold no document at all (an empty directory, most often); "
+     "there is nothing to simulate.",
+     "no document in {0}; a scenario needs at least a Topology (or Kubernetes manifests) and a "
+     "Load"},
     // ---- Fields and values.
     {Code::kWrongType, "MSH0101", E, "WrongType",
      "A value has the wrong type (a word where a number or duration is expected, a list where a "

@@ -67,6 +67,8 @@ enum class Code : int {
   kUnknownApiKind = 11,
   kUnsupportedApiVersion = 12,
   kNotSimulated = 13,
+  kOverrideHasNoEffect = 14,  // a --set override (grouped here by number, not by topic)
+  kEmptyScenario = 15,
   // Fields and values.
   kWrongType = 101,
   kMissingField = 102,

@@ -53,6 +53,14 @@ class Loader {
 
   Scenario load(const std::vector<std::string>& paths) {
     for (const std::string& p : paths) reader_.read_path(p, docs_);
+    // Nothing read and nothing wrong with reading: an empty directory (or files of comments),
+    // which would otherwise "run" a mesh of nothing and succeed.  (Text is exempt: an empty
+    // string is the way to ask for the defaults.)
+    if (docs_.empty() && !diag_.has_errors()) {
+      std::string given;
+      for (const std::string& p : paths) given += (given.empty() ? "" : ", ") + p;
+      diag_.report(Code::kEmptyScenario, {paths.empty() ? "" : paths.front(), 0, 0}, {given});
+    }
     return finish();
   }
   Scenario load_text(const std::string& text, const std::string& name) {
@@ -63,6 +71,7 @@ class Loader {
  private:
   Scenario finish();
   std::vector<Document*> select_documents();
+  void name_override(Diagnostic& d) const;
 
   LoadOptions options_;
   Diagnostics diag_;
@@ -108,7 +117,7 @@ std::vector<Document*> Loader::select_documents() {
 }
 
 Scenario Loader::finish() {
-  internal::apply_overrides(docs_, options_.overrides, diag_, locator_);
+  out_.overrides = internal::apply_overrides(docs_, options_.overrides, diag_, locator_);
   Draft draft;
   struct Ignored {
     std::string kind;
@@ -178,7 +187,8 @@ Scenario Loader::finish() {
   draft.mesh.traffic.istio_version = draft.mesh.experiment.istio_version;
 
   std::vector<Diagnostic> errors;
-  for (const Diagnostic& d : sorted(diag_.items(), out_.sources)) {
+  for (Diagnostic& d : sorted(diag_.items(), out_.sources)) {
+    name_override(d);
     (d.level == Level::kError ? errors : out_.warnings).push_back(d);
   }
   if (!errors.empty()) throw ScenarioError(std::move(errors));
@@ -186,6 +196,16 @@ Scenario Loader::finish() {
   out_.istio = std::move(draft.istio);
   for (const Ignored& i : ignored) out_.ignored_kinds.push_back(i.kind + " (" + std::to_string(i.count) + ")");
   return std::move(out_);
+}
+
+// A diagnostic found in a --set value by the field's own check ("rate: expected a number") names
+// the override it came from, as the override's own diagnostics do ("--set 'TEXT': ...").
+void Loader::name_override(Diagnostic& d) const {
+  const std::string& file = d.where.file;
+  if (!file.starts_with("<--set ") || d.message.starts_with("--set '")) return;
+  const std::size_t n = std::stoul(file.substr(7));
+  if (n >= 1 && n <= options_.overrides.size())
+    d.message = "--set '" + options_.overrides[n - 1] + "': " + d.message;
 }
 
 }  // namespace

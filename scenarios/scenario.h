@@ -40,6 +40,15 @@ struct SourceFile {
   std::string text;  // full text
 };
 
+// Where one --set override went: the document it changed and the field path below it, as the
+// override spelt it after the document ("spec.workloads[reviews-v3].workers").
+struct AppliedOverride {
+  std::string text;  // the override as given, "Experiment.spec.seed=7"
+  std::string kind;  // the document's kind as the scenario spells it ("Experiment")
+  std::string name;  // the document's name
+  std::string path;  // "spec.seed"
+};
+
 struct Scenario {
   models::MeshConfig mesh;
   // Every networking.istio.io, security.istio.io and telemetry.istio.io document, unchanged, in
@@ -52,6 +61,10 @@ struct Scenario {
   std::vector<SourceFile> sources;
   // Warnings and notes; errors are thrown instead.
   std::vector<Diagnostic> warnings;
+  // Every override of LoadOptions::overrides, in order, and where it went (each one applied:
+  // one that did not is an error).  Front ends refuse overrides their command would ignore
+  // (meshsim compare: a candidate's seed, which common random numbers replace by the base's).
+  std::vector<AppliedOverride> overrides;
 };
 
 struct LoadOptions {
@@ -61,11 +74,12 @@ struct LoadOptions {
 };
 
 // Reads files and directories (recursively; *.yaml and *.yml, sorted by path), then the files
-// their Experiment includes.  Throws ScenarioError with every error found.
+// their Experiment includes.  Throws ScenarioError with every error found; paths that hold no
+// document at all (an empty directory) are one (MSH0015).
 Scenario load_scenario(const std::vector<std::string>& files_or_dirs,
                        const LoadOptions& options = {});
 
-// As load_scenario, from text; `name` stands for the file name in locations, and relative
+// As load_scenario, from text (which may be empty: the defaults); `name` stands for the file name in locations, and relative
 // include/apply paths are resolved against its directory (the working directory for "<string>").
 Scenario load_scenario_text(const std::string& yaml, const std::string& name = "<string>",
                             const LoadOptions& options = {});

@@ -25,6 +25,7 @@ from .results import Results, open_results  # noqa: E402
 from .scenario import Scenario, run_many  # noqa: E402
 from .sweep import sweep  # noqa: E402
 from .ci import check, compare  # noqa: E402
+from .examples import examples_dir  # noqa: E402
 from . import plots  # noqa: E402
 
 __all__ = [
@@ -37,5 +38,6 @@ __all__ = [
     "check",
     "compare",
     "plots",
+    "examples_dir",
     "__version__",
 ]

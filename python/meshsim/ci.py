@@ -7,6 +7,7 @@ pandas DataFrames (the statistics are those of docs/ci.md, computed in C++).
 """
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -70,6 +71,8 @@ def compare(base: "Scenario", candidate: "Scenario", replications: int | None = 
     confidence level, ``relative`` = difference / base. ``df.attrs`` holds ``seeds``,
     ``candidate_seeds``, ``confidence``, ``multiple_testing``, ``alpha``, ``tests`` (the rows
     with a p-value), ``independent_streams`` and both fingerprints.
+    A candidate whose Experiment seed differs from the base's gets a ``UserWarning``: that
+    seed is not used.
     """
     from .scenario import Scenario
     for name, sc in (("base", base), ("candidate", candidate)):
@@ -77,6 +80,11 @@ def compare(base: "Scenario", candidate: "Scenario", replications: int | None = 
             raise TypeError(f"compare expects meshsim.Scenario objects; {name} is {type(sc).__name__}")
     if not isinstance(independent_streams, bool):
         raise TypeError(f"independent_streams is a bool, got {independent_streams!r}")
+    if candidate.seed != base.seed:
+        # As `meshsim compare` says on stderr: no silent overrides (issue #15).
+        how = "the base's seeds + 2**63" if independent_streams else "the base's seeds (common random numbers)"
+        warnings.warn(f"the candidate's Experiment seed ({candidate.seed}) is not used: compare "
+                      f"runs the candidate on {how}", stacklevel=2)
     out = _core.compare(base._core, candidate._core, _replications(replications), threads,
                         str(multiple_testing), independent_streams)
     df = pd.DataFrame(out["rows"], columns=[

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 
 #include "scenarios/internal/suggest.h"
 
@@ -35,7 +36,8 @@ class OverrideApplier {
         text_(std::move(text)),
         file_("<--set " + std::to_string(number) + ">") {}
 
-  void apply();
+  // Applies the override; returns where it went, or nothing after reporting why it could not.
+  std::optional<AppliedOverride> apply();
 
  private:
   void error(Code code, int column, const std::string& detail, std::string_view suggestion = {}) {
@@ -43,6 +45,7 @@ class OverrideApplier {
   }
   bool parse_path(std::string_view path, std::size_t offset, std::vector<Component>& out);
   Document* find_document(std::string_view lhs, std::size_t& path_start);
+  bool has_effect(const Document& doc, const std::vector<Component>& path, const YAML::Node& value);
 
   std::vector<Document>& docs_;
   Diagnostics& diagnostics_;
@@ -184,18 +187,45 @@ Document* OverrideApplier::find_document(std::string_view lhs, std::size_t& path
   return best;
 }
 
-void OverrideApplier::apply() {
+// An Experiment's spec.include is followed when the files are read, before any override
+// applies, so an override of it (or of the whole spec, with an include) would change nothing:
+// reported (MSH0014) rather than silently dropped.
+bool OverrideApplier::has_effect(const Document& doc, const std::vector<Component>& path,
+                                 const YAML::Node& value) {
+  if (doc.family != Family::kMeshsim || doc.kind != "Experiment") return true;
+  auto field = [&](std::size_t i, const char* name) {
+    return path.size() > i && path[i].type == Component::Type::kField && path[i].text == name;
+  };
+  int column = 0;
+  if (field(0, "spec") && field(1, "include")) {
+    column = path[1].column;
+  } else if (path.size() == 1 && field(0, "spec") && value.IsMap() && value["include"].IsDefined()) {
+    column = path[0].column;
+  } else {
+    return true;
+  }
+  error(Code::kOverrideHasNoEffect, column,
+        "an Experiment's include is followed when the files are read, before overrides apply; "
+        "name the files on the command line instead");
+  return false;
+}
+
+std::optional<AppliedOverride> OverrideApplier::apply() {
   const std::size_t eq = text_.find('=');
   if (eq == std::string::npos) {
     diagnostics_.report(Code::kBadOverrideSyntax, {file_, 1, 1}, {text_, "no '='"});
-    return;
+    return std::nullopt;
   }
   const std::string_view lhs = std::string_view(text_).substr(0, eq);
   std::size_t path_start = 0;
   Document* doc = find_document(lhs, path_start);
-  if (!doc) return;
+  if (!doc) return std::nullopt;
   std::vector<Component> path;
-  if (!parse_path(lhs.substr(path_start), path_start, path)) return;
+  if (!parse_path(lhs.substr(path_start), path_start, path)) return std::nullopt;
+  AppliedOverride applied{text_, doc->kind, doc->name, ""};
+  for (const Component& c : path) {
+    applied.path += (applied.path.empty() && c.type == Component::Type::kField) ? c.text : c.spelled;
+  }
 
   YAML::Node value;
   try {
@@ -204,8 +234,9 @@ void OverrideApplier::apply() {
     diagnostics_.report(Code::kOverrideBadValue,
                         {file_, 1, static_cast<int>(eq) + 2 + std::max(e.mark.column, 0)},
                         {text_, e.msg});
-    return;
+    return std::nullopt;
   }
+  if (!has_effect(*doc, path, value)) return std::nullopt;
   locator_.add_tree(value, file_, static_cast<int>(eq) + 1);
 
   // Walk to the parent of the last component.  yaml-cpp's Node is a handle with odd assignment:
@@ -222,7 +253,7 @@ void OverrideApplier::apply() {
       if (!cur.IsMap()) {
         error(Code::kOverridePathNotFound, c.column,
               "'" + c.text + "' cannot be reached: " + at() + " is not a mapping");
-        return;
+        return std::nullopt;
       }
       YAML::Node child(YAML::NodeType::Undefined);
       std::vector<std::string> keys;
@@ -235,7 +266,7 @@ void OverrideApplier::apply() {
         if (!last) {
           error(Code::kOverridePathNotFound, c.column, "'" + c.text + "' names nothing in " + at(),
                 suggest(c.text, keys));
-          return;
+          return std::nullopt;
         }
         YAML::Node key(c.text);
         locator_.add(key, {file_, 1, c.column});
@@ -244,18 +275,18 @@ void OverrideApplier::apply() {
           diagnostics_.report(Code::kOverrideAddsField, {file_, 1, c.column},
                               {text_, c.text, at()});
         }
-        return;
+        return applied;
       }
       if (last) {
         child = value;  // assignment rebinds the document's node to the value's data
-        return;
+        return applied;
       }
       cur.reset(child);
     } else {
       if (!cur.IsSequence()) {
         error(Code::kOverridePathNotFound, c.column,
               "'" + c.spelled + "' cannot be reached: " + at() + " is not a list");
-        return;
+        return std::nullopt;
       }
       std::size_t index = cur.size();
       if (c.type == Component::Type::kIndex) {
@@ -263,7 +294,7 @@ void OverrideApplier::apply() {
           error(Code::kOverridePathNotFound, c.column,
                 "index " + c.text + " is out of range in " + at() + " (" +
                     std::to_string(cur.size()) + " items)");
-          return;
+          return std::nullopt;
         }
         index = c.index;
       } else {
@@ -279,27 +310,32 @@ void OverrideApplier::apply() {
         if (index == cur.size()) {
           error(Code::kOverridePathNotFound, c.column, "no item named '" + c.text + "' in " + at(),
                 suggest(c.text, names));
-          return;
+          return std::nullopt;
         }
       }
       YAML::Node child = cur[index];
       if (last) {
         child = value;
-        return;
+        return applied;
       }
       cur.reset(child);
     }
     walked += (walked.empty() && c.type == Component::Type::kField) ? c.text : c.spelled;
   }
+  return applied;  // not reached: the last component returns
 }
 
 }  // namespace
 
-void apply_overrides(std::vector<Document>& docs, const std::vector<std::string>& overrides,
-                     Diagnostics& diagnostics, Locator& locator) {
+std::vector<AppliedOverride> apply_overrides(std::vector<Document>& docs,
+                                             const std::vector<std::string>& overrides,
+                                             Diagnostics& diagnostics, Locator& locator) {
+  std::vector<AppliedOverride> applied;
   for (std::size_t i = 0; i < overrides.size(); ++i) {
-    OverrideApplier(docs, diagnostics, locator, overrides[i], static_cast<int>(i + 1)).apply();
+    auto a = OverrideApplier(docs, diagnostics, locator, overrides[i], static_cast<int>(i + 1)).apply();
+    if (a) applied.push_back(std::move(*a));
   }
+  return applied;
 }
 
 }  // namespace meshsim::scenarios::internal

@@ -8,7 +8,8 @@
 // misspelling; for Kubernetes and Istio documents a warning says the field was added).  VALUE is
 // parsed as YAML.  Errors are located in the pseudo-file "<--set N>", line 1, at the column of
 // the failing component; replaced nodes are registered with the Locator so that errors found
-// later in a value point into the --set text too.
+// later in a value point into the --set text too.  An override that would change nothing (an
+// Experiment's spec.include, read before overrides apply) is an error too (MSH0014).
 #pragma once
 
 #include <string>
@@ -16,10 +17,13 @@
 
 #include "scenarios/internal/documents.h"
 #include "scenarios/internal/yaml_util.h"
+#include "scenarios/scenario.h"
 
 namespace meshsim::scenarios::internal {
 
-void apply_overrides(std::vector<Document>& docs, const std::vector<std::string>& overrides,
-                     Diagnostics& diagnostics, Locator& locator);
+// Returns where each override that applied went, in order (Scenario::overrides).
+std::vector<AppliedOverride> apply_overrides(std::vector<Document>& docs,
+                                             const std::vector<std::string>& overrides,
+                                             Diagnostics& diagnostics, Locator& locator);
 
 }  // namespace meshsim::scenarios::internal

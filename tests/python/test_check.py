@@ -98,3 +98,11 @@ def test_compare_difference_is_candidate_minus_base_and_decided_on_adjusted_p(st
     assert bh.attrs["base_fingerprint"] != bh.attrs["candidate_fingerprint"]
     with pytest.raises(ValueError, match="multiple_testing"):
         meshsim.compare(storm, storm, replications=2, multiple_testing="bonferroni")
+
+
+def test_compare_warns_that_a_candidate_seed_is_not_used():
+    """Common random numbers: the candidate runs with the base's seeds, so a seed set on the
+    candidate alone would be silently ignored (issue #15); it is said, before any run."""
+    base = meshsim.Scenario.load(EXAMPLES / "mm1").set({"Experiment.spec.duration": "15s"})
+    with pytest.warns(UserWarning, match=r"candidate's Experiment seed \(777\) is not used"):
+        meshsim.compare(base, base.set({"Experiment.spec.seed": 777}), replications=2)

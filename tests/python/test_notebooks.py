@@ -1,5 +1,9 @@
 """Runs each notebook in notebooks/ headless, as a user would, and fails if any cell errors.
 
+Each runs from a copy in a temporary directory, not from notebooks/: a notebook must travel
+(issue #15), finding the examples through meshsim.examples_dir() ($MESHSIM_EXAMPLES, else the
+checkout `meshsim` is imported from), not through its own location.
+
 The kernel is the interpreter running this test, the one meshsim._core is built for (under CTest
 Debian's /usr/bin/python3): a kernelspec written to a temporary JUPYTER_PATH, so whatever kernels
 the machine has installed do not matter. PYTHONPATH is set so `import meshsim` finds the build:
@@ -76,17 +80,24 @@ def test_notebook_is_committed_without_outputs(notebook):
                 f"{notebook.name}: cell {i} has outputs; clear them before committing"
 
 
+def execute(notebook: Path, env: dict, where: Path) -> subprocess.CompletedProcess:
+    """Copies `notebook` into `where` (outside the repository) and executes the copy there, its
+    executed version replacing it."""
+    assert Path(NBCONVERT).exists(), "jupyter-nbconvert is missing (Debian: jupyter-nbconvert)"
+    copy = where / notebook.name
+    shutil.copyfile(notebook, copy)
+    return subprocess.run(
+        [NBCONVERT, "--to", "notebook", "--execute", "--inplace",
+         f"--ExecutePreprocessor.kernel_name={KERNEL}",
+         f"--ExecutePreprocessor.timeout={CELL_TIMEOUT_S}", str(copy)],
+        cwd=where, env=env, capture_output=True, text=True, timeout=15 * 60)
+
+
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_runs(notebook, jupyter_env, tmp_path):
-    assert Path(NBCONVERT).exists(), "jupyter-nbconvert is missing (Debian: jupyter-nbconvert)"
+    assert REPO not in tmp_path.parents
     start = time.monotonic()
-    proc = subprocess.run(
-        [NBCONVERT, "--to", "notebook", "--execute",
-         f"--ExecutePreprocessor.kernel_name={KERNEL}",
-         f"--ExecutePreprocessor.timeout={CELL_TIMEOUT_S}",
-         "--output-dir", str(tmp_path), str(notebook)],
-        cwd=notebook.parent, env=jupyter_env, capture_output=True, text=True,
-        timeout=15 * 60)
+    proc = execute(notebook, jupyter_env, tmp_path)
     elapsed = time.monotonic() - start
     assert proc.returncode == 0, (
         f"{notebook.name} failed after {elapsed:.0f} s:\n{proc.stdout[-3000:]}\n{proc.stderr[-6000:]}")
@@ -99,3 +110,15 @@ def test_notebook_runs(notebook, jupyter_env, tmp_path):
     images = sum("image/png" in o.get("data", {}) for c in ran for o in c.get("outputs", []))
     assert images >= 1, f"{notebook.name} drew no figure"
     print(f"{notebook.name}: {elapsed:.1f} s", file=sys.stderr)
+
+
+def test_a_notebook_without_its_examples_says_what_to_set(jupyter_env, tmp_path):
+    """Where the examples cannot be found, the first cell stops with an error naming
+    MESHSIM_EXAMPLES (before: a bare StopIteration from looking for the repository upwards of
+    the working directory).  Stops at the first cell, so it costs a kernel start only."""
+    env = dict(jupyter_env, MESHSIM_EXAMPLES=str(tmp_path / "no-such-dir"))
+    proc = execute(NOTEBOOKS[0], env, tmp_path)
+    assert proc.returncode != 0
+    out = proc.stdout + proc.stderr
+    assert "FileNotFoundError" in out and "MESHSIM_EXAMPLES" in out, out[-3000:]
+    assert "StopIteration" not in out

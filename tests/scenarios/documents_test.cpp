@@ -88,6 +88,27 @@ TEST_CASE("documents: unreadable paths, empty directories, kinds meshsim does no
   CHECK(testing::has_code(s.warnings, "MSH0208"));  // api-v1 has no behaviour
 }
 
+TEST_CASE("documents: a scenario of nothing (an empty directory alone) is an error, MSH0015") {
+  // Issue #15: `meshsim run EMPTY_DIR` simulated an empty mesh for 60 s and exited 0.  An empty
+  // directory beside documents stays a warning (above); with nothing else, nothing can run.
+  // (load_scenario_text("") still gives the defaults: experiment_test relies on it.)
+  TempDir d("nothing");
+  fs::create_directories(d.path() / "empty");
+  auto e = errors_of({d.str("empty")});
+  INFO(dump(e));
+  REQUIRE(e.size() == 1);
+  CHECK(e[0].code == "MSH0015");
+  CHECK(e[0].where.file == d.str("empty"));
+  CHECK(e[0].message.starts_with("no document in " + d.str("empty") + ";"));
+  e = errors_of({d.write("comments.yaml", "# nothing yet\n---\n")});
+  REQUIRE(e.size() == 1);
+  CHECK(e[0].code == "MSH0015");
+  // A file that cannot be read says so, without MSH0015 besides.
+  e = errors_of({d.str("missing.yaml")});
+  REQUIRE(e.size() == 1);
+  CHECK(e[0].code == "MSH0001");
+}
+
 TEST_CASE(
     "documents: Kubernetes and Istio manifests replace earlier ones - meshsim documents may not "
     "repeat") {

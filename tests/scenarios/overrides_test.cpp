@@ -199,3 +199,93 @@ TEST_CASE("overrides: --set reaches the manifest in force when a later file repl
   CHECK(reviews->http[0].destinations[0].weight == 20);
   CHECK(reviews->http[0].destinations[1].weight == 50);
 }
+
+// ---- No silent overrides (issue #15): every override either applies or says why not. -------
+
+namespace {
+
+std::vector<Diagnostic> bookinfo_errors_with(std::vector<std::string> sets) {
+  LoadOptions o;
+  o.overrides = std::move(sets);
+  try {
+    load_scenario({examples("bookinfo")}, o);
+  } catch (const ScenarioError& e) {
+    return e.diagnostics;
+  }
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("overrides: the scenario records where each --set went (document and field path)") {
+  const Scenario s = with({"experiment.spec.seed=7", "Topology/shop.spec.workloads[ratings-v1].workers=2",
+                           "Load/users.spec.requests=[{path: /a}]"});
+  REQUIRE(s.overrides.size() == 3);
+  CHECK(s.overrides[0].text == "experiment.spec.seed=7");
+  CHECK(s.overrides[0].kind == "Experiment");  // as the scenario spells it, not as typed
+  CHECK(s.overrides[0].name == "shop");
+  CHECK(s.overrides[0].path == "spec.seed");
+  CHECK(s.overrides[1].kind == "Topology");
+  CHECK(s.overrides[1].path == "spec.workloads[ratings-v1].workers");
+  CHECK(s.overrides[2].path == "spec.requests");
+}
+
+TEST_CASE("overrides: --set of an Experiment's include would change nothing: MSH0014") {
+  // Truth: README "Overrides": include is followed when the files are read, before overrides.
+  const std::string set = "Experiment/shop.spec.include=[more.yaml]";
+  auto e = errors_with({set});
+  INFO(dump(e));
+  REQUIRE(e.size() == 1);
+  CHECK(e[0].code == "MSH0014");
+  CHECK(e[0].where.file == "<--set 1>");
+  CHECK(e[0].where.column == column_of(set, "include"));
+  CHECK(e[0].message.find("name the files on the command line") != std::string::npos);
+  // The whole spec, with an include in it, likewise; without one it applies.
+  e = errors_with({"Experiment.spec={duration: 10s, include: [more.yaml]}"});
+  REQUIRE(e.size() == 1);
+  CHECK(e[0].code == "MSH0014");
+  CHECK(with({"Experiment.spec={duration: 10s}"}).mesh.experiment.duration == Time::from_s(10));
+}
+
+TEST_CASE("overrides: a path through a scalar or into the wrong container is MSH0402 naming it") {
+  auto e = errors_with({"Load/users.spec.rate.value=1"});
+  INFO(dump(e));
+  REQUIRE(e.size() == 1);
+  CHECK(e[0].code == "MSH0402");
+  CHECK(e[0].message.ends_with(
+      "'value' cannot be reached: Load 'users' spec.rate is not a mapping"));
+  e = errors_with({"Load/users.spec[0]=1"});
+  REQUIRE(e.size() == 1);
+  CHECK(e[0].code == "MSH0402");
+  CHECK(e[0].message.ends_with("'[0]' cannot be reached: Load 'users' spec is not a list"));
+  e = errors_with({"Topology/shop.spec.workloads.name=x"});
+  REQUIRE(e.size() == 1);
+  CHECK(e[0].message.ends_with("'name' cannot be reached: Topology 'shop' spec.workloads is not a mapping"));
+}
+
+TEST_CASE("overrides: a value of the wrong type is an error located in the --set text, naming it") {
+  // meshsim's own kinds: the field's type check (MSH0101) or range check (MSH0104).
+  for (const std::string set :
+       {"Experiment.spec.seed=abc", "Experiment.spec.seed=-1", "Experiment.spec.duration=10",
+        "Load/users.spec.rate=fast", "Topology/shop.spec.workloads[0].replicas=[1]",
+        "Topology/shop.spec.workloads[ratings-v1].workers=1.5"}) {
+    const auto e = errors_with({set});
+    INFO(set << "\n" << dump(e));
+    REQUIRE(e.size() == 1);
+    CHECK((e[0].code == "MSH0101" || e[0].code == "MSH0104"));
+    CHECK(e[0].where.file == "<--set 1>");
+    CHECK(e[0].where.column == column_of(set, "=") + 1);
+    CHECK(e[0].message.starts_with("--set '" + set + "': "));  // names the override
+  }
+  // Kubernetes and Istio manifests too.
+  for (const std::string set :
+       {"Deployment/reviews-v3.spec.replicas=many",
+        "VirtualService/reviews.spec.http[0].route[0].weight=heavy",
+        "DestinationRule/reviews.spec.subsets[v1].labels=v1"}) {
+    const auto e = bookinfo_errors_with({set});
+    INFO(set << "\n" << dump(e));
+    REQUIRE(e.size() == 1);
+    CHECK(e[0].where.file == "<--set 1>");
+    CHECK(e[0].message.starts_with("--set '" + set + "': "));
+  }
+}
