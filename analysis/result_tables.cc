@@ -75,25 +75,47 @@ void add_catalog(const MeshMetrics& m, ResultTables& out) {
   out.catalog_loads.add("name", c.loads);
 }
 
-// The label and figure columns shared by /series/requests and /totals/requests.
-struct RequestColumns {
+// The peer labels every Istio metric carries (request and TCP tables alike), in the file's
+// column order.
+struct PeerLabelColumns {
   std::vector<std::string> reporter, source_workload, source_version, destination_service,
       destination_service_name, destination_service_namespace, destination_workload,
-      destination_version, response_flags, load, request_protocol, grpc_response_status;
+      destination_version;
+
+  void add(const MeshMetrics& m, models::Reporter r, uint32_t source, uint32_t service, uint32_t destination) {
+    reporter.emplace_back(reporter_label(r));
+    source_workload.emplace_back(m.workload_name(source));
+    source_version.emplace_back(m.workload_version(source));
+    destination_service.emplace_back(m.service_fqdn(service));
+    destination_service_name.emplace_back(m.service_name(service));
+    destination_service_namespace.emplace_back(m.service_namespace(service));
+    destination_workload.emplace_back(m.workload_name(destination));
+    destination_version.emplace_back(m.workload_version(destination));
+  }
+
+  void move_into(Table& t) {
+    t.add(std::string(kLabelReporter), std::move(reporter));
+    t.add(std::string(kLabelSourceWorkload), std::move(source_workload));
+    t.add(std::string(kLabelSourceVersion), std::move(source_version));
+    t.add(std::string(kLabelDestinationService), std::move(destination_service));
+    t.add(std::string(kLabelDestinationServiceName), std::move(destination_service_name));
+    t.add(std::string(kLabelDestinationServiceNamespace), std::move(destination_service_namespace));
+    t.add(std::string(kLabelDestinationWorkload), std::move(destination_workload));
+    t.add(std::string(kLabelDestinationVersion), std::move(destination_version));
+  }
+};
+
+// The label and figure columns shared by /series/requests and /totals/requests.
+struct RequestColumns {
+  PeerLabelColumns peers;
+  std::vector<std::string> response_flags, load, request_protocol, grpc_response_status;
   std::vector<uint16_t> response_code;
   std::vector<uint64_t> count, retries;
   std::vector<double> sum_ms, p50_ms, p90_ms, p99_ms;
   std::vector<uint64_t> buckets;  // rows x IstioBucketCounts
 
   void add(const MeshMetrics& m, const SeriesKey& k, const SeriesStats& s) {
-    reporter.emplace_back(reporter_label(k.reporter));
-    source_workload.emplace_back(m.workload_name(k.source_workload));
-    source_version.emplace_back(m.workload_version(k.source_workload));
-    destination_service.emplace_back(m.service_fqdn(k.destination_service));
-    destination_service_name.emplace_back(m.service_name(k.destination_service));
-    destination_service_namespace.emplace_back(m.service_namespace(k.destination_service));
-    destination_workload.emplace_back(m.workload_name(k.destination_workload));
-    destination_version.emplace_back(m.workload_version(k.destination_workload));
+    peers.add(m, k.reporter, k.source_workload, k.destination_service, k.destination_workload);
     response_code.push_back(k.response_code);
     response_flags.push_back(policies::response_flags_string(k.response_flags));
     load.emplace_back(m.load_name(k.load));
@@ -113,14 +135,7 @@ struct RequestColumns {
 
   // Moves the label columns, then the figure columns, into `t` (in the file's column order).
   void move_into(Table& t) {
-    t.add(std::string(kLabelReporter), std::move(reporter));
-    t.add(std::string(kLabelSourceWorkload), std::move(source_workload));
-    t.add(std::string(kLabelSourceVersion), std::move(source_version));
-    t.add(std::string(kLabelDestinationService), std::move(destination_service));
-    t.add(std::string(kLabelDestinationServiceName), std::move(destination_service_name));
-    t.add(std::string(kLabelDestinationServiceNamespace), std::move(destination_service_namespace));
-    t.add(std::string(kLabelDestinationWorkload), std::move(destination_workload));
-    t.add(std::string(kLabelDestinationVersion), std::move(destination_version));
+    peers.move_into(t);
     t.add(std::string(kLabelResponseCode), std::move(response_code));
     t.add(std::string(kLabelResponseFlags), std::move(response_flags));
     t.add("load", std::move(load));
@@ -199,20 +214,12 @@ void add_totals(const MeshMetrics& m, ResultTables& out) {
 // The columns of /series/tcp and /totals/tcp after interval_start_s: the request tables' labels
 // that Istio's TCP metrics carry, then the four counters, each naming its metric.
 struct TcpColumns {
-  std::vector<std::string> reporter, source_workload, source_version, destination_service,
-      destination_service_name, destination_service_namespace, destination_workload,
-      destination_version, response_flags;
+  PeerLabelColumns peers;
+  std::vector<std::string> response_flags;
   std::vector<uint64_t> opened, closed, sent, received;
 
   void add(const MeshMetrics& m, const TcpKey& k, const TcpStats& s) {
-    reporter.emplace_back(reporter_label(k.reporter));
-    source_workload.emplace_back(m.workload_name(k.source_workload));
-    source_version.emplace_back(m.workload_version(k.source_workload));
-    destination_service.emplace_back(m.service_fqdn(k.destination_service));
-    destination_service_name.emplace_back(m.service_name(k.destination_service));
-    destination_service_namespace.emplace_back(m.service_namespace(k.destination_service));
-    destination_workload.emplace_back(m.workload_name(k.destination_workload));
-    destination_version.emplace_back(m.workload_version(k.destination_workload));
+    peers.add(m, k.reporter, k.source_workload, k.destination_service, k.destination_workload);
     response_flags.push_back(policies::response_flags_string(k.response_flags));
     opened.push_back(s.connections_opened);
     closed.push_back(s.connections_closed);
@@ -221,14 +228,7 @@ struct TcpColumns {
   }
 
   void move_into(Table& t) {
-    t.add(std::string(kLabelReporter), std::move(reporter));
-    t.add(std::string(kLabelSourceWorkload), std::move(source_workload));
-    t.add(std::string(kLabelSourceVersion), std::move(source_version));
-    t.add(std::string(kLabelDestinationService), std::move(destination_service));
-    t.add(std::string(kLabelDestinationServiceName), std::move(destination_service_name));
-    t.add(std::string(kLabelDestinationServiceNamespace), std::move(destination_service_namespace));
-    t.add(std::string(kLabelDestinationWorkload), std::move(destination_workload));
-    t.add(std::string(kLabelDestinationVersion), std::move(destination_version));
+    peers.move_into(t);
     t.add(std::string(kLabelResponseFlags), std::move(response_flags));
     t.add("connections_opened", std::move(opened), {}, std::string(kTcpConnectionsOpened));
     t.add("connections_closed", std::move(closed), {}, std::string(kTcpConnectionsClosed));
