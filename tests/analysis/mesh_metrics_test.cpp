@@ -362,7 +362,8 @@ TEST_CASE("MeshMetrics: a response flag counts among the errors only on a failed
               kDelayInjected | kUpstreamRequestTimeout, 3'000, 7'000)};
   m.calls(calls);
   m.finish(Time::from_s(10), 0);
-  const TrafficStats& reviews = m.services()[t::kReviews];
+  const std::vector<TrafficStats> services = m.services();  // by value: hold it while reading
+  const TrafficStats& reviews = services[t::kReviews];
   CHECK(reviews.requests == 3);
   CHECK(reviews.successes == 2);
   CHECK(reviews.flags == std::vector<std::pair<std::string, uint64_t>>{{"UT,DI", 1}});
