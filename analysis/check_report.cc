@@ -4,6 +4,8 @@
 
 #include <cmath>
 #include <cstdint>
+#include <string>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -59,21 +61,29 @@ std::string markdown_escape(const std::string& s) {
   return out;
 }
 
+std::string junit_classname(const char* command, const std::string& scenario) {
+  std::string_view stem = scenario;
+  for (const std::string_view ext : {".yaml", ".yml"}) {
+    if (stem.size() > ext.size() && stem.ends_with(ext)) stem.remove_suffix(ext.size());
+  }
+  return fmt::format("meshsim.{}.{}", command, xml_escape(std::string(stem)));
+}
+
 std::string junit_error_suite(const char* command, const std::string& name, double elapsed_s,
                               const std::string& error) {
   return fmt::format(
       "  <testsuite name=\"{0}\" tests=\"1\" failures=\"0\" errors=\"1\" time=\"{1:.3f}\">\n"
-      "    <testcase classname=\"meshsim.{2}.{0}\" name=\"load\" time=\"0\">\n"
+      "    <testcase classname=\"{2}\" name=\"load\" time=\"0\">\n"
       "      <error message=\"the scenario could not be loaded or run\">{3}</error>\n"
       "    </testcase>\n"
       "  </testsuite>\n",
-      xml_escape(name), elapsed_s, command, xml_escape(error));
+      xml_escape(name), elapsed_s, junit_classname(command, name), xml_escape(error));
 }
 
 std::string junit_case(const char* command, const std::string& suite, const std::string& name,
                        bool failed, const char* type, const std::string& detail) {
-  std::string out = fmt::format("    <testcase classname=\"meshsim.{}.{}\" name=\"{}\" time=\"0\">\n",
-                                command, xml_escape(suite), xml_escape(name));
+  std::string out = fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"0\">\n",
+                                junit_classname(command, suite), xml_escape(name));
   if (failed) {
     out += fmt::format("      <failure message=\"{0}\" type=\"{1}\">{0}</failure>\n",
                        xml_escape(detail), type);
@@ -99,7 +109,7 @@ std::string format_expectation_value(const models::ExpectationConfig& e, double 
     case Metric::kFlagShare:
       return fmt::format("{:.2f}%", v * 100);
     case Metric::kLatency:
-      return v < 1 ? fmt::format("{:.1f} ms", v * 1e3) : fmt::format("{:.3f} s", v);
+      return fmt::format("{:.1f} ms", v * 1e3);  // one unit for latency everywhere (issue #15)
     case Metric::kRetryAmplification:
     case Metric::kAttemptsPerRoot:
       return fmt::format("{:.3f}x", v);

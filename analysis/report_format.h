@@ -12,6 +12,9 @@ namespace meshsim::analysis {
 std::string percent_level(double confidence);
 // '|' escaped, for a Markdown table cell.
 std::string markdown_escape(const std::string& s);
+// A <testcase>'s classname: "meshsim.<command>.<scenario>", the scenario's path without its
+// .yaml/.yml extension (JUnit viewers read the dots of a classname as packages), XML-escaped.
+std::string junit_classname(const char* command, const std::string& scenario);
 // A <testsuite> for a scenario that could not be loaded or run: one <testcase name="load">.
 std::string junit_error_suite(const char* command, const std::string& name, double elapsed_s,
                               const std::string& error);

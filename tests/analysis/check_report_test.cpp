@@ -2,6 +2,7 @@
 // a plain scan here; the CLI tests (tests/cli/test_check.py) parse whole files with a real XML
 // parser.
 #include "analysis/check_report.h"
+#include "analysis/report_format.h"
 
 #include <string>
 
@@ -29,6 +30,17 @@ TEST_CASE("xml_escape: the five entities, and no control character survives", "[
   CHECK(xml_escape("p99 \xc2\xb5s") == "p99 \xc2\xb5s");  // UTF-8 passes unchanged
 }
 
+TEST_CASE("junit_classname: the scenario's path without its YAML extension (issue #15)",
+          "[report]") {
+  using meshsim::analysis::junit_classname;
+  CHECK(junit_classname("check", "suite/checkout.yaml") == "meshsim.check.suite/checkout");
+  CHECK(junit_classname("compare", "a/b.yml") == "meshsim.compare.a/b");
+  CHECK(junit_classname("check", "scenarios/examples/bookinfo") ==
+        "meshsim.check.scenarios/examples/bookinfo");
+  CHECK(junit_classname("check", ".yaml") == "meshsim.check..yaml");  // nothing left to name
+  CHECK(junit_classname("check", "v1.2&x.yaml") == "meshsim.check.v1.2&amp;x");
+}
+
 TEST_CASE("check_junit: one testcase per expectation, failures and load errors counted",
           "[report]") {
   ScenarioCheck ok;
@@ -53,6 +65,7 @@ TEST_CASE("check_junit: one testcase per expectation, failures and load errors c
         std::string::npos);
   CHECK(lax.find("name=\"a&lt;b\"") != std::string::npos);
   CHECK(lax.find("<property name=\"seeds\" value=\"1-2\"/>") != std::string::npos);
+  CHECK(lax.find("classname=\"meshsim.check.a&lt;b\"") != std::string::npos);
   const std::string strict = check_junit({ok, broken}, true);
   CHECK(count(strict, "<failure ") == 3);
 }
