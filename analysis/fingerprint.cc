@@ -1,7 +1,11 @@
 // Hashing the result tables; see fingerprint.h.
 #include "analysis/fingerprint.h"
 
+#include <algorithm>
+#include <array>
 #include <cstdio>
+#include <span>
+#include <string_view>
 #include <type_traits>
 #include <variant>
 
@@ -24,9 +28,12 @@ class Hasher {
     bytes(&n, sizeof n);
     bytes(s.data(), s.size());
   }
-  void table(const std::string& name, const Table& t) {
+  // Hashes `t`'s columns but those named in `skip` (see results_fingerprint).
+  void table(const std::string& name, const Table& t,
+             std::span<const std::string_view> skip = {}) {
     text(name);
     for (const Column& c : t.columns) {
+      if (std::find(skip.begin(), skip.end(), c.name) != skip.end()) continue;
       text(c.name);
       std::visit(
           [this](const auto& v) {
@@ -54,11 +61,17 @@ class Hasher {
   XXH3_state_t* state_;
 };
 
+constexpr std::array<std::string_view, 3> kSeriesExactLatencyColumns{
+    "latency_min_ns", "latency_max_ns", "latency_sum_ns"};
+
 }  // namespace
 
 uint64_t results_fingerprint(const ResultTables& t) {
   Hasher h;
-  h.table("series/requests", t.series_requests);
+  // The series' exact latency columns and /series/histograms came after the
+  // fingerprint did; they refine what the hashed per-interval figures and /totals/histograms
+  // already pin, and are left out so that a fingerprint stays comparable across versions.
+  h.table("series/requests", t.series_requests, kSeriesExactLatencyColumns);
   h.matrix("series/latency_buckets", t.series_latency_buckets);
   h.table("totals/requests", t.totals_requests);
   h.matrix("totals/latency_buckets", t.totals_latency_buckets);

@@ -164,51 +164,69 @@ Matrix bucket_matrix(std::vector<uint64_t> buckets) {
   return out;
 }
 
+// The exact latency distribution of each row of a request table: its min, max and sum in
+// integer ns (columns of the table) and its histogram's non-empty buckets (rows of a
+// histograms table keyed by the request table's row), from which any quantile of any set of
+// rows is computed exactly as the CLI computes it (issue #15: per-interval quantiles too).
+struct ExactLatencyColumns {
+  std::vector<int64_t> min_ns, max_ns;
+  std::vector<uint64_t> sum_ns;
+  std::vector<uint64_t> h_row, h_lower, h_upper, h_count;
+  uint64_t rows = 0;
+
+  void add(const Histogram& latency) {
+    min_ns.push_back(latency.min());
+    max_ns.push_back(latency.max());
+    sum_ns.push_back(static_cast<uint64_t>(latency.sum()));
+    for (const Bucket& b : latency.buckets()) {
+      h_row.push_back(rows);
+      h_lower.push_back(b.lower);
+      h_upper.push_back(b.upper_exclusive);
+      h_count.push_back(b.count);
+    }
+    ++rows;
+  }
+
+  void move_into(Table& t, Table& h) {
+    t.add("latency_min_ns", std::move(min_ns), "ns");
+    t.add("latency_max_ns", std::move(max_ns), "ns");
+    t.add("latency_sum_ns", std::move(sum_ns), "ns");
+    h.add("row", std::move(h_row));
+    h.add("lower_ns", std::move(h_lower), "ns");
+    h.add("upper_ns", std::move(h_upper), "ns");
+    h.add("count", std::move(h_count));
+  }
+};
+
 void add_series(const MeshMetrics& m, ResultTables& out) {
   RequestColumns cols;
+  ExactLatencyColumns exact;
   std::vector<double> interval_start_s;
   m.for_each_interval_series([&](int64_t k, const SeriesKey& key, const SeriesStats& s) {
     interval_start_s.push_back(seconds(m.interval() * k));
     cols.add(m, key, s);
+    exact.add(s.latency);
   });
   out.series_latency_buckets = bucket_matrix(std::move(cols.buckets));
   Table& t = out.series_requests;
   t.add("interval_start_s", std::move(interval_start_s), "s");
   cols.move_into(t);
+  exact.move_into(t, out.series_histograms);
   t.attributes.push_back({"metric", std::string(kRequestsTotal)});
 }
 
 void add_totals(const MeshMetrics& m, ResultTables& out) {
   RequestColumns cols;
-  std::vector<int64_t> min_ns, max_ns;
-  std::vector<uint64_t> sum_ns;
-  std::vector<uint64_t> h_row, h_lower, h_upper, h_count;
-  uint64_t row = 0;
+  ExactLatencyColumns exact;
   m.for_each_total([&](const SeriesKey& key, const SeriesStats& s) {
     cols.add(m, key, s);
-    min_ns.push_back(s.latency.min());
-    max_ns.push_back(s.latency.max());
-    sum_ns.push_back(static_cast<uint64_t>(s.latency.sum()));
-    for (const Bucket& b : s.latency.buckets()) {
-      h_row.push_back(row);
-      h_lower.push_back(b.lower);
-      h_upper.push_back(b.upper_exclusive);
-      h_count.push_back(b.count);
-    }
-    ++row;
+    exact.add(s.latency);
   });
   out.totals_latency_buckets = bucket_matrix(std::move(cols.buckets));
   Table& t = out.totals_requests;
   cols.move_into(t);
-  t.add("latency_min_ns", std::move(min_ns), "ns");
-  t.add("latency_max_ns", std::move(max_ns), "ns");
-  t.add("latency_sum_ns", std::move(sum_ns), "ns");
+  exact.move_into(t, out.totals_histograms);
   t.attributes.push_back({"metric", std::string(kRequestsTotal)});
-  Table& h = out.totals_histograms;
-  h.add("row", std::move(h_row));
-  h.add("lower_ns", std::move(h_lower), "ns");
-  h.add("upper_ns", std::move(h_upper), "ns");
-  h.add("count", std::move(h_count));
 }
 
 // The columns of /series/tcp and /totals/tcp after interval_start_s: the request tables' labels

@@ -90,6 +90,7 @@ struct ResultTables {
   Table catalog_loads;              // /catalog/loads
   Table series_requests;            // /series/requests
   Matrix series_latency_buckets;    // /series/latency_buckets
+  Table series_histograms;          // /series/histograms
   Table totals_requests;            // /totals/requests
   Matrix totals_latency_buckets;    // /totals/latency_buckets
   Table totals_histograms;          // /totals/histograms

@@ -336,6 +336,7 @@ void write_file(const std::filesystem::path& temp, const ResultTables& t,
     Handle g = group(file.get(), "series");
     write_table(g.get(), "requests", t.series_requests);
     write_matrix(g.get(), "latency_buckets", t.series_latency_buckets);
+    write_table(g.get(), "histograms", t.series_histograms);
     write_table(g.get(), "tcp", t.series_tcp);
     g.close("closing /series");
   }

@@ -139,104 +139,13 @@ def _service_column(series: pd.DataFrame) -> pd.Series:
     return series["destination_service"].astype(str).str.split(".").str[0]
 
 
-def _mixture_quantile(counts, knots, q: float) -> float:
-    """The q-quantile of a mixture of rows known by their percentiles.
-
-    ``knots``: per row, latencies at the probabilities ``_KNOT_P`` (0 at p0). Each row's CDF
-    is taken as piecewise linear through its knots (beyond p99 it goes on with the p90-p99
-    slope up to 1); the mixture's CDF is their count-weighted sum, inverted by bisection. With
-    one row (or rows that agree) this is exactly that row's percentile.
-    """
-    counts = np.asarray(counts, dtype=float)
-    knots = np.asarray(knots, dtype=float)
-    if counts.size == 1:
-        return float(np.interp(q, _KNOT_P, knots[0]))
-    w = counts / counts.sum()
-    slope_x = np.maximum(knots[:, 3] - knots[:, 2], 1e-9)  # p90 -> p99
-    tail_end = knots[:, 3] + slope_x * (0.01 / 0.09)  # p100 extrapolated
-
-    def cdf(x: float) -> float:
-        total = 0.0
-        for wi, k, end in zip(w, knots, tail_end):
-            xs = np.append(k, end)
-            total += wi * np.interp(x, xs, np.append(_KNOT_P, 1.0))
-        return total
-
-    lo, hi = 0.0, float(tail_end.max())
-    for _ in range(60):
-        mid = 0.5 * (lo + hi)
-        if cdf(mid) < q:
-            lo = mid
-        else:
-            hi = mid
-    return hi
-
-
-_KNOT_P = np.array([0.0, 0.5, 0.9, 0.99])
-
-
 def per_interval(results, metric: str = "success_pct", service=None) -> pd.DataFrame:
-    """The figure ``metric`` per interval and service: a DataFrame indexed by interval start
-    (seconds), one column per service. What ``over_time`` draws.
-
-    ``rps``, ``error_rps``, ``retries`` (per second), ``success_pct`` and ``mean_ms`` are exact.
-    ``p50_ms``/``p90_ms``/``p99_ms`` are exact when a service's requests in an interval fall in
-    one series (one destination workload and response code, as usual); otherwise they are the
-    percentile of the mixture of the series, each interpolated between its p50, p90 and p99,
-    because the time series keep percentiles, not histograms, per interval.
-    """
+    """The figure ``metric`` per interval and service: ``results.per_interval(metric,
+    service)`` (exact, as ``Results.services()`` computes its figures), what ``over_time``
+    draws."""
     if metric not in OVER_TIME_METRICS:
         raise ValueError(f"metric must be one of {list(OVER_TIME_METRICS)}, got {metric!r}")
-    series = results.series()
-    interval = _interval_s(results, series)
-    starts = np.unique(series["interval_start_s"].to_numpy(dtype=float)) if len(series) else np.array([])
-    callers = series[series["reporter"].astype(str).isin(_CALLER_REPORTERS)].copy()
-    callers["_service"] = _service_column(callers)
-    names = _as_list(service)
-    if names is None:
-        present = set(callers["_service"].unique())
-        names = [s for s in _catalog_services(results) if s in present]
-        names += sorted(present - set(names))
-    callers = callers[callers["_service"].isin(names)]
-    code = callers["response_code"].to_numpy(dtype=np.int64)
-    callers["_ok"] = np.where((code != 0) & (code < 500), callers["count"].to_numpy(dtype=float), 0.0)
-    callers["_count"] = callers["count"].to_numpy(dtype=float)
-    g = callers.groupby(["interval_start_s", "_service"], sort=True)
-
-    if metric in ("rps", "error_rps", "retries", "success_pct", "mean_ms"):
-        sums = g[["_count", "_ok", "retries", "latency_sum_ms"]].sum()
-        if metric == "rps":
-            v = sums["_count"] / interval
-        elif metric == "error_rps":
-            v = (sums["_count"] - sums["_ok"]) / interval
-        elif metric == "retries":
-            v = sums["retries"].astype(float) / interval
-        elif metric == "success_pct":
-            v = 100.0 * sums["_ok"] / sums["_count"]
-        else:
-            v = sums["latency_sum_ms"] / sums["_count"]
-    else:
-        q = {"p50_ms": 0.5, "p90_ms": 0.9, "p99_ms": 0.99}[metric]
-        out = {}
-        for key, grp in g:
-            knots = np.column_stack([
-                np.zeros(len(grp)),
-                grp["latency_p50_ms"].to_numpy(dtype=float),
-                grp["latency_p90_ms"].to_numpy(dtype=float),
-                grp["latency_p99_ms"].to_numpy(dtype=float),
-            ])
-            knots = np.maximum.accumulate(knots, axis=1)
-            out[key] = _mixture_quantile(grp["_count"].to_numpy(dtype=float), knots, q)
-        v = pd.Series(out, dtype=float)
-        if len(v):
-            v.index = pd.MultiIndex.from_tuples(v.index, names=["interval_start_s", "_service"])
-    wide = v.unstack("_service") if len(v) else pd.DataFrame(index=pd.Index([], name="interval_start_s"))
-    wide = wide.reindex(index=starts, columns=names)
-    if metric in ("rps", "error_rps", "retries"):
-        wide = wide.fillna(0.0)
-    wide.index.name = "interval_start_s"
-    wide.columns.name = "service"
-    return wide
+    return results.per_interval(metric, service)
 
 
 def _timeline_spans(results) -> list[tuple[float, float | None, str]]:

@@ -26,7 +26,7 @@ import pandas as pd
 
 from . import _core
 
-__all__ = ["Results", "open_results", "TABLES"]
+__all__ = ["Results", "open_results", "TABLES", "PER_INTERVAL_METRICS"]
 
 # Every table of a results file, by its HDF5 path; the two latency_buckets are matrices.
 TABLES = (
@@ -35,6 +35,7 @@ TABLES = (
     "catalog/loads",
     "series/requests",
     "series/latency_buckets",
+    "series/histograms",
     "totals/requests",
     "totals/latency_buckets",
     "totals/histograms",
@@ -62,9 +63,13 @@ _TCP_COLUMNS = (
     ("sent_bytes", np.uint64),
     ("received_bytes", np.uint64),
 )
+_HISTOGRAM_COLUMNS = (("row", np.uint64), ("lower_ns", np.uint64), ("upper_ns", np.uint64),
+                      ("count", np.uint64))
 _ADDED_TABLES = {
     "series/tcp": (("interval_start_s", np.float64),) + _TCP_COLUMNS,
     "totals/tcp": _TCP_COLUMNS,
+    # Files written before per-interval histograms: per_interval() then has no latency figures.
+    "series/histograms": _HISTOGRAM_COLUMNS,
 }
 
 # /metadata's attributes in the order the writer writes them (h5py lists them by name).
@@ -84,6 +89,12 @@ _METADATA_ORDER = (
     "requests_dropped_warmup",
     "created_utc",
 )
+
+# Columns that stay uint64 in DataFrames: identifiers, not quantities (random 64-bit ids).
+_ID_COLUMNS = ("trace_id", "span_id", "parent_span_id")
+# Tables whose string columns are names and text rather than labels: plain str, not categories.
+_PLAIN_STRING_TABLES = ("catalog/workloads", "catalog/services", "catalog/loads", "timeline")
+_INT64_MAX = np.iinfo(np.int64).max
 
 _CALLER_REPORTERS = ("source", "client")  # reporters whose records count in services()/edges()
 _EDGE_CLIENT = "client"  # edges()' source for traffic from meshsim's edge load generator
@@ -120,15 +131,27 @@ class Results:
         return dict(self._metadata)
 
     def table(self, name: str) -> pd.DataFrame | np.ndarray:
-        """Any stored table by its HDF5 path (``meshsim.results.TABLES``), as it is stored:
-        a DataFrame, or for ``series/latency_buckets`` and ``totals/latency_buckets`` a
-        rows x 20 array of Istio's cumulative bucket counts (bounds: ``LATENCY_BUCKETS_LE_MS``)."""
+        """Any stored table by its HDF5 path (``meshsim.results.TABLES``): a DataFrame, or for
+        ``series/latency_buckets`` and ``totals/latency_buckets`` a rows x 20 array of Istio's
+        cumulative bucket counts (bounds: ``LATENCY_BUCKETS_LE_MS``).
+
+        Columns keep their stored names and units, with two types chosen for analysis (issue
+        #15): integers are int64 (the file's unsigned counts and codes, so that differences
+        can be negative), except the 64-bit ids ``trace_id``, ``span_id``, ``parent_span_id``
+        (uint64); label columns (reporter, workloads, services, versions, response_flags, ...)
+        are pandas Categoricals. The catalog and the timeline keep plain strings."""
         if name not in self._tables:
             raise KeyError(f"no table {name!r}; the tables are {', '.join(TABLES)}")
         value = self._tables[name]
         if name in _MATRICES:
-            return np.array(value)  # a writable copy
-        return pd.DataFrame(value, copy=True)
+            return _signed(name, np.array(value))  # a writable copy
+        df = pd.DataFrame(value, copy=True)
+        for col in df.columns:
+            if df[col].dtype.kind == "u" and col not in _ID_COLUMNS:
+                df[col] = _signed(f"{name}:{col}", df[col].to_numpy())
+            elif df[col].dtype == object and name not in _PLAIN_STRING_TABLES:
+                df[col] = df[col].astype("category")
+        return df
 
     def series(self) -> pd.DataFrame:
         """The /series/requests table: one row per (interval, Istio label set) with requests,
@@ -208,6 +231,58 @@ class Results:
         return pd.Series(values, index=pd.Index(qs, name="quantile", dtype=float),
                          name=service if service is not None else "all", dtype=float)
 
+    def per_interval(self, metric: str = "success_pct", service=None) -> pd.DataFrame:
+        """``metric`` per interval and service, as ``services()`` computes it over the whole
+        run but over each interval of the time series (the same requests, the same success and
+        timeout rules): a DataFrame indexed by ``interval_start_s``, one column per service
+        (``service``: a name or a list of names as ``services()`` lists them; None: every
+        service with requests, in catalog order).
+
+        ``metric``: ``rps``, ``error_rps`` and ``retries`` (per second of the interval; 0 when
+        none), ``success_pct``, ``mean_ms``, or ``p50_ms``/``p90_ms``/``p99_ms``: exact, from
+        the interval's merged histograms (``/series/histograms``), like ``services()``'s from
+        ``/totals/histograms``; so a synchronous caller's percentile is never below its
+        callee's. NaN where a service had no request in an interval.
+        """
+        if metric not in PER_INTERVAL_METRICS:
+            raise ValueError(f"metric must be one of {list(PER_INTERVAL_METRICS)}, got {metric!r}")
+        s = self._tables["series/requests"]
+        labels = self._service_labels()
+        rows = self._caller_rows("series/requests")
+        row_service = self._row_services("series/requests")[rows]
+        starts = np.unique(s["interval_start_s"])
+        if service is None:
+            wanted = sorted(set(row_service.tolist()))
+        else:
+            names = [service] if isinstance(service, str) else list(service)
+            wanted = [self._service_index(n) for n in names]
+        interval = float(self._metadata.get("interval_s") or 0) or 1.0
+        ok, timeout = self._outcomes("series/requests")
+        out = pd.DataFrame(np.nan, index=pd.Index(starts, name="interval_start_s"),
+                           columns=pd.Index([labels[i] for i in wanted], name="service"))
+        start_of = s["interval_start_s"]
+        for i in wanted:
+            mine = rows[row_service == i]
+            for t in np.unique(start_of[mine]):
+                r = mine[start_of[mine] == t]
+                count = float(np.sum(s["count"][r], dtype=np.uint64))
+                if metric in ("rps", "error_rps", "retries"):
+                    v = {"rps": count, "error_rps": count - float(np.sum(s["count"][r][ok[r]])),
+                         "retries": float(np.sum(s["retries"][r], dtype=np.uint64))}[metric]
+                    v /= interval
+                elif count == 0:
+                    v = float("nan")
+                elif metric == "success_pct":
+                    v = 100.0 * float(np.sum(s["count"][r][ok[r]])) / count
+                elif metric == "mean_ms":
+                    v = float(np.sum(s["latency_sum_ms"][r])) / count
+                else:
+                    v = self._quantiles_ms(r, [_PERCENTILE_OF[metric]], "series")[0]
+                out.loc[t, labels[i]] = v
+        if metric in ("rps", "error_rps", "retries"):
+            out = out.fillna(0.0)
+        return out
+
     # ---- saving ----------------------------------------------------------------------------
 
     def save(self, path: str | os.PathLike) -> None:
@@ -255,22 +330,37 @@ class Results:
             return bare[0]
         raise KeyError(f"no service {service!r}; the services are {', '.join(labels)}")
 
-    def _row_services(self) -> np.ndarray:
-        """Per /totals row: the catalog index of its destination service (-1: unknown)."""
+    def _row_services(self, table: str = "totals/requests") -> np.ndarray:
+        """Per row of a request table: the catalog index of its destination service (-1:
+        unknown)."""
         index = {str(f): i for i, f in enumerate(self._tables["catalog/services"]["fqdn"])}
-        return np.array([index.get(str(f), -1)
-                         for f in self._tables["totals/requests"]["destination_service"]],
+        return np.array([index.get(str(f), -1) for f in self._tables[table]["destination_service"]],
                         dtype=np.int64)
 
-    def _caller_rows(self) -> np.ndarray:
-        """Indices of the /totals rows services() counts: caller reporters, known service."""
-        t = self._tables["totals/requests"]
+    def _caller_rows(self, table: str = "totals/requests") -> np.ndarray:
+        """Indices of the rows of a request table that services() counts: caller reporters,
+        known service."""
+        t = self._tables[table]
         reporter = t["reporter"].astype(str)
         callers = np.isin(reporter, _CALLER_REPORTERS)
         # An in-mesh load generator's sidecar (source, no workload) would count its requests a
         # second time beside the generator's own client record (analysis/mesh_metrics.cc).
         callers &= ~((reporter == "source") & (t["source_workload"].astype(str) == "unknown"))
-        return np.flatnonzero(callers & (self._row_services() >= 0))
+        return np.flatnonzero(callers & (self._row_services(table) >= 0))
+
+    def _outcomes(self, table: str) -> tuple[np.ndarray, np.ndarray]:
+        """Per row of a request table: whether its requests succeeded (a response code other
+        than 0 and below 500, and for gRPC a grpc_response_status of 0), and whether they timed
+        out (flag UT or code 504)."""
+        t = self._tables[table]
+        code = t["response_code"].astype(np.int64)
+        # Files written before grpc_response_status existed have no gRPC rows.
+        grpc = t["grpc_response_status"] if "grpc_response_status" in t else [""] * len(code)
+        grpc_ok = np.array([str(g) in ("", "0") for g in grpc], dtype=bool)
+        ok = (code != 0) & (code < 500) & grpc_ok
+        timeout = np.array([("UT" in str(f).split(",")) or c == 504
+                            for f, c in zip(t["response_flags"], code)], dtype=bool)
+        return ok, timeout
 
     def _measured_s(self) -> float:
         """The measured window in seconds, computed as MeshMetrics does (integer ns / 1e9)."""
@@ -278,12 +368,17 @@ class Results:
         warmup_ns = round(float(self._metadata["warmup_s"]) * 1e9)
         return float(max(end_ns - warmup_ns, 0)) / 1e9
 
-    def _quantiles_ms(self, rows: np.ndarray, percentiles: list[float]) -> list[float]:
-        """Percentiles (0-100) in ms of the merged latency histograms of /totals rows."""
-        t = self._tables["totals/requests"]
+    def _quantiles_ms(self, rows: np.ndarray, percentiles: list[float],
+                      group: str = "totals") -> list[float]:
+        """Percentiles (0-100) in ms of the merged latency histograms of rows of
+        ``{group}/requests`` (``totals`` or ``series``), from ``{group}/histograms``."""
+        t = self._tables[f"{group}/requests"]
         if len(rows) == 0 or int(np.sum(t["count"][rows], dtype=np.uint64)) == 0:
             return [float("nan")] * len(percentiles)
-        h = self._tables["totals/histograms"]
+        if "latency_min_ns" not in t:
+            raise ValueError(f"{self._path}: written before the time series kept histograms "
+                             "(a meshsim older than per-interval quantiles); run it again")
+        h = self._tables[f"{group}/histograms"]
         starts = np.searchsorted(h["row"], rows, side="left")
         ends = np.searchsorted(h["row"], rows, side="right")
         take = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends)])
@@ -311,20 +406,14 @@ class Results:
 
         workloads = [str(n) for n in self._tables["catalog/workloads"]["name"]]
         measured_s = self._measured_s()
-        code = t["response_code"].astype(np.int64)
-        # A gRPC request fails on a non-OK grpc_response_status whatever its response_code.
-        # (Files written before the column existed have no gRPC rows.)
-        grpc_col = t["grpc_response_status"] if "grpc_response_status" in t else [""] * len(code)
-        grpc_ok = np.array([str(g) in ("", "0") for g in grpc_col], dtype=bool)
-        flags = [str(f).split(",") for f in t["response_flags"]]
+        ok, timeout = self._outcomes("totals/requests")
         out: list[list] = []
         for (caller, s) in sorted(groups):
             rows = np.array(groups[(caller, s)], dtype=np.int64)
             count = t["count"][rows].astype(np.int64)
             requests = int(count.sum())
-            successes = int(count[(code[rows] != 0) & (code[rows] < 500) & grpc_ok[rows]].sum())
-            timeout = np.array([("UT" in flags[r]) or code[r] == 504 for r in rows], dtype=bool)
-            timeouts = int(count[timeout].sum()) if len(rows) else 0
+            successes = int(count[ok[rows]].sum())
+            timeouts = int(count[timeout[rows]].sum()) if len(rows) else 0
             retries = int(t["retries"][rows].astype(np.int64).sum())
             rps = requests / measured_s if measured_s > 0 else 0.0
             success = 100.0 * successes / requests if requests else float("nan")
@@ -337,8 +426,14 @@ class Results:
         df = pd.DataFrame(out, columns=keys + list(_TRAFFIC_COLUMNS))
         dtypes = {"requests": np.int64, "retries": np.int64, "timeouts": np.int64}
         dtypes.update({c: float for c in ("rps", "success_pct", "p50_ms", "p90_ms", "p99_ms")})
-        dtypes.update({k: object for k in keys})
-        return df.astype(dtypes)
+        df = df.astype(dtypes)
+        # Label columns as Categoricals whose categories are in catalog order.
+        df["destination" if by_caller else "service"] = pd.Categorical(
+            df[keys[-1]], categories=labels)
+        if by_caller:
+            df["source"] = pd.Categorical(
+                df["source"], categories=list(dict.fromkeys([_EDGE_CLIENT] + workloads)))
+        return df
 
 
 def open_results(path: str | os.PathLike) -> Results:
@@ -373,9 +468,23 @@ def open_results(path: str | os.PathLike) -> Results:
     return Results(_normalise(tables), path=path)
 
 
+# per_interval()'s metrics; the percentiles behind its quantile metrics.
+PER_INTERVAL_METRICS = ("rps", "error_rps", "retries", "success_pct", "mean_ms", "p50_ms",
+                        "p90_ms", "p99_ms")
+_PERCENTILE_OF = {"p50_ms": 50.0, "p90_ms": 90.0, "p99_ms": 99.0}
+
 # Istio's bucket bounds (ms) of the latency_buckets matrices' columns; the last is +Inf.
 LATENCY_BUCKETS_LE_MS = (0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000,
                          60000, 300000, 600000, 1800000, 3600000, float("inf"))
+
+
+def _signed(what: str, values: np.ndarray) -> np.ndarray:
+    """Unsigned integers as int64 (a copy), refusing any value int64 cannot hold."""
+    if values.dtype.kind != "u":
+        return values
+    if values.size and int(values.max()) > _INT64_MAX:
+        raise OverflowError(f"{what}: a value above 2**63 - 1 cannot be given as int64")
+    return values.astype(np.int64)
 
 
 def _attribute(value: Any) -> Any:

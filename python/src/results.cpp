@@ -88,6 +88,7 @@ py::dict tables(py::object self) {
   out["catalog/loads"] = table_columns(t.catalog_loads, self);
   out["series/requests"] = table_columns(t.series_requests, self);
   out["series/latency_buckets"] = matrix_values(t.series_latency_buckets, self);
+  out["series/histograms"] = table_columns(t.series_histograms, self);
   out["totals/requests"] = table_columns(t.totals_requests, self);
   out["totals/latency_buckets"] = matrix_values(t.totals_latency_buckets, self);
   out["totals/histograms"] = table_columns(t.totals_histograms, self);

@@ -43,6 +43,19 @@ TEST_CASE("Any change in an observation changes the fingerprint") {
   CHECK(results_fingerprint(event) != base);
 }
 
+TEST_CASE("The series' exact latency columns are not hashed: fingerprints made before they "
+          "existed still hold",
+          "[fingerprint]") {
+  ResultTables with = sample();
+  with.series_requests.add<int64_t>("latency_min_ns", {1, 2});
+  with.series_requests.add<int64_t>("latency_max_ns", {3, 4});
+  with.series_requests.add<uint64_t>("latency_sum_ns", {5, 6});
+  with.series_histograms.add<uint64_t>("row", {0, 1});
+  CHECK(results_fingerprint(with) == results_fingerprint(sample()));
+  with.totals_requests.add<int64_t>("latency_min_ns", {1});  // the totals' are hashed
+  CHECK(results_fingerprint(with) != results_fingerprint(sample()));
+}
+
 TEST_CASE("Strings are length-prefixed: moving a boundary between strings changes the hash") {
   ResultTables a, b;
   a.timeline.add<std::string>("d", {"ab", "c"});

@@ -85,14 +85,17 @@ TEST_CASE("Result tables: columns in the layout's order, with the file's element
                                         "latency_p50_ms",
                                         "latency_p90_ms",
                                         "latency_p99_ms"};
-  std::vector<std::string> series{"interval_start_s"};
-  series.insert(series.end(), labels.begin(), labels.end());
-  CHECK(names(r.series_requests) == series);
+  // Both request tables end with the exact latency columns, and both have a histograms table
+  // (per-interval quantiles of merged rows need the series' histograms: issue #15).
   std::vector<std::string> totals = labels;
   totals.insert(totals.end(), {"latency_min_ns", "latency_max_ns", "latency_sum_ns"});
+  std::vector<std::string> series{"interval_start_s"};
+  series.insert(series.end(), totals.begin(), totals.end());
+  CHECK(names(r.series_requests) == series);
   CHECK(names(r.totals_requests) == totals);
-  CHECK(names(r.totals_histograms) ==
-        std::vector<std::string>{"row", "lower_ns", "upper_ns", "count"});
+  const std::vector<std::string> histogram{"row", "lower_ns", "upper_ns", "count"};
+  CHECK(names(r.totals_histograms) == histogram);
+  CHECK(names(r.series_histograms) == histogram);
   CHECK(names(r.catalog_workloads) ==
         std::vector<std::string>{"name", "service", "namespace", "version", "app"});
   CHECK(names(r.catalog_services) == std::vector<std::string>{"name", "namespace", "fqdn"});
@@ -117,7 +120,8 @@ TEST_CASE("Result tables: every table's columns are equally long", "[result_tabl
   const ResultTables r = build_result_tables(bookinfo(), metadata());
   for (const Table* table :
        {&r.catalog_workloads, &r.catalog_services, &r.catalog_loads, &r.series_requests,
-        &r.totals_requests, &r.totals_histograms, &r.timeline, &r.traces}) {
+        &r.series_histograms, &r.totals_requests, &r.totals_histograms, &r.timeline,
+        &r.traces}) {
     for (const auto& c : table->columns) {
       INFO(c.name);
       CHECK(c.size() == table->rows());
@@ -125,6 +129,27 @@ TEST_CASE("Result tables: every table's columns are equally long", "[result_tabl
   }
   CHECK(r.timeline.rows() == 3);
   CHECK(r.traces.rows() == 2);
+}
+
+TEST_CASE("Result tables: each series row's histogram holds its requests, within its exact range",
+          "[result_tables]") {
+  const ResultTables r = build_result_tables(bookinfo(), metadata());
+  const auto count = values<uint64_t>(r.series_requests, "count");
+  const auto min_ns = values<int64_t>(r.series_requests, "latency_min_ns");
+  const auto max_ns = values<int64_t>(r.series_requests, "latency_max_ns");
+  const auto row = values<uint64_t>(r.series_histograms, "row");
+  const auto lower = values<uint64_t>(r.series_histograms, "lower_ns");
+  const auto upper = values<uint64_t>(r.series_histograms, "upper_ns");
+  const auto in_bucket = values<uint64_t>(r.series_histograms, "count");
+  std::vector<uint64_t> per_row(count.size(), 0);
+  for (size_t i = 0; i < row.size(); ++i) {
+    REQUIRE(row[i] < count.size());
+    if (i > 0) CHECK(row[i - 1] <= row[i]);  // sorted by row, as readers rely on
+    per_row[row[i]] += in_bucket[i];
+    CHECK(static_cast<int64_t>(upper[i]) > min_ns[row[i]]);  // the bucket meets [min, max]
+    CHECK(static_cast<int64_t>(lower[i]) <= max_ns[row[i]]);
+  }
+  CHECK(per_row == count);
 }
 
 TEST_CASE("Result tables: metadata attributes in the file's order", "[result_tables]") {

@@ -102,17 +102,6 @@ def test_per_interval_adds_up_to_the_totals(outage):
     assert (p99.stack() > 0).all()
 
 
-def test_mixture_quantile():
-    one = np.array([[0.0, 2.0, 5.0, 9.0]])
-    assert plots._mixture_quantile([10], one, 0.99) == 9.0
-    two = np.vstack([one, one])
-    assert plots._mixture_quantile([3, 7], two, 0.99) == pytest.approx(9.0, rel=1e-9)
-    slow = np.array([[0.0, 200.0, 500.0, 900.0]])
-    mixed = plots._mixture_quantile([98, 2], np.vstack([one, slow]), 0.99)
-    # All of the fast series lies below 200 ms and half of the slow one (2 %) above: p99 = 200 ms.
-    assert mixed == pytest.approx(200.0, rel=1e-6)
-
-
 def test_timeline_pairs_actions_with_their_undo():
     class Fake:
         def timeline(self):

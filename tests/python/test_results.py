@@ -117,8 +117,9 @@ def test_table_columns_are_the_layouts_with_the_stored_types(bookinfo):
     res = bookinfo.run(seed=1, duration="10s")
     s = res.series()
     assert list(s.columns[:3]) == ["interval_start_s", "reporter", "source_workload"]
-    assert s.response_code.dtype == np.uint16 and s["count"].dtype == np.uint64
-    assert s.reporter.dtype == object and set(s.reporter) <= {"source", "destination", "client"}
+    # Signed integers and Categoricals for analysis (issue #15; the file keeps uint16/uint64).
+    assert s.response_code.dtype == np.int64 and s["count"].dtype == np.int64
+    assert s.reporter.dtype == "category" and set(s.reporter) <= {"source", "destination", "client"}
     assert res.table("series/latency_buckets").shape == (len(s), 20)
     assert list(res.totals().columns[-3:]) == ["latency_min_ns", "latency_max_ns", "latency_sum_ns"]
     assert list(res.traces().columns) == ["trace_id", "span_id", "parent_span_id", "start_s", "end_s",
