@@ -10,12 +10,72 @@ from __future__ import annotations
 import warnings
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from . import _core
 
 if TYPE_CHECKING:  # pragma: no cover
     from .scenario import Scenario
+
+
+# One unit per quantity in every table meshsim gives (issue #15), as in ``Results.services()``,
+# the CLI and the scenario language: rates and shares in percent, latencies in milliseconds.
+# The C++ layer computes in fractions and seconds; these are the factors to the tables' units.
+_CHECK_UNITS = {  # check()'s metric -> (unit, factor)
+    "success_rate": ("%", 100.0),
+    "flag_share": ("%", 100.0),
+    "latency": ("ms", 1e3),
+    "retry_amplification": ("x", 1.0),
+    "attempts_per_request": ("x", 1.0),
+    "throughput": ("rps", 1.0),
+}
+_COMPARE_UNITS = {  # compare()'s C++ unit -> (unit, factor)
+    "%": ("%", 100.0),      # success rate: percent; differences in percentage points
+    "s": ("ms", 1e3),       # latency
+    "x": ("x", 1.0),        # retry amplification
+}
+_VALUE_COLUMNS = ("base", "candidate", "difference", "lower", "upper")
+
+
+def _check_units(df: pd.DataFrame) -> pd.DataFrame:
+    """check()'s rows in the tables' units, with the unit in a column of its own."""
+    units = [_CHECK_UNITS[m] for m in df["metric"]]
+    factor = np.array([f for _, f in units], dtype=float)
+    df.insert(df.columns.get_loc("metric") + 1, "unit", [u for u, _ in units])
+    for col in ("threshold", "estimate", "lower", "upper"):
+        df[col] = df[col].astype(float) * factor
+    df["values"] = [[float(v) * f for v in vs] for vs, f in zip(df["values"], factor)]
+    return df
+
+
+def _compare_units(df: pd.DataFrame) -> pd.DataFrame:
+    """compare()'s rows in the tables' units: percent and ms values, relative changes in
+    percent, and ``threshold_on`` naming the column the threshold bounds."""
+    units, factors, on = [], [], []
+    for metric, unit in zip(df["metric"], df["unit"]):
+        if metric == "P(slower)":  # a probability: in percent, its threshold on `candidate`
+            u, f, o = "%", 100.0, "candidate"
+        elif metric == "requests":  # traffic stopped: counts, no test, no threshold
+            u, f, o = "requests", 1.0, None
+        else:
+            u, f = _COMPARE_UNITS[unit]
+            o = "relative_pct" if u == "ms" else "difference"
+        units.append(u)
+        factors.append(f)
+        on.append(o)
+    factor = np.array(factors, dtype=float)
+    for col in _VALUE_COLUMNS:
+        df[col] = df[col].astype(float) * factor
+    # Latency thresholds bound the relative change; the others are in the row's unit.
+    relative_threshold = np.array([o == "relative_pct" for o in on])
+    df["threshold"] = df["threshold"].astype(float) * np.where(relative_threshold, 100.0, factor)
+    df["unit"] = units
+    df.insert(df.columns.get_loc("threshold") + 1, "threshold_on", on)
+    relative = ("relative", "relative_lower", "relative_upper")
+    for col in relative:
+        df[col] = df[col].astype(float) * 100.0
+    return df.rename(columns={c: f"{c}_pct" for c in relative})
 
 
 def _replications(replications: int | None) -> int | None:
@@ -34,16 +94,19 @@ def check(scenario: "Scenario", replications: int | None = None,
     else 5; seeds seed, seed+1, ...) on ``threads`` C++ threads and judges its ``expect:``
     section as ``meshsim check`` does.
 
-    Returns one row per expectation: ``name, service, metric, percentile, flag, bound,
+    Returns one row per expectation: ``name, service, metric, unit, percentile, flag, bound,
     threshold, estimate, lower, upper, verdict`` (pass / marginal / fail / no data),
-    ``requests`` and ``values`` (one per replication); rates and shares as fractions, latencies
-    in seconds. ``df.attrs`` holds ``seeds``, ``confidence``, ``fingerprint`` (of the whole
+    ``requests``, ``values`` (one per replication) and ``where``. ``threshold``, ``estimate``,
+    ``lower``, ``upper`` and ``values`` are in the row's ``unit``, the units of every meshsim
+    table: ``%`` (success rates and flag shares, in percent), ``ms`` (latencies), ``x``
+    (amplification, attempts per request) or ``rps``. ``df.attrs`` holds ``seeds``, ``confidence``, ``fingerprint`` (of the whole
     check) and ``fingerprints`` (one per replication; the first equals ``meshsim run``'s).
     """
     out = _core.check(scenario._core, _replications(replications), threads)
     df = pd.DataFrame(out["rows"], columns=[
         "name", "service", "metric", "percentile", "flag", "bound", "threshold", "estimate",
         "lower", "upper", "verdict", "requests", "values", "where"])
+    df = _check_units(df)
     df.attrs.update({k: out[k] for k in ("seeds", "confidence", "fingerprint", "fingerprints")})
     return df
 
@@ -63,12 +126,16 @@ def compare(base: "Scenario", candidate: "Scenario", replications: int | None = 
     runs).
 
     Returns one row per service and metric: ``service, metric, method, unit, base, candidate,
-    difference, lower, upper, relative, relative_lower, relative_upper, p_value,
-    adjusted_p_value, threshold, change`` (no significant change / improvement / worse /
-    regression, decided on ``adjusted_p_value``). ``difference`` is candidate - base in the
-    metric's unit (``unit``: ``%`` rows are fractions, ``s`` rows seconds, ``x`` attempts per
-    request; P(slower) a probability, its base 1/2), ``lower``/``upper`` its interval at the
-    confidence level, ``relative`` = difference / base. ``df.attrs`` holds ``seeds``,
+    difference, lower, upper, relative_pct, relative_lower_pct, relative_upper_pct, p_value,
+    adjusted_p_value, threshold, threshold_on, change`` (no significant change / improvement /
+    worse / regression, decided on ``adjusted_p_value``). Values are in the row's ``unit``, the
+    units of every meshsim table: ``%`` (success rate, and P(slower) whose base is 50; its
+    ``difference`` in percentage points), ``ms`` (latencies), ``x`` (attempts per request),
+    ``requests`` (a service whose traffic stopped). ``difference`` is candidate - base,
+    ``lower``/``upper`` its interval at the confidence level, ``relative_pct`` = 100 *
+    difference / base. ``threshold`` bounds the column ``threshold_on`` names, in its unit
+    (``difference``: a success-rate drop in percentage points or an amplification increase;
+    ``relative_pct``: a latency increase in percent; ``candidate``: P(slower)). ``df.attrs`` holds ``seeds``,
     ``candidate_seeds``, ``confidence``, ``multiple_testing``, ``alpha``, ``tests`` (the rows
     with a p-value), ``independent_streams`` and both fingerprints.
     A candidate whose Experiment seed differs from the base's gets a ``UserWarning``: that
@@ -91,6 +158,7 @@ def compare(base: "Scenario", candidate: "Scenario", replications: int | None = 
         "service", "metric", "method", "unit", "base", "candidate", "difference", "lower",
         "upper", "relative", "relative_lower", "relative_upper", "p_value", "adjusted_p_value",
         "threshold", "change"])
+    df = _compare_units(df)
     df.attrs.update({k: out[k] for k in (
         "seeds", "candidate_seeds", "confidence", "multiple_testing", "alpha", "tests",
         "independent_streams", "base_fingerprint", "candidate_fingerprint")})

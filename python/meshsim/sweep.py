@@ -164,7 +164,8 @@ def sweep(
         rows = []
         for p, key, metric, seed, value in records:
             rows.append((*points[p][0], *key, metric, seed, value))
-        return pd.DataFrame(rows, columns=[*columns, *key_cols, "metric", "seed", "value"])
+        df = pd.DataFrame(rows, columns=[*columns, *key_cols, "metric", "seed", "value"])
+        return _categorical(df, (*key_cols, "metric"))
 
     # Collect the values per (point, key, metric), in seed order, then summarise.
     values: dict[tuple, list[float]] = {}
@@ -178,6 +179,14 @@ def sweep(
                 rows.append((*levels, *key, metric, mean, low, high, n))
     df = pd.DataFrame(rows, columns=[*columns, *key_cols, "metric", "mean", "ci_low", "ci_high", "n"])
     df["n"] = df["n"].astype("int64")
+    return _categorical(df, (*key_cols, "metric"))
+
+
+def _categorical(df: pd.DataFrame, cols: Sequence[str]) -> pd.DataFrame:
+    """Label columns (service, source, destination, metric) as Categoricals, as in every
+    meshsim table, with their categories in first-seen (catalog) order."""
+    for c in cols:
+        df[c] = pd.Categorical(df[c], categories=list(dict.fromkeys(df[c])))
     return df
 
 
