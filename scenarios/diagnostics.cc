@@ -318,6 +318,10 @@ constexpr CatalogueEntry kCatalogue[] = {
      "A --set adds a field to a Kubernetes or Istio manifest that it did not have; meshsim cannot "
      "check its spelling.",
      "--set '{0}' adds field '{1}', which {2} did not have; check its spelling"},
+    {Code::kOverrideNotRead, "MSH0406", W, "OverrideNotRead",
+     "A --set changes a field meshsim does not read (of a Kubernetes manifest, or of a kind it "
+     "does not simulate), so the run is the same as without it.",
+     "--set '{0}' changes nothing meshsim simulates: {1}"},
 };
 
 std::string fill(std::string_view tmpl, const std::vector<std::string>& args) {

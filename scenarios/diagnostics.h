@@ -136,6 +136,7 @@ enum class Code : int {
   kOverrideAmbiguous = 403,
   kOverrideBadValue = 404,
   kOverrideAddsField = 405,
+  kOverrideNotRead = 406,
 };
 
 struct CatalogueEntry {

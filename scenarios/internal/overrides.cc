@@ -5,6 +5,8 @@
 #include <cctype>
 #include <optional>
 
+#include "scenarios/internal/kinds.h"
+#include "scenarios/internal/kubernetes_fields.h"
 #include "scenarios/internal/suggest.h"
 
 namespace meshsim::scenarios::internal {
@@ -46,6 +48,10 @@ class OverrideApplier {
   bool parse_path(std::string_view path, std::size_t offset, std::vector<Component>& out);
   Document* find_document(std::string_view lhs, std::size_t& path_start);
   bool has_effect(const Document& doc, const std::vector<Component>& path, const YAML::Node& value);
+  // MSH0406 when the override reaches nothing meshsim reads: a field of a Kubernetes Service or
+  // Deployment that no reader looks at, or any field of a kind that is not simulated.  True if
+  // it reported.
+  bool report_if_not_read(const Document& doc, const std::vector<FieldStep>& steps);
 
   std::vector<Document>& docs_;
   Diagnostics& diagnostics_;
@@ -210,6 +216,25 @@ bool OverrideApplier::has_effect(const Document& doc, const std::vector<Componen
   return false;
 }
 
+bool OverrideApplier::report_if_not_read(const Document& doc, const std::vector<FieldStep>& steps) {
+  if (doc.family == Family::kMeshsim) return false;
+  const std::string what = doc.kind + " '" + doc.name + "'";
+  const KindVerdict v = classify_kind(doc.api_version, doc.kind);
+  if (v.status == KindVerdict::Status::kNotSimulated) {
+    diagnostics_.report(Code::kOverrideNotRead, {file_, 1, 1},
+                        {text_, what + " is of a kind meshsim does not simulate (" + v.what + ")"});
+    return true;
+  }
+  if (doc.family != Family::kKubernetes || v.status != KindVerdict::Status::kSimulated ||
+      kubernetes_path_is_read(doc.kind, steps)) {
+    return false;  // Istio's simulated kinds check their own fields (unknown: error; MSH0310)
+  }
+  diagnostics_.report(Code::kOverrideNotRead, {file_, 1, 1},
+                      {text_, "meshsim does not read that field of " + what + "; of a " +
+                                  doc.kind + " it reads " + kubernetes_read_fields(doc.kind)});
+  return true;
+}
+
 std::optional<AppliedOverride> OverrideApplier::apply() {
   const std::size_t eq = text_.find('=');
   if (eq == std::string::npos) {
@@ -245,11 +270,13 @@ std::optional<AppliedOverride> OverrideApplier::apply() {
   YAML::Node cur = doc->root;
   std::string where = doc->kind + " '" + doc->name + "'";
   std::string walked;  // "spec.workloads[0]"
+  std::vector<FieldStep> steps;  // the path with list items resolved to their indices
   auto at = [&]() { return walked.empty() ? where : where + " " + walked; };
   for (std::size_t i = 0; i < path.size(); ++i) {
     const Component& c = path[i];
     const bool last = i + 1 == path.size();
     if (c.type == Component::Type::kField) {
+      steps.push_back({false, c.text, 0});
       if (!cur.IsMap()) {
         error(Code::kOverridePathNotFound, c.column,
               "'" + c.text + "' cannot be reached: " + at() + " is not a mapping");
@@ -271,7 +298,7 @@ std::optional<AppliedOverride> OverrideApplier::apply() {
         YAML::Node key(c.text);
         locator_.add(key, {file_, 1, c.column});
         cur.force_insert(key, value);
-        if (doc->family != Family::kMeshsim) {
+        if (!report_if_not_read(*doc, steps) && doc->family != Family::kMeshsim) {
           diagnostics_.report(Code::kOverrideAddsField, {file_, 1, c.column},
                               {text_, c.text, at()});
         }
@@ -279,6 +306,7 @@ std::optional<AppliedOverride> OverrideApplier::apply() {
       }
       if (last) {
         child = value;  // assignment rebinds the document's node to the value's data
+        report_if_not_read(*doc, steps);
         return applied;
       }
       cur.reset(child);
@@ -313,9 +341,11 @@ std::optional<AppliedOverride> OverrideApplier::apply() {
           return std::nullopt;
         }
       }
+      steps.push_back({true, "", index});
       YAML::Node child = cur[index];
       if (last) {
         child = value;
+        report_if_not_read(*doc, steps);
         return applied;
       }
       cur.reset(child);
