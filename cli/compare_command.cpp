@@ -5,8 +5,9 @@
 //                   [--candidate-set K=V]... [--all] [--multiple-testing holm|bh]
 //                   [--independent-streams] [--junit F] [--markdown F]
 //
-// Exit codes: 0 no regression; 1 a regression; 2 bad input (usage, a scenario that does not
-// load, nothing to compare); 3 a run could not finish (Ctrl-C: no report is written then) or a
+// Exit codes: 0 no regression (with --allow-missing-base, also when the base has no scenario:
+// the candidate's are reported as new); 1 a regression; 2 bad input (usage, a scenario that does
+// not load, nothing to compare); 3 a run could not finish (Ctrl-C: no report is written then) or a
 // report could not be written.
 #include <algorithm>
 #include <charconv>
@@ -96,11 +97,64 @@ bool candidate_overrides_apply(const scenarios::Scenario& candidate, size_t firs
   return true;
 }
 
+// Scenarios pair by the path of their Experiment's file below the given paths; two single
+// scenarios whose files are named differently (or two files) pair with each other, said on
+// stderr.  The others are new in the candidate or removed from it: named on stderr, and listed
+// as not compared in every report.
+struct Pairing {
+  std::vector<std::pair<scenarios::SuiteEntry, scenarios::SuiteEntry>> pairs;
+  std::vector<scenarios::SuiteEntry> removed, added;
+};
+
+Pairing pair_scenarios(const std::vector<scenarios::SuiteEntry>& base_entries,
+                       const std::vector<scenarios::SuiteEntry>& candidate_entries,
+                       const std::string& base_root, const std::string& candidate_root) {
+  Pairing out;
+  std::map<std::string, scenarios::SuiteEntry> by_key;
+  for (const auto& e : candidate_entries) by_key[pairing_key(e, candidate_root)] = e;
+  for (const auto& b : base_entries) {
+    const auto it = by_key.find(pairing_key(b, base_root));
+    if (it == by_key.end()) {
+      out.removed.push_back(b);
+      continue;
+    }
+    out.pairs.emplace_back(b, it->second);
+    by_key.erase(it);
+  }
+  if (out.pairs.empty() && out.removed.size() == 1 && by_key.size() == 1) {
+    const auto& b = out.removed[0];
+    const auto& c = by_key.begin()->second;
+    if (!pairing_key(b, base_root).empty() || !pairing_key(c, candidate_root).empty())
+      std::cerr << "meshsim: comparing " << b.experiment_file << " with " << c.experiment_file
+                << "\n";
+    out.pairs.emplace_back(b, c);
+    out.removed.clear();
+    return out;
+  }
+  // A removed scenario is named as it would be in the candidate ("mesh/old", not the path of
+  // the base checkout), as the others are.
+  const auto strip = [](std::string s) {
+    while (s.size() > 1 && s.back() == '/') s.pop_back();
+    return s;
+  };
+  for (auto& b : out.removed) {
+    std::cerr << "meshsim: " << b.name << " has no counterpart in " << candidate_root
+              << "; not compared\n";
+    if (b.name.starts_with(strip(base_root)))
+      b.name = strip(candidate_root) + b.name.substr(strip(base_root).size());
+  }
+  for (const auto& [key, e] : by_key) {
+    std::cerr << "meshsim: " << e.name << " is new in " << candidate_root << "; not compared\n";
+    out.added.push_back(e);
+  }
+  return out;
+}
+
 }  // namespace
 
 int cmd_compare(int argc, char** argv) {
   RunSettings s;
-  bool all_metrics = false, independent_streams = false;
+  bool all_metrics = false, independent_streams = false, allow_missing_base = false;
   std::string multiple_testing_text = "holm";
   std::vector<std::string> inputs, regression, candidate_overrides;
   po::options_description opts("meshsim compare options");
@@ -115,14 +169,18 @@ int cmd_compare(int argc, char** argv) {
       "how the rows of a comparison share the error rate: holm (default; the chance of any "
       "false alarm) or bh (Benjamini-Hochberg; the share of false alarms among the flagged)")(
       "independent-streams", po::bool_switch(&independent_streams),
-      "run the candidate on random streams of its own, not the base's (an A/A test)");
+      "run the candidate on random streams of its own, not the base's (an A/A test)")(
+      "allow-missing-base", po::bool_switch(&allow_missing_base),
+      "BASE may be missing or share no scenario with CANDIDATE (a pull request that adds the "
+      "first scenarios): report the candidate's scenarios as new, not compared, and exit 0");
   add_run_options(opts, s);
   po::options_description all;
   all.add(opts).add_options()("input", po::value<std::vector<std::string>>(&inputs), "scenarios");
   int code = kOk;
   const char* usage =
       "usage: meshsim compare BASE CANDIDATE [--replications N] [--jobs N] "
-      "[--max-regression K=V]... [--candidate-set K=V]... [--junit out.xml] [--markdown out.md]";
+      "[--max-regression K=V]... [--candidate-set K=V]... [--allow-missing-base] "
+      "[--junit out.xml] [--markdown out.md]";
   po::variables_map vm;
   if (!parse_options(argc, argv, opts, all, usage, vm, code)) return code;
   if (inputs.size() != 2) {
@@ -148,46 +206,23 @@ int cmd_compare(int argc, char** argv) {
   }
   std::vector<scenarios::SuiteEntry> base_entries, candidate_entries;
   try {
-    base_entries = scenarios::discover_scenarios({inputs[0]});
+    // A missing base is an empty suite when allowed: the pull request adds the first scenarios.
+    if (!allow_missing_base || std::filesystem::exists(inputs[0]))
+      base_entries = scenarios::discover_scenarios({inputs[0]});
     candidate_entries = scenarios::discover_scenarios({inputs[1]});
   } catch (const std::exception& e) {
     std::cerr << "meshsim: " << e.what() << "\n";
     return kUsage;
   }
-  // Pairs: one scenario each, or the scenarios of two suites matched by their relative path.
-  std::vector<std::pair<scenarios::SuiteEntry, scenarios::SuiteEntry>> pairs;
-  // Scenarios pair by the path of their Experiment's file below the given paths; two single
-  // scenarios whose files are named differently (or two files) pair with each other, said on
-  // stderr.
-  std::map<std::string, scenarios::SuiteEntry> by_key;
-  for (const auto& e : candidate_entries) by_key[pairing_key(e, inputs[1])] = e;
-  std::vector<scenarios::SuiteEntry> unpaired;
-  for (const auto& b : base_entries) {
-    const auto it = by_key.find(pairing_key(b, inputs[0]));
-    if (it == by_key.end()) {
-      unpaired.push_back(b);
-      continue;
-    }
-    pairs.emplace_back(b, it->second);
-    by_key.erase(it);
-  }
-  if (pairs.empty() && unpaired.size() == 1 && by_key.size() == 1) {
-    const auto& c = by_key.begin()->second;
-    if (!pairing_key(unpaired[0], inputs[0]).empty() || !pairing_key(c, inputs[1]).empty())
-      std::cerr << "meshsim: comparing " << unpaired[0].experiment_file << " with "
-                << c.experiment_file << "\n";
-    pairs.emplace_back(unpaired[0], c);
-  } else {
-    for (const auto& b : unpaired)
-      std::cerr << "meshsim: " << b.name << " has no counterpart in " << inputs[1]
-                << "; not compared\n";
-    for (const auto& [key, e] : by_key)
-      std::cerr << "meshsim: " << e.name << " is new in " << inputs[1] << "; not compared\n";
-  }
-  if (pairs.empty()) {
-    std::cerr << "meshsim: nothing to compare\n";
+  const Pairing pairing = pair_scenarios(base_entries, candidate_entries, inputs[0], inputs[1]);
+  if (pairing.pairs.empty() && !(allow_missing_base && !candidate_entries.empty())) {
+    std::cerr << "meshsim: nothing to compare";
+    if (!candidate_entries.empty())
+      std::cerr << " (--allow-missing-base reports the candidate's scenarios as new instead)";
+    std::cerr << "\n";
     return kUsage;
   }
+  const auto& pairs = pairing.pairs;
 
   struct Pair {
     Loaded base, candidate;
@@ -202,7 +237,11 @@ int cmd_compare(int argc, char** argv) {
                                  candidate_overrides.end());
   for (const auto& [b, c] : pairs) {
     Pair p;
-    p.name = b.name == c.name ? b.name : b.name + " vs " + c.name;
+    // Paired by path below two suites: the candidate's name (as check names it, so the two
+    // reports of a pull request agree, and without the base checkout's temporary path).  Two
+    // single scenarios paired whatever their names: both.
+    const bool by_path = !pairing_key(b, inputs[0]).empty();
+    p.name = b.name == c.name || by_path ? c.name : b.name + " vs " + c.name;
     p.base = load_one(b, s.overrides, s);
     p.candidate = load_one(c, all_candidate_overrides, s);
     if (p.base.scenario && p.candidate.scenario) {
@@ -251,6 +290,14 @@ int cmd_compare(int argc, char** argv) {
     }
     compares.push_back(std::move(c));
   }
+  const auto not_compared = [&](const scenarios::SuiteEntry& e, analysis::Pairing how) {
+    analysis::ScenarioCompare c;
+    c.name = e.name;
+    c.pairing = how;
+    compares.push_back(std::move(c));
+  };
+  for (const auto& e : pairing.removed) not_compared(e, analysis::Pairing::kRemoved);
+  for (const auto& e : pairing.added) not_compared(e, analysis::Pairing::kNew);
   if (!report(s, analysis::compare_text(compares, all_metrics), compares,
               [&] { return analysis::compare_junit(compares); },
               [&] { return analysis::compare_markdown(compares, all_metrics); }))
