@@ -101,15 +101,15 @@ bool candidate_overrides_apply(const scenarios::Scenario& candidate, size_t firs
 // scenarios whose files are named differently (or two files) pair with each other, said on
 // stderr.  The others are new in the candidate or removed from it: named on stderr, and listed
 // as not compared in every report.
-struct Pairing {
+struct SuitePairs {
   std::vector<std::pair<scenarios::SuiteEntry, scenarios::SuiteEntry>> pairs;
   std::vector<scenarios::SuiteEntry> removed, added;
 };
 
-Pairing pair_scenarios(const std::vector<scenarios::SuiteEntry>& base_entries,
+SuitePairs pair_scenarios(const std::vector<scenarios::SuiteEntry>& base_entries,
                        const std::vector<scenarios::SuiteEntry>& candidate_entries,
                        const std::string& base_root, const std::string& candidate_root) {
-  Pairing out;
+  SuitePairs out;
   std::map<std::string, scenarios::SuiteEntry> by_key;
   for (const auto& e : candidate_entries) by_key[pairing_key(e, candidate_root)] = e;
   for (const auto& b : base_entries) {
@@ -214,7 +214,7 @@ int cmd_compare(int argc, char** argv) {
     std::cerr << "meshsim: " << e.what() << "\n";
     return kUsage;
   }
-  const Pairing pairing = pair_scenarios(base_entries, candidate_entries, inputs[0], inputs[1]);
+  const SuitePairs pairing = pair_scenarios(base_entries, candidate_entries, inputs[0], inputs[1]);
   if (pairing.pairs.empty() && !(allow_missing_base && !candidate_entries.empty())) {
     std::cerr << "meshsim: nothing to compare";
     if (!candidate_entries.empty())
