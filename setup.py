@@ -6,7 +6,7 @@ with the pure-Python package python/meshsim (metadata: pyproject.toml).
 CMake configures a Release build of the libraries and the module only (no tests, no
 benchmarks, warnings not fatal) in build-pip/ and builds the target meshsim_python; the module
 is copied to where setuptools expects the extension.  Needs cmake, a C++20 compiler, pybind11
-and the libraries' dependencies (.ci/debian-packages.txt).
+and the libraries' dependencies (.ci/debian-packages-cli.txt).
 """
 import os
 import re

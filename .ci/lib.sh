@@ -1,4 +1,5 @@
-# Shared by .ci/setup and .ci/test: install Debian packages if missing, configure, build.
+# Shared by .ci/setup and .ci/test: install Debian packages if missing (debian-packages-cli.txt
+# and debian-packages.txt), configure, build.
 # Idempotent: a second call installs nothing and rebuilds only what changed.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -9,7 +10,8 @@ log() { printf '\033[1m== %s\033[0m\n' "$*" >&2; }
 
 install_deps() {
   local pkgs missing=()
-  mapfile -t pkgs < <(grep -v '^\s*#' "$ROOT/.ci/debian-packages.txt" | grep -v '^\s*$')
+  mapfile -t pkgs < <(cat "$ROOT/.ci/debian-packages-cli.txt" "$ROOT/.ci/debian-packages.txt" \
+    | grep -v '^\s*#' | grep -v '^\s*$')
   for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done

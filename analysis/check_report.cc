@@ -261,7 +261,7 @@ std::string check_markdown(const std::vector<ScenarioCheck>& checks, bool strict
   out += "\n<details><summary>Replications and fingerprints</summary>\n\n"
          "| scenario | replications | seeds | fingerprint |\n|---|---|---|---|\n";
   out += fingerprints;
-  out += "\n</details>\n";
+  out += "\n</details>\n\n";  // the blank line closes the HTML block (see check_report.h)
   return out;
 }
 

@@ -1,10 +1,13 @@
 // Reports of `meshsim check` and `meshsim compare`: plain text for the terminal, JUnit XML for
 // CI systems (GitHub Actions' test reporters, GitLab's `artifacts:reports:junit`, Jenkins), and
-// Markdown for a pull-request comment.
+// Markdown for a pull-request comment.  Each Markdown report starts with its heading and ends
+// with a blank line, so reports concatenated into one comment render as written (GitHub's HTML
+// block after </details> runs until a blank line and would swallow the next heading).
 //
 // JUnit layout: one <testsuite> per scenario, one <testcase> per expectation (check) or per
 // service and metric (compare); a failed expectation or a regression is a <failure>, a scenario
-// that could not be loaded or run is one <testcase name="load"> with an <error>.  Properties
+// that could not be loaded or run is one <testcase name="load"> with an <error>, a scenario
+// compare could not pair is one <testcase name="pair"> <skipped>.  Properties
 // carry the seeds and the run fingerprint.  Times are wall-clock seconds (the only part of a
 // report that differs between two runs of the same inputs).
 // Thread safety: pure functions.
@@ -25,9 +28,18 @@ struct ScenarioCheck {
   double elapsed_s = 0;  // wall-clock time of its replications, summed
 };
 
+// Whether a scenario of a compared suite had a counterpart on the other side (suites pair their
+// scenarios by path).  One without is listed as not compared, never silently left out.
+enum class Pairing {
+  kPaired,
+  kRemoved,  // only in the base
+  kNew,      // only in the candidate (a pull request adds it; `meshsim check` judges it)
+};
+
 struct ScenarioCompare {
   std::string name;
   std::string error;
+  Pairing pairing = Pairing::kPaired;  // not kPaired: no error, no result
   CompareResult result;
   double elapsed_s = 0;
 };

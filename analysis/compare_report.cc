@@ -75,12 +75,42 @@ std::string decision_text(const CompareResult& r) {
 
 bool shown(const MetricComparison& m, bool all) { return all || m.change != Change::kNone; }
 
+const char* pairing_text(Pairing p) {
+  return p == Pairing::kNew ? "new in the candidate; not compared (meshsim check judges it)"
+                            : "removed in the candidate; not compared";
+}
+
+// How many scenarios were compared, and how many were only on one side.
+struct Census {
+  size_t paired = 0, added = 0, removed = 0;
+  explicit Census(const std::vector<ScenarioCompare>& compares) {
+    for (const ScenarioCompare& c : compares) {
+      if (c.pairing == Pairing::kNew) ++added;
+      else if (c.pairing == Pairing::kRemoved) ++removed;
+      else ++paired;
+    }
+  }
+  // No scenario in the base at all: a pull request that adds the first ones.
+  bool no_base() const { return paired == 0 && removed == 0; }
+  // ", 1 new scenario(s) not compared, 1 removed"; "" when every scenario was paired.
+  std::string unpaired_text() const {
+    std::string out;
+    if (added) out += fmt::format(", {} new scenario(s) not compared", added);
+    if (removed) out += fmt::format(", {} removed", removed);
+    return out;
+  }
+};
+
 }  // namespace
 
 std::string compare_text(const std::vector<ScenarioCompare>& compares, bool all) {
   std::string out;
   size_t regressions = 0, broken = 0;
   for (const ScenarioCompare& c : compares) {
+    if (c.pairing != Pairing::kPaired) {
+      out += fmt::format("{}: {}\n\n", c.name, pairing_text(c.pairing));
+      continue;
+    }
     if (!c.error.empty()) {
       out += fmt::format("{}: ERROR\n{}\n\n", c.name, c.error);
       ++broken;
@@ -109,8 +139,15 @@ std::string compare_text(const std::vector<ScenarioCompare>& compares, bool all)
     out += fmt::format("  fingerprints: base {}, candidate {}\n\n", fingerprint_hex(r.base_fingerprint),
                        fingerprint_hex(r.candidate_fingerprint));
   }
+  const Census census(compares);
+  if (census.no_base()) {
+    out += fmt::format("no base: {} new scenario(s), nothing compared\n", census.added);
+    return out;
+  }
   out += fmt::format("{} regression(s)", regressions);
   if (broken) out += fmt::format("; {} scenario pair(s) could not be compared", broken);
+  if (census.added) out += fmt::format("; {} new scenario(s) not compared", census.added);
+  if (census.removed) out += fmt::format("; {} removed", census.removed);
   out += "\n";
   return out;
 }
@@ -121,6 +158,18 @@ std::string compare_junit(const std::vector<ScenarioCompare>& compares) {
   std::string body;
   for (const ScenarioCompare& c : compares) {
     time += c.elapsed_s;
+    if (c.pairing != Pairing::kPaired) {
+      ++tests;
+      body += fmt::format(
+          "  <testsuite name=\"{0}\" tests=\"1\" failures=\"0\" errors=\"0\" skipped=\"1\" "
+          "time=\"0.000\">\n"
+          "    <testcase classname=\"meshsim.compare.{0}\" name=\"pair\" time=\"0\">\n"
+          "      <skipped message=\"{1}\"/>\n"
+          "    </testcase>\n"
+          "  </testsuite>\n",
+          xml_escape(c.name), pairing_text(c.pairing));
+      continue;
+    }
     if (!c.error.empty()) {
       ++tests;
       ++errors;
@@ -164,8 +213,12 @@ std::string compare_junit(const std::vector<ScenarioCompare>& compares) {
 
 std::string compare_markdown(const std::vector<ScenarioCompare>& compares, bool all) {
   size_t regressions = 0, broken = 0;
-  std::string rows, decisions;
+  std::string rows, decisions, unpaired;
   for (const ScenarioCompare& c : compares) {
+    if (c.pairing != Pairing::kPaired) {
+      unpaired += fmt::format("- `{}`: {}\n", markdown_escape(c.name), pairing_text(c.pairing));
+      continue;
+    }
     if (!c.error.empty()) {
       ++broken;
       rows += fmt::format("| :boom: | `{}` | could not be compared: {} | | | | | | |\n",
@@ -173,8 +226,12 @@ std::string compare_markdown(const std::vector<ScenarioCompare>& compares, bool 
                           markdown_escape(c.error.substr(0, c.error.find('\n'))));
       continue;
     }
-    decisions += fmt::format("- `{}`: {} paired replication(s), {} intervals; {}\n",
-                             markdown_escape(c.name), c.result.replications,
+    decisions += fmt::format("- `{}`: {}{} paired replication(s), {} intervals; {}\n",
+                             markdown_escape(c.name),
+                             c.result.base_fingerprint == c.result.candidate_fingerprint
+                                 ? "identical behaviour (equal fingerprints); "
+                                 : "",
+                             c.result.replications,
                              percent_level(c.result.confidence), decision_text(c.result));
     for (const MetricComparison& m : c.result.metrics) {
       if (m.change == Change::kRegression) ++regressions;
@@ -191,10 +248,18 @@ std::string compare_markdown(const std::vector<ScenarioCompare>& compares, bool 
                           threshold_text(m));
     }
   }
+  const Census census(compares);
+  if (census.no_base()) {
+    return fmt::format(
+        "### meshsim compare: :new: no base: {} new scenario(s), checked only\n\n"
+        "The base has no scenario to compare with (a pull request that adds the first ones): "
+        "their expectations are judged by `meshsim check`, nothing is compared.\n\n{}\n",
+        census.added, unpaired);
+  }
   std::string out = fmt::format("### meshsim compare: {} {} regression(s)",
                                 regressions || broken ? ":x:" : ":white_check_mark:", regressions);
   if (broken) out += fmt::format(", {} scenario pair(s) could not be compared", broken);
-  out += "\n\n";
+  out += census.unpaired_text() + "\n\n";
   if (rows.empty()) {
     out += "No significant change.\n";
   } else {
@@ -203,7 +268,8 @@ std::string compare_markdown(const std::vector<ScenarioCompare>& compares, bool 
            "|---|---|---|---|---|---|---|---|---|\n" + rows;
   }
   if (!decisions.empty()) out += "\n" + decisions;
-  return out;
+  if (!unpaired.empty()) out += "\nNot compared:\n\n" + unpaired;
+  return out + "\n";  // ends with a blank line, so that reports compose (check_report.h)
 }
 
 }  // namespace meshsim::analysis

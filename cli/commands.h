@@ -31,7 +31,7 @@ bool check_output_path(const char* option, const std::string& path);
 // Ctrl-C kills the process at once (the handler is reset after the first).
 const std::atomic<bool>* stop_on_interrupt();
 
-// meshsim check / compare (check_commands.cpp); argv[0] is the command's name.
+// meshsim check / compare (check_commands.cpp, compare_command.cpp); argv[0] is the command's name.
 int cmd_check(int argc, char** argv);
 int cmd_compare(int argc, char** argv);
 

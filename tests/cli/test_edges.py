@@ -166,3 +166,44 @@ def test_run_says_when_an_option_replaces_a_set_of_the_same_field():
     assert p.stderr.splitlines() == [
         "meshsim: warning: --duration replaces --set 'Experiment.spec.duration=50s'",
         "meshsim: warning: --seed replaces --set 'Experiment.spec.seed=4'"], p.stderr
+
+
+# ---- compare in CI: the first scenarios, and reports that compose (item 3) --------------------
+
+def test_compare_with_a_missing_base_is_exit_2_unless_allowed_then_a_report(tmp_path):
+    """docs/ci.md: a pull request that adds the first scenarios has no base.  Without
+    --allow-missing-base that is bad input (exit 2, naming the path, as a mistyped path by hand
+    should be); with it, the candidate's scenarios are listed as new in every report, exit 0
+    (before: exit 2 either way, and no report for the pull-request comment)."""
+    one_line_error(meshsim("compare", tmp_path / "nope", EXAMPLES / "mm1"), 2, "nope")
+    md, xml = tmp_path / "c.md", tmp_path / "c.xml"
+    p = meshsim("compare", tmp_path / "nope", EXAMPLES / "mm1", "--allow-missing-base",
+                "--markdown", md, "--junit", xml, "--quiet")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == "no base: 1 new scenario(s), nothing compared\n"
+    assert md.read_text().startswith("### meshsim compare: :new: no base: 1 new scenario(s), "
+                                     "checked only\n\n")
+    assert f"- `{EXAMPLES / 'mm1'}`: new in the candidate" in md.read_text()
+    assert '<skipped message="new in the candidate; not compared' in xml.read_text()
+    # An existing base with no scenario is the same case; a missing candidate is still an error.
+    (tmp_path / "empty").mkdir()
+    p = meshsim("compare", tmp_path / "empty", EXAMPLES / "mm1", "--allow-missing-base", "-q")
+    assert (p.returncode, p.stdout) == (0, "no base: 1 new scenario(s), nothing compared\n")
+    one_line_error(meshsim("compare", EXAMPLES / "mm1", tmp_path / "nope",
+                           "--allow-missing-base"), 2, "nope")
+
+
+def test_markdown_reports_end_with_a_blank_line_so_that_they_compose(tmp_path):
+    """check_report.h: each Markdown report ends with one blank line, so `cat check.md
+    compare.md` does not put compare's heading inside check's <details> HTML block, which only a
+    blank line ends on GitHub (before: check.md ended with "</details>\\n")."""
+    check, compare = tmp_path / "check.md", tmp_path / "compare.md"
+    meshsim("check", EXAMPLES / "mm1", "-n", "2", "--duration", "20s", "--markdown", check)
+    meshsim("compare", EXAMPLES / "mm1", EXAMPLES / "mm1", "-n", "2", "--duration", "20s",
+            "--markdown", compare)
+    assert "could not be checked" not in check.read_text()
+    for f in (check, compare):
+        text = f.read_text()
+        assert text.startswith("### meshsim ") and text.endswith("\n\n")
+        assert not text.endswith("\n\n\n"), text
+    assert "</details>\n\n### meshsim compare" in check.read_text() + compare.read_text()
