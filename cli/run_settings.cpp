@@ -7,6 +7,7 @@
 #include <charconv>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "analysis/runner.h"
 
@@ -104,6 +105,26 @@ bool run_jobs(const std::vector<analysis::RunJob>& jobs, const RunSettings& s,
 }
 
 
+namespace {
+
+// An option replaces what a --set of the same Experiment field said: said once (the same
+// overrides apply to every scenario and side), not silently (issue #15), as `meshsim run` does.
+void warn_replaced_overrides(const std::vector<scenarios::AppliedOverride>& overrides,
+                             const RunSettings& s) {
+  static std::set<std::string> said;  // the CLI loads its scenarios on one thread
+  for (const auto& o : overrides) {
+    if (o.kind != "Experiment") continue;
+    const char* option = nullptr;
+    if (s.duration && o.path == "spec.duration") option = "--duration";
+    if (s.replications && (o.path == "spec.check.replications" || o.path == "spec.check"))
+      option = "--replications";
+    if (option && said.insert(o.text).second)
+      std::cerr << "meshsim: warning: " << option << " replaces --set '" << o.text << "'\n";
+  }
+}
+
+}  // namespace
+
 Loaded load_one(const scenarios::SuiteEntry& entry, const std::vector<std::string>& overrides,
                 const RunSettings& s) {
   Loaded l;
@@ -115,6 +136,7 @@ Loaded load_one(const scenarios::SuiteEntry& entry, const std::vector<std::strin
     return l;
   }
   auto& exp = l.scenario->mesh.experiment;
+  warn_replaced_overrides(l.scenario->overrides, s);
   if (s.replications) exp.check.replications = *s.replications;
   if (s.duration) exp.duration = *s.duration;
   if (exp.warmup >= exp.duration) {

@@ -168,6 +168,22 @@ def test_run_says_when_an_option_replaces_a_set_of_the_same_field():
         "meshsim: warning: --seed replaces --set 'Experiment.spec.seed=4'"], p.stderr
 
 
+def test_check_and_compare_say_when_an_option_replaces_a_set_of_the_same_field():
+    """As run does (issue #15 item 2): once per override, however many scenarios and sides."""
+    sets = ["--set", "Experiment.spec.duration=50s", "--set", "Experiment.spec.check={replications: 9}"]
+    expected = ["meshsim: warning: --duration replaces --set 'Experiment.spec.duration=50s'",
+                "meshsim: warning: --replications replaces --set "
+                "'Experiment.spec.check={replications: 9}'"]
+    p = meshsim("check", EXAMPLES / "mm1", "--duration", "12s", "--replications", "2", "--quiet",
+                *sets)
+    assert p.returncode == 0, p.stderr
+    assert [ln for ln in p.stderr.splitlines() if "replaces" in ln] == expected, p.stderr
+    p = meshsim("compare", EXAMPLES / "mm1", EXAMPLES / "mm1", "--duration", "12s",
+                "--replications", "2", "--quiet", *sets)
+    assert p.returncode == 0, p.stderr
+    assert [ln for ln in p.stderr.splitlines() if "replaces" in ln] == expected, p.stderr
+
+
 # ---- compare in CI: the first scenarios, and reports that compose (item 3) --------------------
 
 def test_compare_with_a_missing_base_is_exit_2_unless_allowed_then_a_report(tmp_path):
