@@ -181,7 +181,8 @@ struct CompareResult {
 
 // How a comparison is run and decided, beyond the scenario's CheckConfig.
 struct CompareOptions {
-  MultipleTesting multiple_testing = MultipleTesting::kHolm;
+  // The multiple-testing method; none: the base's spec.check.multipleTesting (Holm by default).
+  std::optional<MultipleTesting> multiple_testing;
   // The candidate runs on seeds of its own (candidate_seeds), not the base's.
   bool independent_streams = false;
 };

@@ -80,7 +80,8 @@ CompareResult compare_runs(std::span<const Replication> base,
   CompareResult out;
   out.confidence = settings.confidence;
   out.alpha = 1 - settings.confidence;
-  out.multiple_testing = options.multiple_testing;
+  out.multiple_testing = options.multiple_testing.value_or(
+      settings.false_discovery_rate ? MultipleTesting::kBenjaminiHochberg : MultipleTesting::kHolm);
   out.independent_streams = options.independent_streams;
   out.replications = base.size();
   out.base_fingerprint = combined_fingerprint(base);
@@ -218,7 +219,7 @@ CompareResult compare_runs(std::span<const Replication> base,
   // One family: every row of this comparison that has a test.
   std::vector<double> p;
   for (const MetricComparison& m : out.metrics) p.push_back(m.p_value);
-  const std::vector<double> adjusted = adjust_p_values(p, options.multiple_testing);
+  const std::vector<double> adjusted = adjust_p_values(p, out.multiple_testing);
   for (size_t i = 0; i < out.metrics.size(); ++i) {
     MetricComparison& m = out.metrics[i];
     m.adjusted_p_value = adjusted[i];

@@ -155,7 +155,7 @@ SuitePairs pair_scenarios(const std::vector<scenarios::SuiteEntry>& base_entries
 int cmd_compare(int argc, char** argv) {
   RunSettings s;
   bool all_metrics = false, independent_streams = false, allow_missing_base = false;
-  std::string multiple_testing_text = "holm";
+  std::string multiple_testing_text;  // empty: the base Experiment's spec.check.multipleTesting
   std::vector<std::string> inputs, regression, candidate_overrides;
   po::options_description opts("meshsim compare options");
   opts.add_options()("help,h", "show this help")(
@@ -166,8 +166,9 @@ int cmd_compare(int argc, char** argv) {
       "override a field of the candidate only (after --set): KIND[/NAME].path=VALUE")(
       "all", po::bool_switch(&all_metrics), "list every metric, not only significant changes")(
       "multiple-testing", po::value<std::string>(&multiple_testing_text),
-      "how the rows of a comparison share the error rate: holm (default; the chance of any "
-      "false alarm) or bh (Benjamini-Hochberg; the share of false alarms among the flagged)")(
+      "how the rows of a comparison share the error rate: holm (the chance of any false alarm) "
+      "or bh (Benjamini-Hochberg; the share of false alarms among the flagged); default: the "
+      "base Experiment's spec.check.multipleTesting, else holm")(
       "independent-streams", po::bool_switch(&independent_streams),
       "run the candidate on random streams of its own, not the base's (an A/A test)")(
       "allow-missing-base", po::bool_switch(&allow_missing_base),
@@ -191,7 +192,9 @@ int cmd_compare(int argc, char** argv) {
   if (!finish_run_options(s)) return kUsage;
   analysis::CompareOptions compare_options;
   compare_options.independent_streams = independent_streams;
-  if (const auto m = analysis::parse_multiple_testing(multiple_testing_text)) {
+  if (multiple_testing_text.empty()) {
+    // the base's spec.check decides, scenario by scenario
+  } else if (const auto m = analysis::parse_multiple_testing(multiple_testing_text)) {
     compare_options.multiple_testing = *m;
   } else {
     std::cerr << "meshsim: --multiple-testing expects holm or bh, got '" << multiple_testing_text

@@ -422,6 +422,9 @@ struct CheckConfig {
   double max_latency_increase = 0.10;    // relative, for mean, p50, p90 and p99
   double max_amplification_increase = 0.05;  // absolute, attempts per request
   double max_slower_probability = 0.55;  // Mann-Whitney: P(candidate slower than base)
+  // How compare shares the error rate over a comparison's rows (analysis/multiple_testing.h):
+  // false: Holm (the chance of any false alarm), true: Benjamini-Hochberg (false discoveries).
+  bool false_discovery_rate = false;
 };
 
 // ---- The whole scenario's model part ------------------------------------------------------

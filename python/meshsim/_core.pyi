@@ -110,5 +110,7 @@ def compare(
     candidate: Scenario,
     replications: int | None = None,
     threads: int | None = None,
+    multiple_testing: str | None = None,
+    independent_streams: bool = False,
 ) -> dict[str, Any]:
     """`meshsim compare --all` on two scenarios, common random numbers: {rows, seeds, ...}."""

@@ -112,15 +112,16 @@ def check(scenario: "Scenario", replications: int | None = None,
 
 
 def compare(base: "Scenario", candidate: "Scenario", replications: int | None = None,
-            threads: int | None = None, multiple_testing: str = "holm",
+            threads: int | None = None, multiple_testing: str | None = None,
             independent_streams: bool = False) -> pd.DataFrame:
     """Runs both scenarios with the base's seeds (common random numbers) and compares every
     service that carried traffic in both, as ``meshsim compare --all`` does, with the base's
     regression thresholds.
 
-    ``multiple_testing``: how the rows share the error rate: ``"holm"`` (default; the chance
-    that any row of a no-op change is flagged is at most 1 - confidence) or ``"bh"``
-    (Benjamini-Hochberg; the expected share of false rows among the flagged).
+    ``multiple_testing``: how the rows share the error rate: ``"holm"`` (the chance that any
+    row of a no-op change is flagged is at most 1 - confidence) or ``"bh"``
+    (Benjamini-Hochberg; the expected share of false rows among the flagged); None (default):
+    the base Experiment's ``spec.check.multipleTesting``, else Holm.
     ``independent_streams``: the candidate runs on seeds of its own (base seed + 2**63) instead
     of the base's; for A/A tests (with common random numbers an unchanged candidate is the same
     runs).
@@ -153,7 +154,8 @@ def compare(base: "Scenario", candidate: "Scenario", replications: int | None = 
         warnings.warn(f"the candidate's Experiment seed ({candidate.seed}) is not used: compare "
                       f"runs the candidate on {how}", stacklevel=2)
     out = _core.compare(base._core, candidate._core, _replications(replications), threads,
-                        str(multiple_testing), independent_streams)
+                        None if multiple_testing is None else str(multiple_testing),
+                        independent_streams)
     df = pd.DataFrame(out["rows"], columns=[
         "service", "metric", "method", "unit", "base", "candidate", "difference", "lower",
         "upper", "relative", "relative_lower", "relative_upper", "p_value", "adjusted_p_value",

@@ -92,16 +92,18 @@ py::dict check(const scenarios::Scenario& s, std::optional<uint32_t> replication
 
 py::dict compare(const scenarios::Scenario& base, const scenarios::Scenario& candidate,
                  std::optional<uint32_t> replications, std::optional<int> threads,
-                 const std::string& multiple_testing, bool independent_streams) {
+                 const std::optional<std::string>& multiple_testing, bool independent_streams) {
   const uint32_t n = replications_of(base, replications);
   const size_t t = threads_of(threads);
   analysis::CompareOptions options;
   options.independent_streams = independent_streams;
-  if (const auto m = analysis::parse_multiple_testing(multiple_testing)) {
+  if (!multiple_testing) {
+    // the base's spec.check.multipleTesting decides
+  } else if (const auto m = analysis::parse_multiple_testing(*multiple_testing)) {
     options.multiple_testing = *m;
   } else {
     throw std::invalid_argument("multiple_testing must be 'holm' or 'bh', got '" +
-                                multiple_testing + "'");
+                                *multiple_testing + "'");
   }
   std::vector<analysis::RunJob> jobs;
   const auto seeds = analysis::replication_seeds(base.mesh.experiment, n);
@@ -161,7 +163,7 @@ void register_check(py::module_& m) {
         "fingerprint, fingerprints}; the GIL is released during the runs.");
   m.def("compare", &compare, py::arg("base"), py::arg("candidate"),
         py::arg("replications") = py::none(), py::arg("threads") = py::none(),
-        py::arg("multiple_testing") = "holm", py::arg("independent_streams") = false,
+        py::arg("multiple_testing") = py::none(), py::arg("independent_streams") = false,
         "Runs both scenarios with the base's seeds (common random numbers; independent_streams: "
         "seeds of the candidate's own) and compares them per service, as `meshsim compare "
         "--all` does, with the base's thresholds and the rows' p-values adjusted by "

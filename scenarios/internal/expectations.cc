@@ -68,9 +68,13 @@ const std::vector<std::string>& flag_names() {
 }  // namespace
 
 void read_check_settings(const Context& ctx, const YAML::Node& node, models::CheckConfig& out) {
-  const Mapping m(ctx, node, "Experiment spec.check", {"replications", "confidence", "regression"});
+  const Mapping m(ctx, node, "Experiment spec.check",
+                  {"replications", "confidence", "regression", "multipleTesting"});
   if (!m.is_mapping()) return;
   if (auto r = m.integer("replications", 2, 10'000)) out.replications = static_cast<uint32_t>(*r);
+  if (const YAML::Node t = m.get("multipleTesting"); t.IsDefined()) {
+    if (auto v = read_enum(ctx, t, "multipleTesting", {"holm", "bh"})) out.false_discovery_rate = *v == "bh";
+  }
   if (const YAML::Node c = m.get("confidence"); c.IsDefined()) {
     if (auto v = read_percent(ctx, c, "confidence")) {
       if (*v < 0.5 || *v >= 1) {

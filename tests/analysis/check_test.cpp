@@ -306,6 +306,15 @@ TEST_CASE("compare: one row at p = 0.03 among seven is not significant after Hol
     CHECK(success.change == Change::kNone);
     CHECK(r.multiple_testing == method);
   }
+  // Without an option the base's spec.check.multipleTesting decides (Holm by default).
+  meshsim::models::CheckConfig settings;
+  CHECK(compare_runs(base, cand, settings, {}).multiple_testing ==
+        meshsim::analysis::MultipleTesting::kHolm);
+  settings.false_discovery_rate = true;
+  CHECK(compare_runs(base, cand, settings, {}).multiple_testing ==
+        meshsim::analysis::MultipleTesting::kBenjaminiHochberg);
+  CHECK(compare_runs(base, cand, settings, {meshsim::analysis::MultipleTesting::kHolm, false})
+            .multiple_testing == meshsim::analysis::MultipleTesting::kHolm);  // the option wins
 }
 
 TEST_CASE("compare: percentile intervals are never narrower than the histogram's resolution",

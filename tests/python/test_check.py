@@ -99,6 +99,14 @@ def test_compare_difference_is_candidate_minus_base_and_decided_on_adjusted_p(st
     assert bh.attrs["base_fingerprint"] != bh.attrs["candidate_fingerprint"]
     with pytest.raises(ValueError, match="multiple_testing"):
         meshsim.compare(storm, storm, replications=2, multiple_testing="bonferroni")
+    # Without the argument the base's spec.check.multipleTesting decides; the argument wins.
+    short = storm.set({"Experiment.spec.duration": "20s"})
+    bh_yaml = short.set({"Experiment.spec.check.multipleTesting": "bh"})
+    assert meshsim.compare(bh_yaml, short, replications=2).attrs["multiple_testing"] == \
+        "Benjamini-Hochberg"
+    assert meshsim.compare(short, bh_yaml, replications=2).attrs["multiple_testing"] == "Holm"
+    assert meshsim.compare(bh_yaml, short, replications=2, multiple_testing="holm") \
+        .attrs["multiple_testing"] == "Holm"
 
 
 def test_compare_warns_that_a_candidate_seed_is_not_used():

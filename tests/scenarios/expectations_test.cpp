@@ -145,6 +145,7 @@ TEST_CASE("check: replications, confidence and regression thresholds") {
     replications: 12
     confidence: 99%
     regression: {successRate: 0.5%, latency: 20%, retryAmplification: 0.2, slowerProbability: 60%}
+    multipleTesting: bh
 )");
   const auto& c = s.mesh.experiment.check;
   CHECK(c.replications == 12);
@@ -153,10 +154,12 @@ TEST_CASE("check: replications, confidence and regression thresholds") {
   CHECK(c.max_latency_increase == Approx(0.2));
   CHECK(c.max_amplification_increase == Approx(0.2));
   CHECK(c.max_slower_probability == Approx(0.6));
-  // Defaults (check.h): 5 replications at 95 %.
+  CHECK(c.false_discovery_rate);
+  // Defaults (check.h): 5 replications at 95 %, Holm.
   const auto d = load_scenario_text(kBase).mesh.experiment.check;
   CHECK(d.replications == 5);
   CHECK(d.confidence == Approx(0.95));
+  CHECK_FALSE(d.false_discovery_rate);
 }
 
 TEST_CASE("expect: mistakes are reported at their line:column with what was expected") {
@@ -200,6 +203,7 @@ TEST_CASE("expect: mistakes are reported at their line:column with what was expe
        "flags and percentages"},
       {"  check: {replications: 1}\n", "MSH0104", "<string>:30:25", "replications"},
       {"  check: {confidence: 40%}\n", "MSH0104", "<string>:30:23", "at least 50%"},
+      {"  check: {multipleTesting: bonferroni}\n", "MSH0107", "<string>:30:28", "holm or bh"},
   };
   for (const Case& c : cases) {
     INFO(c.spec);
