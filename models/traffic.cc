@@ -92,7 +92,9 @@ void TrafficTables::build_clusters() {
       c.retry_breaker.max_retries = static_cast<uint64_t>(*p.connection_pool->max_retries);
     if (p.retry_budget) {
       policies::RetryBudget b;
-      if (p.retry_budget->percent) b.budget_percent = *p.retry_budget->percent;
+      b.budget_percent = p.retry_budget->percent
+                             ? *p.retry_budget->percent
+                             : policies::istio_retry_budget_default_percent(version_);
       if (p.retry_budget->min_retry_concurrency && *p.retry_budget->min_retry_concurrency > 0)
         b.min_retry_concurrency = static_cast<uint32_t>(*p.retry_budget->min_retry_concurrency);
       c.retry_breaker.retry_budget = b;

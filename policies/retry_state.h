@@ -150,6 +150,15 @@ struct RetryBudget {
   uint32_t min_retry_concurrency = 3;  // floor on concurrent retries
 };
 
+// The budget_percent Istio writes for a DestinationRule retryBudget without `percent`.  Documented
+// as 20 %, but applyRetryBudget (pilot/pkg/networking/core/cluster_traffic_policy.go) wrote
+// xdstype.Percent{Value: 0.2} on Envoy's 0-100 scale, i.e. 0.2 %, from the field's first release
+// (1.27) until istio/istio#59505 (merged 2026-03-18, no backport label: first released in 1.30).
+// With 0.2 % the allowance is min_retry_concurrency below 1500 active requests.
+constexpr double istio_retry_budget_default_percent(IstioVersion version) {
+  return version.at_least(1, 30) ? 20.0 : 0.2;
+}
+
 // The retry resource of one cluster's circuit breakers, per client Envoy and priority
 // (envoy source/common/upstream/resource_manager_impl.h, RetryBudgetImpl).
 struct RetryCircuitBreakerConfig {

@@ -330,6 +330,26 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "Istio's default retryBudget percent: 0.2 % (its 0.2 on Envoy's 0-100 scale) until 1.30, "
+    "then the documented 20 % (istio/istio#59504, #59505)") {
+  CHECK(istio_retry_budget_default_percent(*IstioVersion::parse("1.27")) == 0.2);
+  CHECK(istio_retry_budget_default_percent(*IstioVersion::parse("1.29.2")) == 0.2);
+  CHECK(istio_retry_budget_default_percent(*IstioVersion::parse("1.30.0")) == 20.0);
+  CHECK(istio_retry_budget_default_percent(IstioVersion::current()) == 20.0);
+  // What it means: a DR with only minRetryConcurrency: 3, at 100 active requests, allows 3
+  // concurrent retries before the fix (0.2 % of 100 truncates to 0) and 20 after it.
+  RetryCircuitBreaker before, after;
+  before.config.retry_budget = RetryBudget{istio_retry_budget_default_percent({1, 29}), 3};
+  after.config.retry_budget = RetryBudget{istio_retry_budget_default_percent({1, 30}), 3};
+  before.requests_active = after.requests_active = 100;
+  CHECK(before.max() == 3);
+  CHECK(after.max() == 20);
+  before.requests_active = 1500;  // 0.2 % of 1500 = 3: the budget first matters here
+  before.requests_pending = 500;
+  CHECK(before.max() == 4);
+}
+
+TEST_CASE(
     "reset-before-request: once a reset attempt of the request had sent bytes, later resets "
     "are no longer 'before request' (router.cc maybeRetryReset: upstream_request_started_ |=)") {
   const RetryPolicy p = policy_with(kRbr | kRs | kRetryOnRetriableStatusCodes, 5);
