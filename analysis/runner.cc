@@ -5,9 +5,12 @@
 #include <chrono>
 #include <utility>
 
+#include <fmt/format.h>
+
 #include "analysis/expectations.h"
 #include "analysis/fingerprint.h"
 #include "analysis/parallel.h"
+#include "analysis/resource_guard.h"
 #include "models/mesh.h"
 
 namespace meshsim::analysis {
@@ -79,10 +82,17 @@ RunOutput run_one(const RunJob& job, const RunOptions& options) {
   }
   mesh.begin(tee ? static_cast<models::ObservationSink&>(*tee) : *metrics);
 
-  const Time step = std::max(Time::from_ms(10), exp.duration / 500);
+  // Steps of 1/500 of the run, at most 1 s of simulated time: the stop flag and the resource
+  // guards are looked at after each.
+  const Time step = std::clamp(exp.duration / 500, Time::from_ms(10), Time::from_s(1));
+  const GuardLimits limits = resolve_limits(exp.limits);
   for (Time t = step;; t = std::min(exp.duration, t + step)) {
     mesh.run_until(t);
     if (options.progress) options.progress({std::min(t, exp.duration), exp.duration, mesh.events(), wall()});
+    if (auto why = tripped(limits, mesh.in_flight(), resident_memory_bytes(), wall())) {
+      throw ResourceLimitExceeded(fmt::format("resource limit reached (seed {}): {}", job.seed,
+                                              runaway_report(*why, mesh, *metrics)));
+    }
     if (t >= exp.duration) break;
     if (stop_requested(options)) {
       out.stopped = true;

@@ -72,7 +72,9 @@ struct RunOutput {
 };
 
 // Runs one job to its experiment's duration (or until the stop flag is set).  Throws what the
-// Mesh throws (std::invalid_argument for a configuration the scenario layer should have caught).
+// Mesh throws (std::invalid_argument for a configuration the scenario layer should have caught),
+// and ResourceLimitExceeded (resource_guard.h) with the report of what ran away when a resource
+// guard trips.
 RunOutput run_one(const RunJob& job, const RunOptions& options);
 
 // Runs every job on `threads` threads (0: one per hardware thread, never more than jobs) and

@@ -21,6 +21,7 @@
 
 #include "analysis/fingerprint.h"
 #include "analysis/results_file.h"
+#include "analysis/resource_guard.h"
 #include "analysis/runner.h"
 #include "analysis/summary.h"
 #include "cli/commands.h"
@@ -180,7 +181,14 @@ int cmd_run(int argc, char** argv) {
       shown = true;
     };
   }
-  const analysis::RunOutput run = analysis::run_one({&s.mesh, exp.seed}, options);
+  analysis::RunOutput run;
+  try {
+    run = analysis::run_one({&s.mesh, exp.seed}, options);
+  } catch (const analysis::ResourceLimitExceeded& e) {
+    if (shown) std::fprintf(stderr, "\r%80s\r", "");
+    std::cerr << "meshsim: " << e.what() << "\nno results written\n";
+    return kRunFailed;
+  }
   if (shown) std::fprintf(stderr, "\r%80s\r", "");
   if (run.stopped) {
     std::cerr << "meshsim: interrupted at " << run.events << " events; no results written\n";

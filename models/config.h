@@ -459,6 +459,15 @@ struct KubernetesConfig {
   Time replacement_delay = Time::from_s(5);
 };
 
+// Guards that end a runaway run (a retry storm can grow the requests in flight, and so memory,
+// without bound): the run stops with a report of what was running away (analysis/
+// resource_guard.h), instead of the machine killing the process.  0 = the default there.
+struct ResourceLimits {
+  uint64_t max_in_flight = 0;     // requests in flight, every hop counted
+  uint64_t max_memory_bytes = 0;  // the process's resident memory
+  Time wall_time = Time::zero();  // wall-clock budget of one run; zero: none
+};
+
 struct ExperimentConfig {
   uint64_t seed = 1;
   Time duration = Time::from_s(60);
@@ -475,6 +484,7 @@ struct ExperimentConfig {
   KubernetesConfig kubernetes;
   std::vector<ExpectationConfig> expectations;  // in the order written
   CheckConfig check;
+  ResourceLimits limits;
 };
 
 struct MeshConfig {

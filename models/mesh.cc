@@ -140,4 +140,16 @@ uint64_t Mesh::root_requests() const { return impl_->rt.loads.roots(); }
 uint64_t Mesh::in_flight() const { return impl_->rt.exchanges.live(); }
 uint64_t Mesh::in_flight_roots() const { return impl_->rt.loads.in_flight(); }
 
+std::vector<Mesh::WorkloadLoad> Mesh::workload_load() const {
+  const Runtime& rt = impl_->rt;
+  std::vector<WorkloadLoad> out(rt.topo.workloads.size());
+  for (uint32_t p = 0; p < rt.pods.size(); ++p) {
+    const PodId pod{p};
+    WorkloadLoad& w = out[rt.topo.pods[pod].workload.value];
+    w.busy += rt.pods[pod].busy;
+    w.queued += rt.pods[pod].queue.size();
+  }
+  return out;
+}
+
 }  // namespace meshsim::models

@@ -31,6 +31,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "models/config.h"
 #include "models/observation.h"
@@ -66,6 +67,13 @@ class Mesh {
   uint64_t root_requests() const;
   uint64_t in_flight() const;          // exchanges (hops) in flight
   uint64_t in_flight_roots() const;    // root requests started and not yet answered
+  // Per workload (catalog order), summed over its pods: requests being served and waiting in
+  // the queues.  O(pods); for the resource guards' report of what is running away.
+  struct WorkloadLoad {
+    uint64_t busy = 0;
+    uint64_t queued = 0;
+  };
+  std::vector<WorkloadLoad> workload_load() const;
 
  private:
   class Impl;

@@ -1,9 +1,14 @@
 // The Experiment document: seed, run length, sampling, Istio version, included files; see
 // meshsim_kinds.h and README.md "Experiment".  (The include list is followed when files are
 // read, in documents.cc; here it is only type-checked.)
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <iterator>
+#include <optional>
+#include <string>
+#include <utility>
 
 #include "scenarios/internal/distributions.h"
 #include "scenarios/internal/durations.h"
@@ -53,6 +58,41 @@ void read_kubernetes(const Context& ctx, const YAML::Node& node, models::Kuberne
   duration("replacementDelay", DurationRule::kNonNegative, k.replacement_delay);
 }
 
+// A number of bytes in Kubernetes' quantity spelling: 4Gi, 512Mi, 2G, 1500000 (suffixes Ki Mi Gi
+// Ti, k M G T), from 1 MiB to 1 PiB.
+std::optional<uint64_t> read_memory(const Context& ctx, const YAML::Node& n, const char* field) {
+  const std::string text = n.IsScalar() ? n.Scalar() : std::string();
+  double number = 0;
+  const auto r = std::from_chars(text.data(), text.data() + text.size(), number);
+  const std::string suffix(r.ptr, text.data() + text.size());
+  static const std::pair<const char*, double> kUnits[] = {
+      {"", 1}, {"k", 1e3}, {"M", 1e6}, {"G", 1e9}, {"T", 1e12},
+      {"Ki", 1024.0}, {"Mi", 1048576.0}, {"Gi", 1073741824.0}, {"Ti", 1099511627776.0}};
+  const auto* unit = std::find_if(std::begin(kUnits), std::end(kUnits),
+                                  [&](const auto& u) { return suffix == u.first; });
+  if (text.empty() || r.ec != std::errc() || r.ptr == text.data() || unit == std::end(kUnits)) {
+    ctx.report(Code::kWrongType, n, {field, "an amount of memory like '4Gi' or '512Mi'", describe(n)});
+    return std::nullopt;
+  }
+  const double bytes = number * unit->second;
+  if (!(bytes >= 1048576.0 && bytes <= 1125899906842624.0)) {
+    ctx.report(Code::kOutOfRange, n, {field, "between 1Mi and 1024Ti", text});
+    return std::nullopt;
+  }
+  return static_cast<uint64_t>(bytes);
+}
+
+// `limits:`: the resource guards (analysis/resource_guard.h); README.md "Resource limits".
+void read_limits(const Context& ctx, const YAML::Node& node, models::ResourceLimits& l) {
+  const Mapping m(ctx, node, "limits", {"maxInFlight", "maxMemory", "wallTime"});
+  if (!m.is_mapping()) return;
+  if (auto v = m.integer("maxInFlight", 1, UINT64_MAX)) l.max_in_flight = static_cast<uint64_t>(*v);
+  if (const YAML::Node n = m.get("maxMemory"); n.IsDefined()) {
+    if (auto v = read_memory(ctx, n, "maxMemory")) l.max_memory_bytes = *v;
+  }
+  optional_duration(m, "wallTime", DurationRule::kPositive, l.wall_time);
+}
+
 }  // namespace
 
 void read_experiment(const Context& ctx, const Document& doc, Draft& draft) {
@@ -66,7 +106,8 @@ void read_experiment(const Context& ctx, const Document& doc, Draft& draft) {
   if (!spec_node.IsDefined() || spec_node.IsNull()) return;  // all defaults
   const Mapping spec(ctx, spec_node, doc.label() + " spec",
                      {"seed", "duration", "warmup", "interval", "traceSampling", "maxCallDepth",
-                      "istioVersion", "include", "check", "expect", "controlPlane", "kubernetes"});
+                      "istioVersion", "include", "check", "expect", "controlPlane", "kubernetes",
+                      "limits"});
   if (!spec.is_mapping()) return;
   models::ExperimentConfig& x = draft.mesh.experiment;
   if (auto s = spec.integer("seed", 0, UINT64_MAX)) x.seed = *s;
@@ -108,6 +149,7 @@ void read_experiment(const Context& ctx, const Document& doc, Draft& draft) {
   if (auto v = spec.string("istioVersion")) x.istio_version = *v;
   if (const YAML::Node c = spec.get("controlPlane"); c.IsDefined()) read_control_plane(ctx, c, x.control_plane);
   if (const YAML::Node k = spec.get("kubernetes"); k.IsDefined()) read_kubernetes(ctx, k, x.kubernetes);
+  if (const YAML::Node l = spec.get("limits"); l.IsDefined()) read_limits(ctx, l, x.limits);
   if (const YAML::Node inc = spec.get("include"); inc.IsDefined()) {
     read_string_list(ctx, inc, "include");
   }

@@ -223,3 +223,39 @@ def test_markdown_reports_end_with_a_blank_line_so_that_they_compose(tmp_path):
         assert text.startswith("### meshsim ") and text.endswith("\n\n")
         assert not text.endswith("\n\n\n"), text
     assert "</details>\n\n### meshsim compare" in check.read_text() + compare.read_text()
+
+
+# ---- resource guards (issue #16): a runaway run ends with a report, exit 3, no file ----------
+
+def test_a_runaway_run_stops_with_a_report_exit_3_and_no_results_file(tmp_path):
+    """Retry storm (the retry-storm example with 5 attempts) under a small in-flight limit: the
+    report names the queue at the ledger and the 3x amplification on payments -> ledger."""
+    out = tmp_path / "storm.h5"
+    p = meshsim("run", EXAMPLES / "retry-storm", "--quiet", "--out", out,
+                "--set", "VirtualService/ledger.spec.http[0].retries.attempts=5",
+                "--set", "Experiment.spec.limits={maxInFlight: 20000}")
+    assert p.returncode == 3, p.stderr
+    assert "resource limit reached (seed 1): stopped at" in p.stderr
+    assert "above the limit of 20000 (Experiment spec.limits.maxInFlight)" in p.stderr
+    held = p.stderr[p.stderr.index("requests held by workloads"):].splitlines()
+    assert held[1].split()[0] == "ledger-v1", p.stderr
+    amp = p.stderr[p.stderr.index("retry amplification per edge"):].splitlines()
+    assert amp[1].split()[:3] == ["payments-v1", "->", "ledger"], p.stderr
+    assert float(amp[1].split()[3].rstrip("x")) > 2.5
+    assert p.stderr.rstrip().endswith("no results written")
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+    # check and compare stop too (exit 3), saying why.
+    p = meshsim("check", EXAMPLES / "retry-storm", "--replications", "2", "--quiet",
+                "--set", "VirtualService/ledger.spec.http[0].retries.attempts=5",
+                "--set", "Experiment.spec.limits={maxInFlight: 20000}")
+    assert p.returncode == 3 and "resource limit reached" in p.stderr, p.stderr
+
+
+def test_limits_are_checked_when_loading():
+    for value, words in [("{maxMemory: 4Gb}", "an amount of memory like '4Gi'"),
+                         ("{maxMemory: 10Ki}", "between 1Mi and 1024Ti"),
+                         ("{maxInFlight: 0}", "maxInFlight"),
+                         ("{wallTime: 0s}", "wallTime"),
+                         ("{maxInFlights: 5}", "did you mean 'maxInFlight'?")]:
+        p = meshsim("validate", EXAMPLES / "mm1", "--set", f"Experiment.spec.limits={value}")
+        assert p.returncode == 1 and words in p.stderr, (value, p.stderr)

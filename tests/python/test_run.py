@@ -116,3 +116,16 @@ def test_one_scenario_runs_in_several_python_threads_at_once(bookinfo):
     for t in threads:
         t.join()
     assert_same(results[1], bookinfo.run(seed=1, duration="10s"))
+
+
+def test_a_runaway_run_raises_with_the_report():
+    """Resource guards (issue #16): a retry storm past spec.limits.maxInFlight raises
+    RuntimeError with the report `meshsim run` prints, instead of exhausting the machine."""
+    storm = meshsim.Scenario.load(EXAMPLES / "retry-storm").set({
+        "VirtualService/ledger.spec.http[0].retries.attempts": 5,
+        "Experiment.spec.limits": {"maxInFlight": 20000}})
+    with pytest.raises(RuntimeError, match=r"resource limit reached \(seed 1\)") as e:
+        storm.run()
+    assert "payments-v1" in str(e.value) and "ledger-v1" in str(e.value)
+    with pytest.raises(RuntimeError, match="resource limit reached"):
+        meshsim.run_many(storm, seeds=[1, 2], threads=2)
