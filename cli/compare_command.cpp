@@ -261,6 +261,11 @@ int cmd_compare(int argc, char** argv) {
       std::cerr << "meshsim: warning: " << p.name << ": the candidate's Experiment seed ("
                 << p.candidate.scenario->mesh.experiment.seed
                 << ") is not used; compare runs both with the base's seeds (common random numbers)\n";
+    if (p.base.scenario && p.candidate.scenario &&
+        !(p.base.scenario->mesh.experiment.check == p.candidate.scenario->mesh.experiment.check))
+      std::cerr << "meshsim: warning: " << p.name << ": the candidate's Experiment spec.check is "
+                << "not used; compare runs and judges both by the base's (replications, "
+                   "confidence, regression, multipleTesting)\n";
   }
   // Jobs point into `loaded`'s scenarios, so they are made once the vector has settled.
   // Common random numbers: the candidate runs with the base's seeds (unless asked otherwise).

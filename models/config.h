@@ -425,6 +425,7 @@ struct CheckConfig {
   // How compare shares the error rate over a comparison's rows (analysis/multiple_testing.h):
   // false: Holm (the chance of any false alarm), true: Benjamini-Hochberg (false discoveries).
   bool false_discovery_rate = false;
+  friend bool operator==(const CheckConfig&, const CheckConfig&) = default;
 };
 
 // ---- The whole scenario's model part ------------------------------------------------------

@@ -153,6 +153,10 @@ def compare(base: "Scenario", candidate: "Scenario", replications: int | None = 
         how = "the base's seeds + 2**63" if independent_streams else "the base's seeds (common random numbers)"
         warnings.warn(f"the candidate's Experiment seed ({candidate.seed}) is not used: compare "
                       f"runs the candidate on {how}", stacklevel=2)
+    if candidate._core.check_settings != base._core.check_settings:
+        warnings.warn("the candidate's Experiment spec.check is not used: compare runs and judges "
+                      "both by the base's (replications, confidence, regression, "
+                      "multipleTesting)", stacklevel=2)
     out = _core.compare(base._core, candidate._core, _replications(replications), threads,
                         None if multiple_testing is None else str(multiple_testing),
                         independent_streams)

@@ -99,7 +99,22 @@ void register_scenario(py::module_& m) {
           "The Experiment's warm-up, in seconds.")
       .def_property_readonly(
           "interval_s", [](const Scenario& s) { return seconds(s.mesh.experiment.interval); },
-          "The Experiment's time-series interval, in seconds.");
+          "The Experiment's time-series interval, in seconds.")
+      .def_property_readonly(
+          "check_settings",
+          [](const Scenario& s) {
+            const auto& c = s.mesh.experiment.check;
+            py::dict d;
+            d["replications"] = c.replications;
+            d["confidence"] = c.confidence;
+            d["max_success_drop"] = c.max_success_drop;
+            d["max_latency_increase"] = c.max_latency_increase;
+            d["max_amplification_increase"] = c.max_amplification_increase;
+            d["max_slower_probability"] = c.max_slower_probability;
+            d["multiple_testing"] = c.false_discovery_rate ? "bh" : "holm";
+            return d;
+          },
+          "The Experiment's spec.check, as fractions: how check and compare run and judge it.");
 
   m.def("load_scenario", &load_files, py::arg("paths"),
         py::arg("overrides") = std::vector<std::string>{},

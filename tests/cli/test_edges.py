@@ -259,3 +259,19 @@ def test_limits_are_checked_when_loading():
                          ("{maxInFlights: 5}", "did you mean 'maxInFlight'?")]:
         p = meshsim("validate", EXAMPLES / "mm1", "--set", f"Experiment.spec.limits={value}")
         assert p.returncode == 1 and words in p.stderr, (value, p.stderr)
+
+
+def test_compare_says_that_a_candidate_spec_check_is_not_used(tmp_path):
+    """The base's spec.check decides how both sides run and are judged; a candidate whose YAML
+    says otherwise is told so (issue #15 item 2: no silent overrides)."""
+    cand = tmp_path / "mm1"
+    cand.mkdir()
+    text = (EXAMPLES / "mm1" / "meshsim.yaml").read_text()
+    (cand / "meshsim.yaml").write_text(text.replace("  warmup: 10s", "  warmup: 10s\n  check: {confidence: 99%}"))
+    p = meshsim("compare", EXAMPLES / "mm1", cand, "--replications", "2", "--duration", "12s",
+                "--quiet")
+    assert p.returncode == 0, p.stderr
+    assert "the candidate's Experiment spec.check is not used" in p.stderr, p.stderr
+    p = meshsim("compare", EXAMPLES / "mm1", EXAMPLES / "mm1", "--replications", "2",
+                "--duration", "12s", "--quiet")
+    assert "spec.check is not used" not in p.stderr, p.stderr

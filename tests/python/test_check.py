@@ -102,11 +102,16 @@ def test_compare_difference_is_candidate_minus_base_and_decided_on_adjusted_p(st
     # Without the argument the base's spec.check.multipleTesting decides; the argument wins.
     short = storm.set({"Experiment.spec.duration": "20s"})
     bh_yaml = short.set({"Experiment.spec.check.multipleTesting": "bh"})
-    assert meshsim.compare(bh_yaml, short, replications=2).attrs["multiple_testing"] == \
-        "Benjamini-Hochberg"
-    assert meshsim.compare(short, bh_yaml, replications=2).attrs["multiple_testing"] == "Holm"
-    assert meshsim.compare(bh_yaml, short, replications=2, multiple_testing="holm") \
-        .attrs["multiple_testing"] == "Holm"
+    # (A candidate whose spec.check differs is told that it is not used.)
+    not_used = r"candidate's Experiment spec.check is not used"
+    with pytest.warns(UserWarning, match=not_used):
+        assert meshsim.compare(bh_yaml, short, replications=2).attrs["multiple_testing"] == \
+            "Benjamini-Hochberg"
+    with pytest.warns(UserWarning, match=not_used):
+        assert meshsim.compare(short, bh_yaml, replications=2).attrs["multiple_testing"] == "Holm"
+    with pytest.warns(UserWarning, match=not_used):
+        assert meshsim.compare(bh_yaml, short, replications=2, multiple_testing="holm") \
+            .attrs["multiple_testing"] == "Holm"
 
 
 def test_compare_warns_that_a_candidate_seed_is_not_used():
