@@ -6,6 +6,15 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${MESHSIM_BUILD_DIR:-$ROOT/build}
 JOBS=${MESHSIM_JOBS:-$(nproc)}
 
+# ccache when installed (a second CI run on the same machine then compiles almost nothing);
+# harmless when absent.  Paths below the repository are hashed relative to it, so two clones
+# share the cache.
+LAUNCHER=()
+if command -v ccache >/dev/null 2>&1; then
+  export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$ROOT}
+  LAUNCHER=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+fi
+
 log() { printf '\033[1m== %s\033[0m\n' "$*" >&2; }
 
 install_deps() {
@@ -26,11 +35,13 @@ install_deps() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 }
 
+# Warnings are errors in CI.
+werror() { [ "${CI:-}" = "true" ] && echo ON || echo OFF; }
+
 build() {
-  local werror=OFF
-  [ "${CI:-}" = "true" ] && werror=ON
-  log "Configuring ($BUILD, warnings as errors: $werror)"
-  cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMESHSIM_WERROR=$werror >/dev/null
+  log "Configuring ($BUILD, warnings as errors: $(werror))"
+  cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMESHSIM_WERROR="$(werror)" \
+    "${LAUNCHER[@]}" >/dev/null
   log "Building with $JOBS jobs"
   cmake --build "$BUILD" -j "$JOBS"
 }

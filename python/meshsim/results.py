@@ -438,34 +438,62 @@ class Results:
 
 def open_results(path: str | os.PathLike) -> Results:
     """Reads a results file (``meshsim run --out`` or ``Results.save``) with h5py into a
-    ``Results``, equal to the one the run gave. Raises ValueError if the file is not a meshsim
-    results file of a format version this package reads."""
+    ``Results``, equal to the one the run gave. Raises ValueError naming the file if it is not
+    a meshsim results file of a format version this package reads, or if its tables are not laid
+    out as docs/results-format.md says (a table or column missing, a column that is not 1-D or
+    not as long as its table's others, a latency matrix not 20 wide, text that is not UTF-8).
+    OSError if it cannot be opened as an HDF5 file at all."""
     import h5py
 
     path = os.fspath(path)
-    tables: dict[str, Any] = {}
     with h5py.File(path, "r") as f:
-        if "metadata" not in f or f["metadata"].attrs.get("format") != "meshsim-results":
-            raise ValueError(f"{path}: not a meshsim results file")
-        version = int(f["metadata"].attrs.get("format_version", 0))
-        if version != 1:
-            raise ValueError(f"{path}: results format version {version}; this meshsim reads 1")
-        attrs = {k: _attribute(v) for k, v in f["metadata"].attrs.items()}
-        tables["metadata"] = {k: attrs.pop(k) for k in _METADATA_ORDER if k in attrs} | attrs
-        for name in TABLES:
-            if name in _ADDED_TABLES and name not in f:
-                tables[name] = {col: np.empty(0, dtype=dtype) for col, dtype in _ADDED_TABLES[name]}
-                continue
-            obj = f[name]
-            if name in _MATRICES:
-                tables[name] = obj[()]
-                continue
-            cols = {}
-            for col in obj.attrs["columns"]:
-                ds = obj[_attribute(col)]
-                cols[_attribute(col)] = ds.asstr()[()] if ds.dtype.kind == "S" else ds[()]
-            tables[name] = cols
+        try:
+            tables = _read_tables(f, path)
+        except ValueError as e:
+            if str(e).startswith(path):
+                raise
+            raise ValueError(f"{path}: {e}") from e
+        except (KeyError, TypeError, IndexError, AttributeError, UnicodeDecodeError) as e:
+            # Only a file whose layout is not the documented one gets here (its h5py objects
+            # are missing or of another kind): meshsim's writer does not make such files.
+            raise ValueError(f"{path}: not a meshsim results file as documented: "
+                             f"{type(e).__name__}: {e}") from e
     return Results(_normalise(tables), path=path)
+
+
+def _read_tables(f: Any, path: str) -> dict[str, Any]:
+    """open_results' reading, from an open h5py.File; raises on any layout it does not know."""
+    tables: dict[str, Any] = {}
+    if "metadata" not in f or f["metadata"].attrs.get("format") != "meshsim-results":
+        raise ValueError(f"{path}: not a meshsim results file")
+    version = int(f["metadata"].attrs.get("format_version", 0))
+    if version != 1:
+        raise ValueError(f"{path}: results format version {version}; this meshsim reads 1")
+    attrs = {k: _attribute(v) for k, v in f["metadata"].attrs.items()}
+    tables["metadata"] = {k: attrs.pop(k) for k in _METADATA_ORDER if k in attrs} | attrs
+    for name in TABLES:
+        if name in _ADDED_TABLES and name not in f:
+            tables[name] = {col: np.empty(0, dtype=dtype) for col, dtype in _ADDED_TABLES[name]}
+            continue
+        obj = f[name]
+        if name in _MATRICES:
+            m = obj[()]
+            if m.ndim != 2 or m.shape[1] != len(LATENCY_BUCKETS_LE_MS) or m.dtype.kind not in "iu":
+                raise ValueError(f"/{name} is {m.dtype} {m.shape}, not integer counts "
+                                 f"rows x {len(LATENCY_BUCKETS_LE_MS)}")
+            tables[name] = m
+            continue
+        cols = {}
+        for col in obj.attrs["columns"]:
+            ds = obj[_attribute(col)]
+            if ds.ndim != 1:
+                raise ValueError(f"/{name}/{_attribute(col)} is not a column (shape {ds.shape})")
+            cols[_attribute(col)] = ds.asstr()[()] if ds.dtype.kind == "S" else ds[()]
+        if len({len(v) for v in cols.values()}) > 1:
+            lengths = ", ".join(f"{c} {len(v)}" for c, v in cols.items())
+            raise ValueError(f"/{name}: columns of different lengths ({lengths})")
+        tables[name] = cols
+    return tables
 
 
 # per_interval()'s metrics; the percentiles behind its quantile metrics.
