@@ -22,10 +22,6 @@ uint64_t fmix64(uint64_t x) {
   return x;
 }
 
-bool is_success(uint16_t code, uint8_t grpc_status) {
-  return code != 0 && code < 500 &&
-         (grpc_status == models::kNoGrpcResponseStatus || grpc_status == 0);
-}
 bool is_grpc_error(uint8_t grpc_status) {
   return grpc_status != models::kNoGrpcResponseStatus && grpc_status != 0;
 }
@@ -89,6 +85,11 @@ struct TrafficAccumulator {
 };
 
 }  // namespace
+
+bool is_success(uint16_t code, uint8_t grpc_status) {
+  return code != 0 && code < 500 &&
+         (grpc_status == models::kNoGrpcResponseStatus || grpc_status == 0);
+}
 
 size_t SeriesKeyHash::operator()(const SeriesKey& k) const noexcept {
   const uint64_t a = k.source_workload | (uint64_t{k.destination_workload} << 32);

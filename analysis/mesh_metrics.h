@@ -100,6 +100,10 @@ struct SeriesStats {
   uint64_t retries() const { return attempts - count; }
 };
 
+// Whether a request succeeded, by the summary's rule: a response (code not 0) below 500, and for
+// gRPC a grpc_response_status of OK.
+bool is_success(uint16_t code, uint8_t grpc_status);
+
 // A destination service's (edges(): one caller's) figures over the measured window.
 struct TrafficStats {
   uint32_t source_workload = models::kNoWorkload;  // edges() only; kNoWorkload: the edge client

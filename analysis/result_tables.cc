@@ -11,6 +11,7 @@
 #include <tuple>
 
 #include "analysis/istio_metrics.h"
+#include "analysis/recovery.h"
 #include "policies/response_flags.h"
 
 namespace meshsim::analysis {
@@ -24,6 +25,7 @@ double seconds(simcore::Time t) { return static_cast<double>(t.ns()) / 1e9; }
 std::vector<Attribute> metadata_attributes(const MeshMetrics& m, const RunMetadata& meta) {
   std::vector<std::string> paths;
   for (const auto& [path, text] : meta.sources) paths.push_back(path);
+  const RecoveryAssessment recovery = assess_recovery(m);
   return {
       {"format", std::string("meshsim-results")},
       {"format_version", kResultsFormatVersion},
@@ -38,6 +40,10 @@ std::vector<Attribute> metadata_attributes(const MeshMetrics& m, const RunMetada
       {"events", m.events()},
       {"requests_recorded", m.recorded()},
       {"requests_dropped_warmup", m.dropped()},
+      {"recovery", std::string(to_string(recovery.verdict))},
+      {"recovery_s", recovery.verdict == RecoveryAssessment::Verdict::kRecovered
+                         ? recovery.recovery_s
+                         : std::numeric_limits<double>::quiet_NaN()},
       {"created_utc", meta.created_utc.empty() ? utc_now() : meta.created_utc},
   };
 }

@@ -21,6 +21,7 @@
 
 #include "analysis/fingerprint.h"
 #include "analysis/results_file.h"
+#include "analysis/recovery.h"
 #include "analysis/resource_guard.h"
 #include "analysis/runner.h"
 #include "analysis/summary.h"
@@ -197,6 +198,9 @@ int cmd_run(int argc, char** argv) {
   const double wall = run.wall_s;
   if (!quiet) {
     std::cout << analysis::format_summary(*run.metrics);
+    if (const std::string r = analysis::format_recovery(analysis::assess_recovery(*run.metrics), *run.metrics);
+        !r.empty())
+      std::cout << "\n" << r;
     std::printf("\nseed %llu, %.0f s simulated (%.0f s warm-up), %llu events in %.2f s wall (%.2f M events/s)\n",
                 static_cast<unsigned long long>(exp.seed), exp.duration.to_seconds(), exp.warmup.to_seconds(),
                 static_cast<unsigned long long>(run.events), wall, static_cast<double>(run.events) / wall / 1e6);

@@ -68,6 +68,8 @@ _METADATA_ORDER = (
     "events",
     "requests_recorded",
     "requests_dropped_warmup",
+    "recovery",
+    "recovery_s",
     "created_utc",
 )
 

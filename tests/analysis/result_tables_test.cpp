@@ -159,7 +159,8 @@ TEST_CASE("Result tables: metadata attributes in the file's order", "[result_tab
   CHECK(attrs == std::vector<std::string>{
                      "format", "format_version", "meshsim_version", "seed", "scenario_text",
                      "scenario_files", "wall_time_s", "sim_duration_s", "warmup_s", "interval_s",
-                     "events", "requests_recorded", "requests_dropped_warmup", "created_utc", "fingerprint"});
+                     "events", "requests_recorded", "requests_dropped_warmup", "recovery",
+                     "recovery_s", "created_utc", "fingerprint"});
   CHECK(std::get<uint64_t>(r.metadata[3].value) == 42);
   CHECK(std::get<double>(r.metadata[7].value) == 30.0);
 }
