@@ -114,15 +114,17 @@ def _read_tables(f: Any, path: str) -> dict[str, Any]:
 
 
 def _attribute(value: Any) -> Any:
-    """An HDF5 attribute (or name) as the plain Python value the bindings give."""
+    """An HDF5 attribute (or name) as the plain Python value the bindings give; a NaN (a
+    figure that does not apply, e.g. recovery_s of a run that did not recover) as None, so that
+    metadata dicts compare equal."""
     if isinstance(value, bytes):
         return value.decode("utf-8")
     if isinstance(value, np.ndarray):
         return [_attribute(v) for v in value.tolist()]
     if isinstance(value, np.integer):
         return int(value)
-    if isinstance(value, np.floating):
-        return float(value)
+    if isinstance(value, (float, np.floating)):
+        return None if np.isnan(value) else float(value)
     return value
 
 

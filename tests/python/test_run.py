@@ -129,3 +129,15 @@ def test_a_runaway_run_raises_with_the_report():
     assert "payments-v1" in str(e.value) and "ledger-v1" in str(e.value)
     with pytest.raises(RuntimeError, match="resource limit reached"):
         meshsim.run_many(storm, seeds=[1, 2], threads=2)
+
+
+def test_the_recovery_verdict_is_in_the_metadata():
+    """analysis/recovery.h's verdict, as `meshsim run` prints it: the retry-storm example
+    recovers after its brown-out with 2 retries, not with 5 (its header says why)."""
+    storm = meshsim.Scenario.load(EXAMPLES / "retry-storm")
+    meta = storm.run().metadata
+    assert meta["recovery"] == "recovered" and 0 <= meta["recovery_s"] < 30
+    five = storm.set({"VirtualService/ledger.spec.http[0].retries.attempts": 5}).run().metadata
+    assert five["recovery"] == "did not recover" and five["recovery_s"] is None
+    assert meshsim.Scenario.load(EXAMPLES / "mm1").run(duration="20s").metadata["recovery"] == \
+        "no trigger"
