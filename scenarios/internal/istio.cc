@@ -141,7 +141,21 @@ void check_subsets(const Draft& draft, Diagnostics& diagnostics, const Locator& 
     const auto svc = registry.destination_service(dr->host, dr->namespace_);
     if (!svc) continue;  // a host that names no service: not this check's business
     const models::ServiceConfig& service = draft.mesh.services[*svc];
-    const YAML::Node list = m.node["spec"]["subsets"];
+    // The manifest's YAML, to locate each subset: only through child(), since a DestinationRule
+    // with errors elsewhere still comes here and any node may be a scalar (fuzzing found
+    // `subsets: [x]` escaping as a yaml-cpp exception).
+    const YAML::Node list = child(child(m.node, "spec"), "subsets");
+    auto subset_node = [&](const std::string& name) {
+      if (!list.IsSequence()) return m.node;
+      for (const YAML::Node& item : list) {
+        const YAML::Node n = child(item, "name");
+        if (n.IsScalar() && n.Scalar() == name) {
+          const YAML::Node labels = child(item, "labels");
+          return labels.IsDefined() ? labels : item;
+        }
+      }
+      return m.node;
+    };
     for (size_t i = 0; i < dr->subsets.size(); ++i) {
       const auto& subset = dr->subsets[i];
       const bool selects = std::any_of(draft.mesh.workloads.begin(), draft.mesh.workloads.end(), [&](const auto& w) {
@@ -154,9 +168,7 @@ void check_subsets(const Draft& draft, Diagnostics& diagnostics, const Locator& 
       if (selects) continue;
       std::string labels;
       for (const auto& [k, v] : subset.labels) labels += (labels.empty() ? "" : ", ") + k + "=" + v;
-      const YAML::Node at = list.IsSequence() && i < list.size() && list[i]["labels"].IsDefined() ? list[i]["labels"]
-                                                                                                   : m.node;
-      diagnostics.report(Code::kSubsetSelectsNoPod, locator.locate(at, m.where.file),
+      diagnostics.report(Code::kSubsetSelectsNoPod, locator.locate(subset_node(subset.name), m.where.file),
                    {dr->name, subset.name, service.name, "{" + labels + "}"});
     }
   }

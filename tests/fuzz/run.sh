@@ -22,7 +22,8 @@ for t in "${TARGETS[@]}"; do
   # -timeout: one input in more than 10 s is a hang; -rss_limit_mb: above 2 GiB is a blow-up.
   # Run from the work directory: a target skips inputs that could read files, and relative
   # paths then resolve there.
-  (cd "$work" && "$BUILD/fuzz/${t}_fuzz" -dict="$HERE/meshsim.dict" -max_len=8192 \
+  # -seed: the same binary and corpus explore the same inputs first, so CI is repeatable.
+  (cd "$work" && "$BUILD/fuzz/${t}_fuzz" -dict="$HERE/meshsim.dict" -max_len=8192 -seed="${MESHSIM_FUZZ_SEED:-1}" \
      -timeout=10 -rss_limit_mb=2048 -max_total_time="$SECONDS_EACH" -print_final_stats=1 \
      -artifact_prefix="$BUILD/fuzz-artifacts/$t-" "$work" "$HERE/corpus/$t" 2>"$BUILD/fuzz-$t.log") || {
     tail -n 60 "$BUILD/fuzz-$t.log" >&2

@@ -802,3 +802,20 @@ spec: {istioVersion: "1.23"}
 }
 
 }  // namespace
+
+TEST_CASE(
+    "istio traffic: a DestinationRule with a scalar subset beside one that selects no pod is "
+    "reported, not a yaml-cpp exception (found by fuzzing, scenario_kind)") {
+  const auto e = errors_of_text(kBase + R"(apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: reviews-extra}
+spec:
+  host: reviews
+  subsets:
+  - just-a-name
+  - {name: v9, labels: {version: v9}}
+)");
+  INFO(dump(e));
+  REQUIRE_FALSE(e.empty());
+  CHECK(count_code(e, "MSH0101") >= 1);  // the scalar subset: a mapping was expected
+}
