@@ -313,13 +313,22 @@ struct TrafficConfig {
 
 // ---- Timeline -----------------------------------------------------------------------------
 
-// Which pods an action hits.
+// Which pods an action hits: the pods that match every given field, then `pick` of them.
 struct PodSelector {
-  std::string service;   // empty = any
-  std::string workload;  // empty = any
-  std::string zone;      // empty = any
-  uint32_t count = 0;    // 0 with percent 0 = all matching pods
+  std::string service{};     // empty = any
+  std::string workload{};    // empty = any
+  std::string zone{};        // empty = any
+  uint32_t count = 0;      // kFirst: 0 with percent 0 = all matching pods
   double percent = 0;
+  std::string namespace_{};  // empty = any
+  Labels labels{};         // each must be among the pod's (template) labels; empty = any
+  // kFirst: the first `count` (or ceil(percent %)) matching pods in declaration order, all when
+  // both are 0: deterministic, for hand-made scenarios.  The others are Chaos Mesh's selection
+  // modes (pkg/selector/generic/mode.go) with `value`, drawn when the action starts from the
+  // event's own stream (models/chaos/selection.h).
+  enum class Pick : uint8_t { kFirst, kOne, kAll, kFixed, kFixedPercent, kRandomMaxPercent };
+  Pick pick = Pick::kFirst;
+  uint32_t value = 0;      // kFixed: pods; kFixedPercent, kRandomMaxPercent: percent in [1, 100]
 };
 
 // How a pod is lost (shared/reference/real-applications-semantics.md §5; scenarios/README.md

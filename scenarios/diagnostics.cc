@@ -218,6 +218,10 @@ constexpr CatalogueEntry kCatalogue[] = {
      "matches).",
      "{0}: destinationSubnets {1} is not evaluated (meshsim has no IP addresses); this match "
      "never applies"},
+    {Code::kSelectionPicksNoPod, "MSH0227", W, "SelectionPicksNoPod",
+     "A timeline event's select (fixed-percent or random-max-percent) rounds down, as Chaos Mesh "
+     "does, to no pod of those its selector matches: the action would hit nothing.",
+     "{0}: {1} of {2} matching pod(s) is floor({3}) = 0 pods; the action hits nothing"},
     {Code::kUnknownBaseWorkload, "MSH0230", E, "UnknownBaseWorkload",
      "A Topology workload 'extends' a workload that no Topology entry describes (in its "
      "namespace).",

@@ -108,6 +108,7 @@ enum class Code : int {
   kRulesForExternalName = 224,
   kConflictingTargetPorts = 225,
   kTcpRouteDestinationSubnets = 226,
+  kSelectionPicksNoPod = 227,
   kUnknownBaseWorkload = 230,
   kExtendsCycle = 231,
   // A Load run from a workload's pods (`from`).

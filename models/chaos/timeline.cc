@@ -5,19 +5,20 @@
 #include <cmath>
 #include <string>
 
+#include "models/chaos/selection.h"
 #include "models/runtime.h"
 
 namespace meshsim::models {
 
-Chaos::Chaos(Runtime& rt) : rt_(rt), killed_(rt.cfg.timeline.size()) {}
+Chaos::Chaos(Runtime& rt) : rt_(rt), killed_(rt.cfg.timeline.size()), hit_(rt.cfg.timeline.size()) {}
 
 void Chaos::begin() {
   for (uint32_t i = 0; i < rt_.cfg.timeline.size(); ++i)
     rt_.sched.schedule_at(rt_.cfg.timeline[i].at, Packed::make(kTimelineStart, i, 0));
 }
 
-// The first matching pods by index: deterministic.
-std::vector<PodId> Chaos::select(const PodSelector& sel) const {
+// Pods that match every field of the selector, by index.
+std::vector<PodId> Chaos::matching(const PodSelector& sel, bool serving_only) const {
   const Topology& topo = rt_.topo;
   std::vector<PodId> out;
   for (uint32_t i = 0; i < topo.pods.size(); ++i) {
@@ -29,12 +30,26 @@ std::vector<PodId> Chaos::select(const PodSelector& sel) const {
       continue;  // a service selects the pods of every workload it selects
     if (!sel.workload.empty() && w.cfg->name != sel.workload) continue;
     if (!sel.zone.empty() && topo.zones[p.zone] != sel.zone) continue;
+    if (!sel.namespace_.empty() && w.cfg->namespace_ != sel.namespace_) continue;
+    if (std::any_of(sel.labels.begin(), sel.labels.end(), [&](const auto& kv) {
+          auto it = w.cfg->labels.find(kv.first);
+          return it == w.cfg->labels.end() || it->second != kv.second;
+        }))
+      continue;
+    if (serving_only && rt_.pods[PodId(i)].phase != PodPhase::kServing) continue;
     out.push_back(PodId(i));
   }
-  size_t n = out.size();
-  if (sel.count > 0) n = std::min<size_t>(n, sel.count);
-  else if (sel.percent > 0) n = static_cast<size_t>(std::ceil(static_cast<double>(out.size()) * sel.percent / 100.0));
-  out.resize(std::min(n, out.size()));
+  return out;
+}
+
+std::vector<PodId> Chaos::select(uint32_t event, const PodSelector& sel, bool serving_only) const {
+  const TimelineEvent& ev = rt_.cfg.timeline[event];
+  const std::vector<PodId> candidates = matching(sel, serving_only);
+  const std::string entity =
+      "timeline:" + (ev.name.empty() ? ev.description + "@" + std::to_string(ev.at.ns()) : ev.name);
+  simcore::Stream rng(rt_.cfg.experiment.seed, entity, "select");
+  std::vector<PodId> out;
+  for (uint32_t k : pick_pods(sel, static_cast<uint32_t>(candidates.size()), rng)) out.push_back(candidates[k]);
   return out;
 }
 
@@ -45,7 +60,8 @@ void Chaos::start(uint32_t i) {
       [&](const auto& a) {
         using A = std::decay_t<decltype(a)>;
         if constexpr (std::is_same_v<A, KillPods>) {
-          for (PodId pi : select(a.pods)) {
+          const bool random = a.pods.pick != PodSelector::Pick::kFirst;
+          for (PodId pi : select(i, a.pods, random)) {
             if (rt_.pods[pi].phase != PodPhase::kServing) continue;
             rt_.lifecycle.lose(pi, a, ev.duration != simcore::Time::max());
             killed_[i].push_back(pi);
@@ -63,9 +79,10 @@ void Chaos::start(uint32_t i) {
           detail = ": " + std::to_string(killed_[i].size()) + " pod(s) down";
         } else if constexpr (std::is_same_v<A, AddLatency> || std::is_same_v<A, InjectErrors> ||
                              std::is_same_v<A, CpuSlowdown>) {
+          hit_[i] = select(i, a.pods, false);
           pod_actions_.push_back(i);
           apply_pod_actions();
-          detail = ": " + std::to_string(select(a.pods).size()) + " pod(s)";
+          detail = ": " + std::to_string(hit_[i].size()) + " pod(s)";
         } else if constexpr (std::is_same_v<A, Partition>) {
           rt_.network.partition(i, true);
         } else if constexpr (std::is_same_v<A, ApplyManifest>) {
@@ -95,7 +112,7 @@ void Chaos::apply_pod_actions() {
           using A = std::decay_t<decltype(a)>;
           if constexpr (std::is_same_v<A, AddLatency> || std::is_same_v<A, InjectErrors> ||
                         std::is_same_v<A, CpuSlowdown>) {
-            for (PodId pi : select(a.pods)) {
+            for (PodId pi : hit_[i]) {
               PodState& p = rt_.pods[pi];
               if constexpr (std::is_same_v<A, AddLatency>) p.extra_latency = &a.extra;
               if constexpr (std::is_same_v<A, InjectErrors>) {
@@ -117,6 +134,7 @@ void Chaos::end(uint32_t i) {
   killed_[i].clear();
   if (auto it = std::find(pod_actions_.begin(), pod_actions_.end(), i); it != pod_actions_.end()) {
     pod_actions_.erase(it);
+    hit_[i].clear();
     apply_pod_actions();
   }
   if (std::holds_alternative<Partition>(ev.action)) rt_.network.partition(i, false);

@@ -6,6 +6,11 @@
 // Pod actions (latency, errors, slow-down) in force are kept in start order and a pod's fields
 // are recomputed from them whenever one starts or ends, so overlapping actions with any start
 // and end times compose (the latest started wins) and undo cleanly.
+//
+// An action's pods are chosen once, when it starts (selection.h): killPods among the pods then
+// serving when a random mode picks (so `one` takes down one live pod), else among all matching
+// pods.  A random pick draws from the stream ("timeline:" + the event's name, or its
+// description and start time when it has none, "select").
 #pragma once
 
 #include <cstdint>
@@ -28,12 +33,14 @@ class Chaos {
   void end(uint32_t event);
 
  private:
-  std::vector<PodId> select(const PodSelector& sel) const;
+  std::vector<PodId> matching(const PodSelector& sel, bool serving_only) const;
+  std::vector<PodId> select(uint32_t event, const PodSelector& sel, bool serving_only) const;
   void apply_pod_actions();
 
   Runtime& rt_;
   std::vector<uint32_t> pod_actions_;        // in force, in start order
   std::vector<std::vector<PodId>> killed_;   // per timeline event: the pods it took down
+  std::vector<std::vector<PodId>> hit_;      // per pod action in force: its pods
 };
 
 }  // namespace meshsim::models

@@ -7,6 +7,7 @@
 #include "scenarios/internal/istio_traffic.h"
 #include "scenarios/internal/kubernetes.h"
 #include "scenarios/internal/meshsim_kinds.h"
+#include "scenarios/internal/pod_selector.h"
 
 namespace meshsim::scenarios::internal {
 namespace {
@@ -20,32 +21,12 @@ const std::vector<std::string>& actions() {
   return a;
 }
 
-std::string target_text(const models::PodSelector& s) {
-  std::string t = !s.workload.empty()  ? s.workload
-                  : !s.service.empty() ? s.service
-                                       : "every service";
-  if (!s.zone.empty()) t += " (" + s.zone + ")";
-  return t;
-}
-
 // "100ms" for a constant, else the distribution's own description.
 std::string describe_latency(const simcore::Distribution& d) {
   if (d.kind() == simcore::Distribution::Kind::Constant) {
     return format_duration(Time::from_seconds(d.mean()));
   }
   return d.describe();
-}
-
-// The selector fields shared by killPods, addLatency, injectErrors and cpuSlowdown.
-models::PodSelector read_selector(const Mapping& m, EventSite& site) {
-  models::PodSelector s;
-  s.service = m.string("service").value_or("");
-  s.workload = m.string("workload").value_or("");
-  s.zone = m.string("zone").value_or("");
-  site.where_service = m.where("service");
-  site.where_workload = m.where("workload");
-  site.where_zone = m.where("zone");
-  return s;
 }
 
 // An applied manifest must itself be a valid Istio or Kubernetes document.
@@ -193,13 +174,20 @@ void read_timeline(const Context& ctx, const Document& doc, Draft& draft, Docume
 
     if (action == "killPods") {
       const Mapping a(ctx, body, what,
-                      {"service", "workload", "zone", "count", "percent", "mode", "replace", "restart",
-                       "appServesFor", "terminationDrainDuration"});
-      models::KillPods k{read_selector(a, site)};
+                      with_selector_keys({"count", "percent", "mode", "replace", "restart",
+                                          "appServesFor", "terminationDrainDuration"}));
+      models::KillPods k{read_selector(a, site, ok)};
       ok = read_loss_mode(a, k) && ok;
       if (a.has("count") && a.has("percent")) {
         ctx.report(Code::kConflictingFields, a.get("percent"), {"percent", "'count'"});
         ok = false;
+      }
+      for (const char* first : {"count", "percent"}) {
+        if (a.has(first) && a.has("select")) {
+          ctx.report(Code::kConflictingFields, a.get(first),
+                     {first, "'select' (count and percent take the first pods; select picks at random)"});
+          ok = false;
+        }
       }
       if (auto c = a.integer("count", 1, 100'000))
         k.pods.count = static_cast<uint32_t>(*c);
@@ -216,7 +204,9 @@ void read_timeline(const Context& ctx, const Document& doc, Draft& draft, Docume
         ok = false;
       }
       ev.description =
-          (k.pods.count
+          (k.pods.pick != models::PodSelector::Pick::kFirst
+               ? "kill " + picked_text(k.pods)
+           : k.pods.count
                ? "kill " + std::to_string(k.pods.count) + " pod(s) of " + target_text(k.pods)
            : k.pods.percent > 0
                ? "kill " + format_number(k.pods.percent) + "% of the pods of " + target_text(k.pods)
@@ -231,19 +221,18 @@ void read_timeline(const Context& ctx, const Document& doc, Draft& draft, Docume
       ev.action = models::ZoneOutage{z.value_or("")};
       ev.description = "zone outage of " + z.value_or("");
     } else if (action == "addLatency") {
-      const Mapping a(ctx, body, what, {"service", "workload", "zone", "latency"});
-      models::PodSelector s = read_selector(a, site);
+      const Mapping a(ctx, body, what, with_selector_keys({"latency"}));
+      models::PodSelector s = read_selector(a, site, ok);
       const YAML::Node l = a.require("latency");
       auto d = l.IsDefined() ? read_distribution(ctx, l, "latency") : std::nullopt;
       ok = ok && d;
       if (d) {
-        ev.description = "add latency " + describe_latency(*d) + " to " + target_text(s);
+        ev.description = "add latency " + describe_latency(*d) + " to " + picked_text(s);
         ev.action = models::AddLatency{s, *d};
       }
     } else if (action == "injectErrors") {
-      const Mapping a(ctx, body, what,
-                      {"service", "workload", "zone", "probability", "status", "grpcStatus"});
-      models::InjectErrors e{read_selector(a, site)};
+      const Mapping a(ctx, body, what, with_selector_keys({"probability", "status", "grpcStatus"}));
+      models::InjectErrors e{read_selector(a, site, ok)};
       if (auto p = a.number("probability", 0, 1))
         e.probability = *p;
       else if (a.has("probability"))
@@ -263,11 +252,11 @@ void read_timeline(const Context& ctx, const Document& doc, Draft& draft, Docume
                        (e.grpc_status == policies::kNoGrpcStatus
                             ? std::string()
                             : ", gRPC " + std::string(policies::grpc_status_name(e.grpc_status))) +
-                       ") into " + target_text(e.pods);
+                       ") into " + picked_text(e.pods);
       ev.action = e;
     } else if (action == "cpuSlowdown") {
-      const Mapping a(ctx, body, what, {"service", "workload", "zone", "factor"});
-      models::CpuSlowdown c{read_selector(a, site)};
+      const Mapping a(ctx, body, what, with_selector_keys({"factor"}));
+      models::CpuSlowdown c{read_selector(a, site, ok)};
       if (auto f = a.number("factor", 0, 1000)) {
         if (*f <= 0) {
           ctx.report(Code::kOutOfRange, a.get("factor"), {"factor", "> 0", format_number(*f)});
@@ -278,7 +267,7 @@ void read_timeline(const Context& ctx, const Document& doc, Draft& draft, Docume
         ok = false;
       }
       ev.description =
-          "slow the CPU of " + target_text(c.pods) + " by " + format_number(c.factor) + "x";
+          "slow the CPU of " + picked_text(c.pods) + " by " + format_number(c.factor) + "x";
       ev.action = c;
     } else if (action == "partition") {
       const Mapping a(ctx, body, what, {"from", "to"});

@@ -110,6 +110,12 @@ std::size_t Checker::check_selector(const models::PodSelector& s, const EventSit
   for (const Built& b : built_) {
     if (svc && std::find(b.services.begin(), b.services.end(), *svc) == b.services.end()) continue;
     if (!s.workload.empty() && b.config.name != s.workload) continue;
+    if (!s.namespace_.empty() && b.config.namespace_ != s.namespace_) continue;
+    if (std::any_of(s.labels.begin(), s.labels.end(), [&](const auto& kv) {
+          auto it = b.config.labels.find(kv.first);
+          return it == b.config.labels.end() || it->second != kv.second;
+        }))
+      continue;
     for (uint32_t i = 0; i < b.config.replicas; ++i) {
       if (s.zone.empty() || b.config.zones[i % b.config.zones.size()] == s.zone) ++pods;
     }
@@ -120,8 +126,21 @@ std::size_t Checker::check_selector(const models::PodSelector& s, const EventSit
     if (!s.workload.empty())
       what += (what.empty() ? "" : ", ") + std::string("workload '") + s.workload + "'";
     if (!s.zone.empty()) what += (what.empty() ? "" : ", ") + std::string("zone '") + s.zone + "'";
+    if (!s.namespace_.empty()) what += (what.empty() ? "" : ", ") + std::string("namespace '") + s.namespace_ + "'";
+    for (const auto& [k, v] : s.labels) what += std::string(what.empty() ? "" : ", ") + "label " + k + "=" + v;
     diag_.report(Code::kSelectorMatchesNoPod, site.where_action,
                  {action, what.empty() ? "the selector" : what});
+  } else if ((s.pick == models::PodSelector::Pick::kFixedPercent ||
+              s.pick == models::PodSelector::Pick::kRandomMaxPercent) &&
+             pods * s.value < 100) {
+    // Chaos Mesh rounds down: even the largest percent picks no pod of so few.
+    diag_.report(Code::kSelectionPicksNoPod, site.where_action,
+                 {action,
+                  std::string(s.pick == models::PodSelector::Pick::kFixedPercent ? "fixed-percent "
+                                                                                 : "random-max-percent ") +
+                      std::to_string(s.value) + "%",
+                  std::to_string(pods),
+                  std::to_string(pods) + " x " + std::to_string(s.value) + " / 100"});
   }
   return pods;
 }

@@ -290,11 +290,14 @@ Mapping::Mapping(const Context& ctx, const YAML::Node& node, std::string what)
 
 Mapping::Mapping(const Context& ctx, const YAML::Node& node, std::string what,
                  std::initializer_list<std::string_view> known)
+    : Mapping(ctx, node, std::move(what), std::vector<std::string>(known.begin(), known.end())) {}
+
+Mapping::Mapping(const Context& ctx, const YAML::Node& node, std::string what,
+                 const std::vector<std::string>& known)
     : Mapping(ctx, node, std::move(what)) {
-  std::vector<std::string> candidates(known.begin(), known.end());
   for (const auto& [key, kv] : entries_) {
     if (std::find(known.begin(), known.end(), key) != known.end()) continue;
-    const std::string hint = suggest(key, candidates);
+    const std::string hint = suggest(key, known);
     ctx.report(Code::kUnknownField, kv.first, {key.empty() ? describe(kv.first) : key, what_},
                hint);
     if (!hint.empty()) suggested_.push_back(hint);

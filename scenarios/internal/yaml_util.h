@@ -125,6 +125,8 @@ class Mapping {
  public:
   Mapping(const Context& ctx, const YAML::Node& node, std::string what,
           std::initializer_list<std::string_view> known);
+  Mapping(const Context& ctx, const YAML::Node& node, std::string what,
+          const std::vector<std::string>& known);
   static Mapping lenient(const Context& ctx, const YAML::Node& node, std::string what);
 
   // The value of `key`; an undefined node when absent or null (`key:` or `key: ~`).

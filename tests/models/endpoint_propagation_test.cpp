@@ -73,9 +73,9 @@ TEST_CASE("Debounce in the mesh: two pods lost 90 ms apart leave the endpoints i
   v2.name = "back-v2";
   v2.labels["version"] = "v2";
   m.workloads.push_back(v2);
-  KillPods a{{"", "back-v1", "", 1, 0}};
+  KillPods a{{.workload = "back-v1", .count = 1}};
   a.replace = false;
-  KillPods b{{"", "back-v2", "", 1, 0}};
+  KillPods b{{.workload = "back-v2", .count = 1}};
   b.replace = false;
   add_event(m, 5_s, a);
   add_event(m, 5090_ms, b);

@@ -361,7 +361,7 @@ TEST_CASE("gRPC: outlier detection sees grpcToHttpStatus of a trailers-only grpc
   r.retries = none;
   m.traffic.virtual_services.push_back(vs_backend(r));
   TimelineEvent bad;
-  InjectErrors e{{"", "backend-v1", "", 1, 0}, 1.0, 503};
+  InjectErrors e{{.workload = "backend-v1", .count = 1}, 1.0, 503};
   e.grpc_status = pol::kGrpcUnavailable;
   bad.action = e;
   bad.description = "backend-v1-0 answers UNAVAILABLE";

@@ -177,7 +177,7 @@ TEST_CASE("A Load from a workload whose pod is lost: that pod sends nothing unti
       l.connections = 2;  // user 0 in tester-0, user 1 in tester-1
       l.think_time = Distribution::constant(0.01);
     }
-    KillPods k{{"", "tester", "zone-b", 1, 0}};
+    KillPods k{{.workload = "tester", .zone = "zone-b", .count = 1}};
     k.mode = PodLossMode::kCrash;
     k.replace = true;
     TimelineEvent e;

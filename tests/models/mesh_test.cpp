@@ -230,7 +230,7 @@ TEST_CASE("Killing every pod (crash): the request in the app gets 503 UC from th
   kill.at = 500_ms;
   kill.duration = 3_s;
   kill.description = "kill back";
-  kill.action = KillPods{{"back", "", "", 0, 0}};
+  kill.action = KillPods{{.service = "back"}};
   m.timeline.push_back(kill);
   const auto c = run(m);
   const auto src = c.of(Reporter::kSource, 1);

@@ -62,7 +62,7 @@ inline MeshConfig base(uint32_t replicas, std::vector<Step> steps, const char* i
 }
 
 inline KillPods kill_first(PodLossMode mode, bool replace = false) {
-  KillPods k{{"back", "", "", 1, 0}};
+  KillPods k{{.service = "back", .count = 1}};
   k.mode = mode;
   k.replace = replace;
   return k;

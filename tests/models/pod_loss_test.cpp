@@ -153,7 +153,7 @@ TEST_CASE("Graceful: a request still in the pod when terminationDrainDuration en
   m.loads[0].model = LoadConfig::Model::kClosed;
   m.loads[0].connections = 1;
   m.loads[0].think_time = Distribution::constant(10.0);
-  KillPods k{{"back", "", "", 0, 0}};
+  KillPods k{{.service = "back"}};
   k.mode = PodLossMode::kGraceful;
   add_event(m, 1_s, k);
   const auto src = run(m).of(Reporter::kSource);

@@ -123,10 +123,10 @@ MeshConfig kill_then_timeout(bool route_timeout) {
   // Listed in this order on purpose: the slowdown, which ends first, must start last (see the
   // timeline-restore test below).
   m.timeline.push_back(at(Time::zero(), 3_s, "b-v1 answers late",
-                          AddLatency{{"", "b-v1", "", 0, 0}, Distribution::constant(10.0)}));
+                          AddLatency{{.workload = "b-v1"}, Distribution::constant(10.0)}));
   m.timeline.push_back(
-      at(Time::zero(), 1500_ms, "slow b", CpuSlowdown{{"b", "", "", 0, 0}, 100000.0}));
-  m.timeline.push_back(at(2_s, 100_ms, "kill b-v1", KillPods{{"", "b-v1", "", 0, 0}}));
+      at(Time::zero(), 1500_ms, "slow b", CpuSlowdown{{.service = "b"}, 100000.0}));
+  m.timeline.push_back(at(2_s, 100_ms, "kill b-v1", KillPods{{.workload = "b-v1"}}));
   return m;
 }
 
@@ -193,7 +193,7 @@ TEST_CASE(
   l.timeout = 250_ms;
   l.retries = 1;
   m.loads.push_back(l);
-  m.timeline.push_back(at(200_ms, 10_ms, "kill b", KillPods{{"b", "", "", 0, 0}}));
+  m.timeline.push_back(at(200_ms, 10_ms, "kill b", KillPods{{.service = "b"}}));
   const Outcome o = run(m);
   const auto client = o.c.of(Reporter::kClient);
   REQUIRE(client.size() == 1);
@@ -270,9 +270,9 @@ TEST_CASE("Review: overlapping chaos actions on one pod undo cleanly, whatever o
     l.max_requests = 8;
     m.loads.push_back(l);
     const TimelineEvent slow =
-        at(Time::zero(), 1_s, "slow", CpuSlowdown{{"b", "", "", 0, 0}, 10.0});
+        at(Time::zero(), 1_s, "slow", CpuSlowdown{{.service = "b"}, 10.0});
     const TimelineEvent late =
-        at(Time::zero(), 2_s, "late", AddLatency{{"b", "", "", 0, 0}, Distribution::constant(0.5)});
+        at(Time::zero(), 2_s, "late", AddLatency{{.service = "b"}, Distribution::constant(0.5)});
     m.timeline = slowdown_first ? std::vector<TimelineEvent>{slow, late}
                                 : std::vector<TimelineEvent>{late, slow};
     const Outcome o = run(m);
@@ -495,13 +495,13 @@ MeshConfig chaos_mesh(uint64_t seed) {
   cp.push_delay = Distribution::constant(0);
   m.experiment.kubernetes.kubelet_sync_delay = Time::zero();
   m.timeline.push_back(
-      at(Time::zero(), 10_s, "5xx", InjectErrors{{"back", "", "", 0, 0}, 0.25, 503}));
+      at(Time::zero(), 10_s, "5xx", InjectErrors{{.service = "back"}, 0.25, 503}));
   for (int k = 0; k < 12; ++k)  // short kills, alternating, every 0.7 s
     m.timeline.push_back(at(Time::from_ms(300 + 700 * k), 200_ms, "kill",
                             KillPods{{"", k % 2 == 0 ? "back-v1" : "back-v2", "", 0, 0}}));
   m.timeline.push_back(at(3_s, 500_ms, "partition", Partition{"front", "back"}));
   m.timeline.push_back(at(4_s, 2_s, "slow back-v2",
-                          AddLatency{{"", "back-v2", "", 0, 0}, Distribution::constant(0.03)}));
+                          AddLatency{{.workload = "back-v2"}, Distribution::constant(0.03)}));
   DestinationRuleConfig pushed = dr;
   pushed.traffic_policy.outlier_detection->consecutive_5xx_errors = 4;
   ApplyManifest apply;
@@ -514,13 +514,13 @@ MeshConfig chaos_mesh(uint64_t seed) {
   apply_vs.document = "kind: VirtualService";
   apply_vs.virtual_service = vs2;
   m.timeline.push_back(at(7_s, Time::max(), "push VS", apply_vs));
-  m.timeline.push_back(at(6_s, 2_s, "kill both", KillPods{{"back", "", "", 0, 0}}));
+  m.timeline.push_back(at(6_s, 2_s, "kill both", KillPods{{.service = "back"}}));
   m.timeline.push_back(
-      at(8500_ms, 200_ms, "kill back-v1 again", KillPods{{"", "back-v1", "", 0, 0}}));
+      at(8500_ms, 200_ms, "kill back-v1 again", KillPods{{.workload = "back-v1"}}));
   // Quiet phase: sequential requests (0.5 s apart, each well under 0.5 s) with half of back's
   // answers 503, so retries happen one at a time and pools see one request at a time.
   m.timeline.push_back(
-      at(15_s, 30_s, "5xx in the quiet phase", InjectErrors{{"back", "", "", 0, 0}, 0.5, 503}));
+      at(15_s, 30_s, "5xx in the quiet phase", InjectErrors{{.service = "back"}, 0.5, 503}));
   return m;
 }
 
