@@ -18,6 +18,8 @@
 #include <variant>
 #include <vector>
 
+#include "policies/adaptive_concurrency.h"
+#include "policies/admission_control.h"
 #include "policies/connection_pool.h"
 #include "policies/load_balancer.h"
 #include "policies/locality.h"
@@ -305,9 +307,21 @@ struct DestinationRuleConfig {
   std::vector<Subset> subsets;
 };
 
+// An Envoy HTTP filter that an EnvoyFilter inserts into sidecars' inbound HTTP chain, before
+// the router (after istio.stats: the requests it answers itself are still reported by the
+// server sidecar).  scenarios/README.md "EnvoyFilter" says which patches are read.
+struct InboundHttpFilter {
+  std::string envoy_filter;  // "namespace/name" of the EnvoyFilter, for messages
+  std::string namespace_;    // its namespace: "istio-system" (Istio's root namespace) = every one
+  std::optional<Labels> workload_selector;  // nullopt: every workload of the namespace(s)
+  std::variant<policies::AdaptiveConcurrencyConfig, policies::AdmissionControlConfig> filter;
+  uint32_t local_reply_status = 503;  // adaptive concurrency: concurrency_limit_exceeded_status
+};
+
 struct TrafficConfig {
   std::vector<policies::VirtualServiceConfig> virtual_services;  // mesh-gateway VSs
   std::vector<DestinationRuleConfig> destination_rules;
+  std::vector<InboundHttpFilter> inbound_http_filters;  // in the order the EnvoyFilters were read
   std::string istio_version = "1.27";  // whose defaults apply (e.g. 503 retried up to 1.23)
 };
 

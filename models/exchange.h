@@ -46,6 +46,7 @@ struct Exchange {
   simcore::Time sidecar_pass;  // a quarter of the pair overhead drawn for this exchange
   uint32_t stream = kNone, stream_gen = 0;  // the client sidecar stream it is an attempt of
   bool reached_pod = false;  // it arrived at a live pod (else: a connect failure)
+  uint8_t filter_marks = 0;  // inbound filters that let it through (models/inbound/overload_filters.h)
   // A request on a TCP connection (models/tcp/tcp.h): no HTTP filter chain, no request records;
   // its answer goes back to the connection.  kNone: an HTTP exchange.
   uint32_t tcp_conn = kNone, tcp_conn_gen = 0;

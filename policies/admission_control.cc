@@ -47,6 +47,16 @@ void AdmissionWindow::update(simcore::Time now) {
     buckets_.push_back({now, {}});
 }
 
+bool admission_success(const AdmissionControlConfig& c, uint32_t http_status, bool grpc, uint8_t grpc_status) {
+  if (grpc) {
+    if (c.grpc_success.empty()) return admission_grpc_success(grpc_status);
+    return std::find(c.grpc_success.begin(), c.grpc_success.end(), grpc_status) != c.grpc_success.end();
+  }
+  if (c.http_success.empty()) return admission_http_success(http_status);
+  return std::any_of(c.http_success.begin(), c.http_success.end(),
+                     [&](const auto& r) { return r.first <= http_status && http_status < r.second; });
+}
+
 void AdmissionWindow::add(simcore::Time now, uint64_t requests, uint64_t successes) {
   update(now);
   buckets_.back().counts.requests += requests;

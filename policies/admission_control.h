@@ -20,6 +20,8 @@
 
 #include <cstdint>
 #include <deque>
+#include <utility>
+#include <vector>
 
 #include "simcore/time.h"
 
@@ -31,6 +33,10 @@ struct AdmissionControlConfig {
   double aggression = 1.0;                 // values below 1 are 1; default 1.0
   uint32_t rps_threshold = 0;              // default 0
   double max_rejection_probability = 0.8;  // percent / 100; default 80 %
+  // success_criteria: HTTP statuses in any [start, end) range; gRPC codes listed.  Empty: the
+  // defaults below.
+  std::vector<std::pair<uint32_t, uint32_t>> http_success;
+  std::vector<uint8_t> grpc_success;
 };
 
 // The rejection probability for n requests and s successes in the window (shouldRejectRequest,
@@ -43,6 +49,8 @@ inline bool admission_rejects(double probability, uint64_t random_word) {
 
 bool admission_http_success(uint32_t status);  // the default success criteria
 bool admission_grpc_success(uint8_t grpc_status);
+// A response's outcome under the filter's criteria (gRPC when it carries a grpc-status).
+bool admission_success(const AdmissionControlConfig& c, uint32_t http_status, bool grpc, uint8_t grpc_status);
 
 // The sliding window of 1 s buckets (ThreadLocalControllerImpl).
 class AdmissionWindow {

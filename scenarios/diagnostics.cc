@@ -307,6 +307,11 @@ constexpr CatalogueEntry kCatalogue[] = {
      "it has no endpoint.",
      "DestinationRule '{0}': subset '{1}' selects no pod of service '{2}' (no workload has the "
      "labels {3}); requests routed to it get 503 UH"},
+    {Code::kEnvoyFilterNotSimulated, "MSH0315", W, "EnvoyFilterNotSimulated",
+     "An EnvoyFilter patch that meshsim does not simulate: only HTTP_FILTER patches that insert "
+     "Envoy's adaptive concurrency or admission control filter into sidecars' inbound chain are "
+     "read; every other patch is left out and named.",
+     "EnvoyFilter '{0}': {1} is not simulated: {2}"},
     // ---- --set overrides.
     {Code::kBadOverrideSyntax, "MSH0401", E, "BadOverrideSyntax",
      "A --set is not KIND[/NAME].path=VALUE.",

@@ -131,6 +131,7 @@ enum class Code : int {
   kIgnoredByIstio = 312,
   kHostMatchesNoService = 313,
   kSubsetSelectsNoPod = 314,
+  kEnvoyFilterNotSimulated = 315,
   // --set overrides.
   kBadOverrideSyntax = 401,
   kOverridePathNotFound = 402,

@@ -9,6 +9,7 @@
 #include "scenarios/internal/documents.h"
 #include "scenarios/internal/kinds.h"
 #include "scenarios/internal/draft.h"
+#include "scenarios/internal/istio_envoy_filter.h"
 #include "scenarios/internal/istio_traffic.h"
 #include "scenarios/internal/kubernetes.h"
 #include "scenarios/internal/meshsim_kinds.h"
@@ -183,6 +184,7 @@ Scenario Loader::finish() {
   // Each VirtualService and DestinationRule on its own, so it is read even when another
   // document could not be; read once, here, for the run and for the reference checks.
   internal::read_traffic(draft.istio, diag_, locator_, draft.mesh.traffic, draft.virtual_services);
+  internal::read_envoy_filters(draft.istio, diag_, locator_, draft.mesh.traffic);
   if (all_documents_read) internal::validate(draft, diag_, locator_);
   draft.mesh.traffic.istio_version = draft.mesh.experiment.istio_version;
 

@@ -7,7 +7,8 @@
 // type added to InboundFilter and placed in the chain by InboundSidecar's constructor.
 //
 // Today's chain, as Istio's inbound listener has it: istio.stats (the reporter=destination
-// metric and the server span), then the router to the pod.
+// metric and the server span), the filters EnvoyFilters insert before the router (adaptive
+// concurrency, admission control: overload_filters.h), then the router to the pod.
 #pragma once
 
 #include <cstdint>
@@ -43,6 +44,12 @@ struct StatsFilter {
   void encode(FilterContext& ctx) const;
 };
 
-using InboundFilter = std::variant<StatsFilter>;
+}  // namespace meshsim::models
+
+#include "models/inbound/overload_filters.h"
+
+namespace meshsim::models {
+
+using InboundFilter = std::variant<StatsFilter, AdaptiveConcurrencyFilter, AdmissionControlFilter>;
 
 }  // namespace meshsim::models

@@ -4,6 +4,21 @@
 #include "models/runtime.h"
 
 namespace meshsim::models {
+namespace {
+
+// Istio's EnvoyFilter scope: its namespace (the root namespace: every namespace), and its
+// workloadSelector's labels among the workload's (none: every workload there).
+bool selects(const InboundHttpFilter& f, const WorkloadConfig& w) {
+  if (f.namespace_ != "istio-system" && f.namespace_ != w.namespace_) return false;
+  if (!f.workload_selector) return true;
+  for (const auto& [k, v] : *f.workload_selector) {
+    auto it = w.labels.find(k);
+    if (it == w.labels.end() || it->second != v) return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 void StatsFilter::encode(FilterContext& ctx) const {
   const Exchange& x = ctx.exchange;
@@ -26,9 +41,35 @@ InboundSidecar::InboundSidecar(Runtime& rt, const Topology& topo) : rt_(rt), top
       policies::IstioVersion::parse(rt.cfg.traffic.istio_version).value_or(policies::IstioVersion::current());
   refused_flags_ = policies::ResponseFlag::kUpstreamConnectionFailure |
                    (version.at_least(1, 24) ? uint32_t{policies::ResponseFlag::kUpstreamRetryLimitExceeded} : 0u);
+  const uint64_t seed = rt.cfg.experiment.seed;
   for (const WorkloadRt& w : topo.workloads) {
     std::vector<InboundFilter> chain;
-    if (w.cfg->sidecar) chain.emplace_back(StatsFilter{});
+    if (w.cfg->sidecar) {
+      chain.emplace_back(StatsFilter{});
+      uint8_t mark = 1;
+      for (const InboundHttpFilter& f : rt.cfg.traffic.inbound_http_filters) {
+        if (!selects(f, *w.cfg) || mark == 0) continue;
+        if (const auto* ac = std::get_if<policies::AdaptiveConcurrencyConfig>(&f.filter)) {
+          auto st = std::make_unique<AdaptiveConcurrencyState>();
+          st->local_reply_status = f.local_reply_status;
+          for (const PodRt& p : topo.pods)  // Envoy builds the controller when the filter loads
+            st->pods.emplace_back(*ac, simcore::Time::zero(), simcore::Stream(seed, p.name, "adaptive-concurrency"));
+          chain.emplace_back(AdaptiveConcurrencyFilter{st.get(), mark});
+          adaptive_.push_back(std::move(st));
+        } else {
+          const auto& cfg = std::get<policies::AdmissionControlConfig>(f.filter);
+          auto st = std::make_unique<AdmissionControlState>();
+          st->config = cfg;
+          for (const PodRt& p : topo.pods) {
+            st->pods.emplace_back(cfg.sampling_window);
+            st->rng.emplace_back(seed, p.name, "admission-control");
+          }
+          chain.emplace_back(AdmissionControlFilter{st.get(), mark});
+          admission_.push_back(std::move(st));
+        }
+        mark = static_cast<uint8_t>(mark << 1);  // at most 8 overload filters per chain
+      }
+    }
     chains_.push_back(std::move(chain));
   }
 }
@@ -88,6 +129,8 @@ void InboundSidecar::on_request(uint32_t xi) {
     FilterContext ctx = context(xi);
     for (const InboundFilter& f : chain) {
       const FilterStatus s = std::visit([&](const auto& filter) { return filter.decode(ctx); }, f);
+      // (a filter that answers is the last to decode; on the way out every filter's encode
+      // runs, and those after it find no mark of theirs on the exchange)
       if (s == FilterStatus::kLocalReply) {
         rt_.exchanges[xi].reached_pod = true;  // the sidecar answered: no connection failure
         rt_.pods.respond(xi);

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "models/config/topology.h"
@@ -43,6 +44,9 @@ class InboundSidecar {
   const Topology& topo_;
   uint32_t refused_flags_;  // the server sidecar's flags when the app refuses the connection
   IdVector<WorkloadId, std::vector<InboundFilter>> chains_;  // per workload
+  // The overload filters' states (overload_filters.h), one per EnvoyFilter patch and workload.
+  std::vector<std::unique_ptr<AdaptiveConcurrencyState>> adaptive_;
+  std::vector<std::unique_ptr<AdmissionControlState>> admission_;
 };
 
 }  // namespace meshsim::models

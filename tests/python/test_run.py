@@ -141,3 +141,13 @@ def test_the_recovery_verdict_is_in_the_metadata():
     assert five["recovery"] == "did not recover" and five["recovery_s"] is None
     assert meshsim.Scenario.load(EXAMPLES / "mm1").run(duration="20s").metadata["recovery"] == \
         "no trigger"
+
+
+def test_adaptive_concurrency_breaks_the_retry_storm():
+    """Envoy's adaptive concurrency on the ledger (an EnvoyFilter, scenarios/examples/
+    retry-storm-tasks/): with 5 retries the mesh that did not recover now does, since the ledger
+    refuses at once what it cannot serve instead of queueing every try."""
+    storm = meshsim.Scenario.load(EXAMPLES / "retry-storm",
+                                  EXAMPLES / "retry-storm-tasks" / "ledger-adaptive-concurrency.yaml")
+    five = storm.set({"VirtualService/ledger.spec.http[0].retries.attempts": 5}).run().metadata
+    assert five["recovery"] == "recovered" and five["recovery_s"] < 5
