@@ -170,6 +170,11 @@ struct PatchReader {
     if (const YAML::Node sc = field(typed, "success_criteria"); sc.IsDefined()) {
       if (const YAML::Node h = field(field(sc, "http_criteria"), "http_success_status"); h.IsSequence()) {
         for (const YAML::Node& r : h) {
+          if (!field(r, "start").IsDefined() || !field(r, "end").IsDefined()) {
+            ctx.report(Code::kMissingField, r, {"start' and 'end", "http_success_status of " + label});
+            ok = false;
+            continue;
+          }
           auto lo = read_integer(ctx, field(r, "start"), "http_success_status.start", 100, 600);
           auto hi = read_integer(ctx, field(r, "end"), "http_success_status.end", 100, 600);
           if (lo && hi && *lo <= *hi) c.http_success.emplace_back(static_cast<uint32_t>(*lo), static_cast<uint32_t>(*hi));
@@ -199,6 +204,10 @@ void read_envoy_filters(const std::vector<Manifest>& istio, Diagnostics& diagnos
     if (!spec.IsMap()) continue;
     std::optional<models::Labels> selector;
     if (const YAML::Node ws = field(spec, "workload_selector"); ws.IsDefined()) {
+      if (!ws.IsMap()) {
+        ctx.report(Code::kWrongType, ws, {"workloadSelector", "a mapping with 'labels'", describe(ws)});
+        continue;
+      }
       const YAML::Node labels = field(ws, "labels");
       selector = labels.IsDefined() ? read_string_map(ctx, labels, "workloadSelector.labels") : models::Labels{};
       if (!selector) continue;

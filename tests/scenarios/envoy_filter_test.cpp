@@ -59,6 +59,13 @@ spec:
               grpc_success_status: [0, 1]
 )";
 
+// `text` with the first `from` replaced by `to`.
+std::string with(const std::string& text, const std::string& from, const std::string& to) {
+  const std::size_t at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  return text.substr(0, at) + to + text.substr(at + from.size());
+}
+
 TEST_CASE("EnvoyFilter: Envoy's adaptive concurrency example, scoped by workloadSelector") {
   const Scenario s = load_scenario({examples("retry-storm"), examples("retry-storm-tasks/ledger-adaptive-concurrency.yaml")});
   const auto& f = s.mesh.traffic.inbound_http_filters;
@@ -96,13 +103,11 @@ TEST_CASE("EnvoyFilter: Envoy's admission control example") {
   CHECK(policies::admission_success(c, 404, false, 0) == false);  // [404, 404) is empty
   CHECK(policies::admission_success(c, 399, false, 0));
   // camelCase (protobuf JSON names) reads the same; enabled false leaves the filter out.
-  std::string camel = kAdmission;
-  camel.replace(camel.find("sampling_window"), 15, "samplingWindow");
+  const std::string camel = with(kAdmission, "sampling_window", "samplingWindow");
   CHECK(std::get<policies::AdmissionControlConfig>(
             load_scenario_text(kBase + camel).mesh.traffic.inbound_http_filters[0].filter)
             .sampling_window == Time::from_s(120));
-  std::string off = kAdmission;
-  off.replace(off.find("default_value: true"), 19, "default_value: false");
+  const std::string off = with(kAdmission, "default_value: true", "default_value: false");
   CHECK(load_scenario_text(kBase + off).mesh.traffic.inbound_http_filters.empty());
 }
 
@@ -160,6 +165,19 @@ spec:
   REQUIRE(e.size() == 1);
   CHECK(e[0].code == "MSH0101");
   CHECK(e[0].where.line == 28);
+
+  // Found while fuzzing-by-hand: a scalar workloadSelector selected every workload, and a range
+  // without `end` gave an error without a line.
+  const std::string scalar = with(kAdmission, "{labels: {app: ledger}}", "7");
+  const auto s1 = errors_of_text(kBase + scalar);
+  REQUIRE(s1.size() == 1);
+  CHECK(s1[0].code == "MSH0101");
+  CHECK(s1[0].where.line == 18);
+  const std::string open_range = with(kAdmission, "{start: 100, end: 400}", "{start: 100}");
+  const auto s2 = errors_of_text(kBase + open_range);
+  REQUIRE(s2.size() == 1);
+  CHECK(s2[0].code == "MSH0102");
+  CHECK(s2[0].where.line == 37);
 }
 
 }  // namespace
