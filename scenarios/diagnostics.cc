@@ -244,6 +244,15 @@ constexpr CatalogueEntry kCatalogue[] = {
      "entry gives it handlers: nothing can call it, so they never run.",
      "workload '{0}' backs no Service and is kept as the client of Load '{1}'; nothing calls it, so "
      "its handlers never run"},
+    {Code::kChaosFieldNotSimulated, "MSH0236", W, "ChaosFieldNotSimulated",
+     "A Chaos Mesh experiment field that does not change what meshsim's dry run does, or that it "
+     "does not simulate; the field is named and left out.",
+     "{0}: '{1}' is not simulated: {2}"},
+    {Code::kChaosSelectorNotSimulated, "MSH0237", E, "ChaosSelectorNotSimulated",
+     "A Chaos Mesh selector field meshsim cannot evaluate (pod names, nodes, expressions, "
+     "annotations, fields, several namespaces): ignoring it would hit other pods than the "
+     "experiment would, so the dry run stops.",
+     "{0}: selector '{1}' is not simulated ({2}); the dry run would hit other pods than Chaos Mesh"},
     // ---- Istio manifests.
     {Code::kUnknownDestinationHost, "MSH0301", E, "UnknownDestinationHost",
      "A VirtualService routes or mirrors to a host that names neither a service nor a "

@@ -116,6 +116,8 @@ enum class Code : int {
   kLoadFromContradictsInMesh = 233,
   kLoadFromNoPods = 234,
   kClientWorkloadHandlersNeverRun = 235,
+  kChaosFieldNotSimulated = 236,
+  kChaosSelectorNotSimulated = 237,
   // Istio manifests.
   kUnknownDestinationHost = 301,
   kUnknownSubset = 302,

@@ -9,6 +9,7 @@
 #include "scenarios/internal/documents.h"
 #include "scenarios/internal/kinds.h"
 #include "scenarios/internal/draft.h"
+#include "scenarios/internal/chaos_mesh.h"
 #include "scenarios/internal/istio_envoy_filter.h"
 #include "scenarios/internal/istio_traffic.h"
 #include "scenarios/internal/kubernetes.h"
@@ -127,6 +128,7 @@ Scenario Loader::finish() {
     SourceLocation first;
   };
   std::vector<Ignored> ignored;
+  std::vector<const Document*> chaos;  // Chaos Mesh experiments (chaos_mesh.h)
   for (Document* doc : select_documents()) {
     const Context ctx(diag_, locator_, doc->file);
     if (doc->family != Family::kMeshsim) {
@@ -162,6 +164,8 @@ Scenario Loader::finish() {
           internal::read_service(ctx, *doc, draft);
         } else if (doc->api_version == "apps/v1" && doc->kind == "Deployment") {
           internal::read_deployment(ctx, *doc, draft);
+        } else if (doc->api_version == "chaos-mesh.org/v1alpha1") {
+          chaos.push_back(doc);  // after the Experiment is read: they start at its warm-up's end
         }
         break;
       case Family::kMeshsim:
@@ -172,6 +176,7 @@ Scenario Loader::finish() {
         break;
     }
   }
+  internal::read_chaos_mesh(chaos, diag_, locator_, draft);
   for (const Ignored& i : ignored)
     diag_.report(Code::kNotSimulated, i.first, {i.kind, std::to_string(i.count), i.what});
   // A document that could not be read or identified (MSH0001-0006, 0011, 0012) would make the checks across

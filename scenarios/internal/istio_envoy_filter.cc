@@ -17,7 +17,7 @@ constexpr const char* kAdmission = "envoy.extensions.filters.http.admission_cont
 
 // A protobuf JSON field by its proto name or its lowerCamelCase JSON name; undefined if absent.
 YAML::Node field(const YAML::Node& map, const std::string& snake) {
-  if (!map.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+  if (!map.IsDefined() || !map.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
   if (const YAML::Node n = map[snake]; n.IsDefined() && !n.IsNull()) return n;
   std::string camel;
   for (std::size_t i = 0; i < snake.size(); ++i) {
@@ -34,7 +34,7 @@ YAML::Node field(const YAML::Node& map, const std::string& snake) {
 // The keys of `map` that are not among `known` (either spelling), for MSH0315.
 std::vector<std::string> unknown_keys(const YAML::Node& map, std::initializer_list<std::string> known) {
   std::vector<std::string> out;
-  if (!map.IsMap()) return out;
+  if (!map.IsDefined() || !map.IsMap()) return out;
   for (auto it = map.begin(); it != map.end(); ++it) {
     const std::string k = it->first.Scalar();
     bool ok = false;
@@ -200,7 +200,7 @@ void read_envoy_filters(const std::vector<Manifest>& istio, Diagnostics& diagnos
     if (m.kind != "EnvoyFilter") continue;
     const Context ctx(diagnostics, locator, m.where.file);
     PatchReader r{ctx, "EnvoyFilter '" + m.namespace_ + "/" + m.name + "'", m.namespace_ + "/" + m.name};
-    const YAML::Node spec = m.node["spec"];
+    const YAML::Node spec = field(m.node, "spec");
     if (!spec.IsMap()) continue;
     std::optional<models::Labels> selector;
     if (const YAML::Node ws = field(spec, "workload_selector"); ws.IsDefined()) {

@@ -65,6 +65,26 @@ const std::vector<Group>& groups() {
        {"v1", "v1alpha1"},
        {{"Telemetry", "telemetry settings are not simulated: Istio's standard metrics are reported"}}},
       {"extensions.istio.io", {"v1alpha1"}, {{"WasmPlugin", "Wasm plugins are not simulated"}}},
+      // Chaos Mesh (chaos_mesh.h): PodChaos is read as a dry run; the others are named.
+      {"chaos-mesh.org",
+       {"v1alpha1"},
+       {{"PodChaos", nullptr},
+        {"NetworkChaos", "network faults from Chaos Mesh are not imported yet: write them as Timeline addLatency / partition events"},
+        {"StressChaos", "CPU and memory stress is not imported yet: write it as a Timeline cpuSlowdown event"},
+        {"HTTPChaos", "HTTP faults from Chaos Mesh are not imported yet: write them as Timeline injectErrors / addLatency events"},
+        {"IOChaos", "disk faults are not simulated"},
+        {"DNSChaos", "DNS is not simulated: mesh calls resolve through EDS"},
+        {"TimeChaos", "clock skew is not simulated"},
+        {"KernelChaos", "kernel faults are not simulated"},
+        {"JVMChaos", "JVM faults are not simulated"},
+        {"BlockChaos", "block-device faults are not simulated"},
+        {"AWSChaos", "cloud faults are not simulated"},
+        {"GCPChaos", "cloud faults are not simulated"},
+        {"AzureChaos", "cloud faults are not simulated"},
+        {"PhysicalMachineChaos", "physical machines are not simulated"},
+        {"Schedule", "Chaos Mesh schedules are not imported yet: repeat the events in a Timeline"},
+        {"Workflow", "Chaos Mesh workflows are not imported yet: write the steps as Timeline events"},
+        {"StatusCheck", "status checks are not imported yet: use an Experiment's expect list"}}},
   };
   return kGroups;
 }
