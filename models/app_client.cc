@@ -16,6 +16,17 @@ bool success(uint32_t code, uint8_t grpc_status) {
 void AppClient::send(uint32_t ci) {
   Call& c = calls_[ci];
   const CallerView caller = rt_.caller(c);
+  if (!c.root() && c.step->adaptive_throttling) {
+    EdgeStreams& e = rt_.edge(c);
+    if (!e.adaptive_throttle) e.adaptive_throttle.emplace(*c.step->adaptive_throttling);
+    if (e.adaptive_throttle->should_reject(rt_.sched.now(), e.throttle.uniform())) {
+      // Failed by the client library, never sent: as the next event (the handler may be in the
+      // middle of making its calls), through timeout(), which sees `throttled`.
+      c.throttled = true;
+      c.timeout = rt_.sched.arm_at(rt_.sched.now(), Packed::make(kCallTimeout, ci, c.gen));
+      return;
+    }
+  }
   ++c.attempts;
   const simcore::Time timeout = c.root() ? rt_.topo.loads[c.load].cfg->timeout : c.step->timeout;
   simcore::Time at = timeout == simcore::Time::max() ? timeout : rt_.sched.now() + timeout;
@@ -47,6 +58,18 @@ void AppClient::send(uint32_t ci) {
 void AppClient::timeout(uint32_t ci) {
   Call& c = calls_[ci];
   c.timeout = simcore::TimerHandle{};
+  if (c.throttled) {  // failed locally by adaptive throttling (send)
+    c.throttled = false;
+    const uint32_t code = c.grpc ? 200 : 503;
+    const uint8_t status = c.grpc ? policies::kGrpcUnavailable : policies::kNoGrpcStatus;
+    if (c.attempts_left > 0) {
+      --c.attempts_left;
+      send(ci);
+    } else {
+      complete(ci, code, status, 0);
+    }
+    return;
+  }
   if (c.stream != kNone && rt_.router.is(c.stream, c.stream_gen)) {
     rt_.router.cancel(c.stream);
   } else if (c.exchange != kNone && rt_.exchanges.is(c.exchange, c.exchange_gen)) {
@@ -68,9 +91,31 @@ void AppClient::deadline_exceeded(uint32_t ci) {
   attempt_outcome(ci, 0, policies::kGrpcDeadlineExceeded, kAppTimeout);
 }
 
+// Overload answers that SRE adaptive throttling does not count as accepted: 503 / 429, gRPC
+// UNAVAILABLE / RESOURCE_EXHAUSTED, and no answer at all (a timeout or a connection failure).
+bool AppClient::throttles_allow_retry(Call& c, uint32_t code, uint8_t grpc_status, bool ok) {
+  if (c.root() || (!c.step->adaptive_throttling && !c.step->retry_throttling)) return true;
+  EdgeStreams& e = rt_.edge(c);
+  if (c.step->adaptive_throttling && e.adaptive_throttle) {
+    const bool rejected = code == 0 || code == 503 || code == 429 || grpc_status == policies::kGrpcUnavailable ||
+                          grpc_status == policies::kGrpcResourceExhausted;
+    if (!rejected) e.adaptive_throttle->record_accept(rt_.sched.now());
+  }
+  if (!c.grpc || !c.step->retry_throttling) return true;
+  if (!e.retry_throttle)
+    e.retry_throttle.emplace(c.step->retry_throttling->max_tokens, c.step->retry_throttling->token_ratio);
+  if (ok) {
+    e.retry_throttle->record_success();
+    return true;
+  }
+  return e.retry_throttle->record_failure();
+}
+
 void AppClient::attempt_outcome(uint32_t ci, uint32_t code, uint8_t grpc_status, uint32_t flags) {
   Call& c = calls_[ci];
-  if (!success(code, grpc_status) && c.attempts_left > 0) {
+  const bool ok = success(code, grpc_status);
+  if (!throttles_allow_retry(c, code, grpc_status, ok)) c.attempts_left = 0;
+  if (!ok && c.attempts_left > 0) {
     --c.attempts_left;
     send(ci);
     return;

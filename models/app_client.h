@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <optional>
 
 #include "models/config.h"
 #include "models/ids.h"
@@ -38,6 +39,10 @@ struct EdgeStreams {
   simcore::Stream route;     // the weighted pick of a route's destination
   simcore::Stream mirror;    // whether to mirror (mirrorPercentage), and to which pod
   simcore::Stream pick;      // kube-proxy's endpoint pick, for a caller without a sidecar
+  simcore::Stream throttle;  // SRE adaptive throttling's draws
+  // The caller's client-side throttles towards this service (CallStep), once a call uses them.
+  std::optional<policies::GrpcRetryThrottle> retry_throttle{};
+  std::optional<policies::AdaptiveThrottle> adaptive_throttle{};
 };
 
 // What any caller (a pod's application or a load generator) keeps as a client.
@@ -72,6 +77,7 @@ struct Call {
   uint32_t stream = kNone, stream_gen = 0;  // the attempt's client sidecar stream, if any
   uint64_t trace_client_span = 0;           // the sidecar's client span for this attempt
   bool mirror = false;                      // a mirrored copy: nobody waits for it
+  bool throttled = false;                   // this attempt was failed locally (adaptive throttling)
   EdgeStreams* edge = nullptr;              // its edge's streams, once looked up (Runtime::edge)
   simcore::TimerHandle timeout;
   simcore::Time started;
@@ -100,7 +106,8 @@ class AppClient {
   bool is(uint32_t i, uint32_t gen) const { return calls_.is(i, gen); }
 
   // One attempt: arms the application's timeout, then hands the request to the caller's
-  // sidecar, or (no sidecar) to a ready pod picked uniformly at random (kube-proxy).
+  // sidecar, or (no sidecar) to a ready pod picked uniformly at random (kube-proxy).  With
+  // adaptive throttling the attempt may instead fail locally, as the next event.
   void send(uint32_t call);
   // The application's own timeout fired: it stops waiting.
   void timeout(uint32_t call);
@@ -111,6 +118,8 @@ class AppClient {
  private:
   void complete(uint32_t call, uint32_t code, uint8_t grpc_status, uint32_t flags);
   void deadline_exceeded(uint32_t call);
+  // The client-side throttles see an attempt that was sent; false: retries are throttled.
+  bool throttles_allow_retry(Call& c, uint32_t code, uint8_t grpc_status, bool ok);
 
   Runtime& rt_;
   Pool<Call> calls_;

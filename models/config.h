@@ -20,6 +20,7 @@
 
 #include "policies/adaptive_concurrency.h"
 #include "policies/admission_control.h"
+#include "policies/client_throttling.h"
 #include "policies/connection_pool.h"
 #include "policies/load_balancer.h"
 #include "policies/locality.h"
@@ -96,6 +97,18 @@ struct CallStep {
     uint32_t connections = 10;
     bool multiplexed = false;
   } tcp_client;
+  // Client-side loop breakers of the application's RPC library (policies/client_throttling.h),
+  // kept per calling pod and target service (the first step that calls it configures them):
+  // gRPC's retry throttling (service config `retryThrottling`, A6; gRPC calls only), which stops
+  // the call's retries while failures outweigh successes, and SRE adaptive throttling, which
+  // fails new attempts locally (503, or gRPC UNAVAILABLE) with probability
+  // max(0, (requests - K accepts) / (requests + 1)).  Default: neither.
+  struct RetryThrottling {
+    uint32_t max_tokens = 10;
+    double token_ratio = 0.1;
+  };
+  std::optional<RetryThrottling> retry_throttling;
+  std::optional<policies::AdaptiveThrottlingConfig> adaptive_throttling;
 };
 
 struct ComputeStep {

@@ -45,7 +45,7 @@ EdgeStreams& Runtime::edge(Call& c) {
   using simcore::Stream;
   client.edges.push_back({c.service, Stream(seed, entity, "overhead"), Stream(seed, entity, "network"),
                           Stream(seed, entity, "fault"), Stream(seed, entity, "route"), Stream(seed, entity, "mirror"),
-                          Stream(seed, entity, "pick")});
+                          Stream(seed, entity, "pick"), Stream(seed, entity, "throttle")});
   return *(c.edge = &client.edges.back());
 }
 

@@ -24,6 +24,50 @@ std::optional<std::string> read_path_prefix(const Mapping& m, std::string_view k
   return p;
 }
 
+namespace {
+
+// retryThrottling {maxTokens, tokenRatio} (gRPC A6: maxTokens in (0, 1000], tokenRatio > 0 with
+// 3 decimals kept) and adaptiveThrottling {k, window} (SRE book: K = 2, 2 minutes).
+bool read_throttling(const Mapping& m, models::CallStep& call) {
+  const Context& ctx = m.ctx();
+  bool ok = true;
+  if (m.has("retryThrottling")) {
+    const Mapping t(ctx, m.get("retryThrottling"), "retryThrottling", {"maxTokens", "tokenRatio"});
+    models::CallStep::RetryThrottling r;
+    const auto max = t.integer("maxTokens", 1, 1000);
+    const auto ratio = t.number("tokenRatio", 0, 1e6);
+    if (!t.is_mapping() || !max || !ratio) {
+      if (t.is_mapping() && (!t.has("maxTokens") || !t.has("tokenRatio")))
+        ctx.report(Code::kMissingField, m.get("retryThrottling"),
+                   {t.has("maxTokens") ? "tokenRatio" : "maxTokens", "retryThrottling (gRPC requires both)"});
+      ok = false;
+    } else if (policies::grpc_milli_token_ratio(*ratio) <= 0) {
+      ctx.report(Code::kOutOfRange, t.get("tokenRatio"),
+                 {"tokenRatio", "at least 0.001 (gRPC keeps 3 decimals and refuses 0)", format_number(*ratio)});
+      ok = false;
+    } else {
+      r.max_tokens = static_cast<uint32_t>(*max);
+      r.token_ratio = *ratio;
+      call.retry_throttling = r;
+    }
+  }
+  if (m.has("adaptiveThrottling")) {
+    const Mapping t(ctx, m.get("adaptiveThrottling"), "adaptiveThrottling", {"k", "window"});
+    policies::AdaptiveThrottlingConfig a;
+    if (!t.is_mapping()) return false;
+    if (t.has("k")) {
+      if (auto k = t.number("k", 1, 1000)) a.k = *k; else ok = false;
+    }
+    if (t.has("window")) {
+      if (auto w = read_duration(ctx, t.get("window"), "window", DurationRule::kPositive)) a.window = *w; else ok = false;
+    }
+    if (ok) call.adaptive_throttling = a;
+  }
+  return ok;
+}
+
+}  // namespace
+
 std::optional<models::CallStep> read_call(const Context& ctx, const YAML::Node& node,
                                           const std::string& owner, std::vector<CallSite>& calls) {
   // The target is read first, quietly, so every message can name the call.
@@ -36,7 +80,7 @@ std::optional<models::CallStep> read_call(const Context& ctx, const YAML::Node& 
   const Mapping m(ctx, node, what,
                   {"service", "port", "path", "method", "headers", "probability", "requestBytes",
                    "responseBytes", "timeout", "retries", "onFailure", "deadline",
-                   "propagateDeadline", "tcpClient"});
+                   "propagateDeadline", "tcpClient", "retryThrottling", "adaptiveThrottling"});
   if (!m.is_mapping()) return std::nullopt;
   models::CallStep call;
   CallSite site;
@@ -149,6 +193,7 @@ std::optional<models::CallStep> read_call(const Context& ctx, const YAML::Node& 
       }
     }
   }
+  ok = read_throttling(m, call) && ok;
   if (!ok) return std::nullopt;
   calls.push_back(site);
   return call;

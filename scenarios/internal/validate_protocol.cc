@@ -51,9 +51,14 @@ void Checker::check_call_fields(const models::ServiceConfig& s, uint32_t port, c
 // grpc-timeout is a gRPC header: a deadline on a call that is not gRPC would silently do nothing.
 void Checker::check_grpc_deadline(const models::ServiceConfig& s, const models::CallStep& c,
                                   const SourceLocation& where) {
-  if (c.deadline == simcore::Time::max() && !c.propagate_deadline) return;
+  if (c.deadline == simcore::Time::max() && !c.propagate_deadline && !c.retry_throttling) return;
   for (const models::PortConfig& p : s.ports) {
     if (p.number != c.port || policies::is_grpc(p.protocol)) continue;
+    if (c.retry_throttling)
+      diag_.report(Code::kConflictingFields, where,
+                   {"retryThrottling", "a call to port " + std::to_string(p.number) + " of service '" + s.name +
+                                           "', which is not gRPC (retry throttling is gRPC's service config)"});
+    if (c.deadline == simcore::Time::max() && !c.propagate_deadline) continue;
     diag_.report(Code::kConflictingFields, where,
                  {c.deadline != simcore::Time::max() ? "deadline" : "propagateDeadline",
                   "a call to port " + std::to_string(p.number) + " (" + (p.name.empty() ? "unnamed" : p.name) +
