@@ -1,6 +1,8 @@
 // The recovery verdict of a run; see recovery.h.
 #include "analysis/recovery.h"
 
+#include "policies/response_flags.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -54,7 +56,18 @@ RecoveryAssessment assess_recovery(const MeshMetrics& m, const RecoveryCriteria&
   std::vector<Cut> cuts(static_cast<size_t>(std::max<int64_t>(whole, 0)));
   const int64_t trigger_first = a.trigger_start / step;
   std::map<std::pair<uint32_t, uint32_t>, RecoveryAssessment::Edge> edges;
+  std::map<uint32_t, RecoveryAssessment::Waste> waste;
   m.for_each_interval_series([&](int64_t k, const SeriesKey& key, const SeriesStats& s) {
+    if (key.reporter == models::Reporter::kDestination && k >= trigger_first) {
+      auto& w = waste[key.destination_service];
+      w.destination_service = key.destination_service;
+      w.requests += s.count;
+      w.time_ns += s.latency.sum();
+      if ((key.response_flags & policies::ResponseFlag::kDownstreamConnectionTermination) != 0) {
+        w.abandoned += s.count;
+        w.abandoned_ns += s.latency.sum();
+      }
+    }
     if (key.reporter == models::Reporter::kSource && k >= trigger_first &&
         key.source_workload != models::kNoWorkload) {
       auto& e = edges[{key.source_workload, key.destination_service}];
@@ -70,6 +83,9 @@ RecoveryAssessment assess_recovery(const MeshMetrics& m, const RecoveryCriteria&
     cut.latency.merge(s.latency);
   });
   for (const auto& [_, e] : edges) a.edges.push_back(e);
+  for (const auto& [_, w] : waste)
+    if (w.abandoned > 0) a.wasted.push_back(w);
+  std::stable_sort(a.wasted.begin(), a.wasted.end(), [](const auto& x, const auto& y) { return x.share() > y.share(); });
   std::stable_sort(a.edges.begin(), a.edges.end(),
                    [](const auto& x, const auto& y) { return x.amplification() > y.amplification(); });
 
@@ -165,6 +181,15 @@ std::string format_recovery(const RecoveryAssessment& a, const MeshMetrics& m) {
                        m.service_name(e.destination_service), e.amplification());
   }
   if (!amp.empty()) out += "  retry amplification since the trigger (attempts per request): " + amp + "\n";
+  std::string waste;
+  for (size_t i = 0; i < std::min<size_t>(a.wasted.size(), 3); ++i) {
+    const auto& w = a.wasted[i];
+    waste += fmt::format("{}{} {:.1f}% ({} of {} requests)", i ? ", " : "", m.service_name(w.destination_service),
+                         100.0 * w.share(), w.abandoned, w.requests);
+  }
+  if (!waste.empty())
+    out += "  wasted work since the trigger (time in the service spent on requests their callers had given up): " +
+           waste + "\n";
   return out;
 }
 

@@ -58,6 +58,19 @@ struct RecoveryAssessment {
     double amplification() const { return requests ? double(attempts) / double(requests) : 0; }
   };
   std::vector<Edge> edges;
+  // Wasted work per destination service from the trigger's start to the end (its sidecars,
+  // reporter destination): the share of the time requests spent in the service (arrival at its
+  // sidecar to the answer leaving it) that went to requests their caller had given up on before
+  // the answer (flag DC: a per-try timeout, an application's timeout), worst first; services
+  // with no such request are left out.  The work a retry storm feeds on (reference section 2.4:
+  // the server does not learn that the client gave up).
+  struct Waste {
+    uint32_t destination_service = 0;
+    uint64_t requests = 0, abandoned = 0;
+    long double time_ns = 0, abandoned_ns = 0;
+    double share() const { return time_ns > 0 ? static_cast<double>(abandoned_ns / time_ns) : 0; }
+  };
+  std::vector<Waste> wasted;
 };
 
 const char* to_string(RecoveryAssessment::Verdict v);  // "recovered", "did not recover", ...

@@ -113,3 +113,38 @@ TEST_CASE("recovery: the retry-storm example recovers with 2 retries and not wit
   REQUIRE_FALSE(five.edges.empty());
   CHECK(five.edges.front().amplification() > 2.5);  // payments -> ledger, most tries
 }
+
+TEST_CASE("recovery: wasted work is the abandoned requests' share of the time in the service",
+          "[recovery]") {
+  // After the trigger (20 s): at the reviews sidecar, 2 requests of 100 ms whose caller gave up
+  // (DC) and 8 answered in 10 ms: 200 / (200 + 80) = 71.4 %.  Before it, an abandoned request
+  // that does not count; ratings has none, so it is left out.
+  MeshMetrics m = run({}, 30);
+  MeshMetrics w;
+  w.begin(t::bookinfo_catalog(), Time::from_s(1));
+  const uint32_t dc = meshsim::policies::ResponseFlag::kDownstreamConnectionTermination;
+  using meshsim::models::Reporter;
+  std::vector<meshsim::models::CallRecord> calls = {
+      t::call(Reporter::kDestination, t::kProductpageV1, t::kReviews, t::kReviewsV1, 0, dc, 10'000, 100'000)};
+  for (int i = 0; i < 2; ++i)
+    calls.push_back(t::call(Reporter::kDestination, t::kProductpageV1, t::kReviews, t::kReviewsV1, 0, dc, 25'000 + i, 100'000));
+  for (int i = 0; i < 8; ++i)
+    calls.push_back(t::call(Reporter::kDestination, t::kProductpageV1, t::kReviews, t::kReviewsV1, 200, 0, 26'000 + i, 10'000));
+  calls.push_back(t::call(Reporter::kDestination, t::kProductpageV1, t::kRatings, t::kRatingsV1, 200, 0, 26'000, 10'000));
+  w.calls(calls);
+  w.timeline(TimelineRecord{Time::from_s(20), "trigger", false});
+  w.finish(Time::from_s(60), 1);
+  const auto a = assess_recovery(w);
+  REQUIRE(a.wasted.size() == 1);
+  CHECK(a.wasted[0].destination_service == t::kReviews);
+  CHECK(a.wasted[0].abandoned == 2);
+  CHECK(a.wasted[0].requests == 10);
+  CHECK(a.wasted[0].share() == Approx(200.0 / 280.0));
+  CHECK(assess_recovery(m).wasted.empty());
+}
+
+TEST_CASE("recovery: in the retry storm nearly all of the ledger's work is wasted", "[recovery]") {
+  const auto five = storm(5);
+  REQUIRE_FALSE(five.wasted.empty());
+  CHECK(five.wasted.front().share() > 0.95);  // every try times out, and the ledger serves it anyway
+}
