@@ -68,7 +68,7 @@ def jupyter_env(tmp_path_factory):
 def test_there_are_notebooks():
     names = [p.name for p in NOTEBOOKS]
     assert names == ["01-quickstart-bookinfo.ipynb", "02-canary-what-if.ipynb",
-                     "03-zone-outage.ipynb"], names
+                     "03-zone-outage.ipynb", "05-vulnerability-map.ipynb"], names
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
