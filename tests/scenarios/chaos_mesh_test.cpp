@@ -158,11 +158,7 @@ spec:
   };
   for (const Bad& c : cases) {
     INFO(c.edit);
-    const auto e = errors_of_text(kCluster + head + c.edit);
-    INFO(dump(e));
-    REQUIRE(e.size() == 1);
-    CHECK(e[0].code == c.code);
-    CHECK(e[0].where.line == c.line);
+    meshsim::scenarios::testing::expect_one_error(kCluster + head + c.edit, c.code, c.line);
   }
   // Killing the sidecar container is named and left out; so are Chaos Mesh's other kinds.
   const Scenario s = load_scenario_text(kCluster + R"(apiVersion: chaos-mesh.org/v1alpha1

@@ -52,4 +52,13 @@ inline std::string dump(const std::vector<Diagnostic>& ds) {
   return s;
 }
 
+// Loading `yaml` fails with exactly one error, of `code`, at `line` (0: any line).
+inline void expect_one_error(const std::string& yaml, const std::string& code, int line = 0) {
+  const std::vector<Diagnostic> e = errors_of_text(yaml);
+  INFO(dump(e));
+  REQUIRE(e.size() == 1);
+  CHECK(e[0].code == code);
+  if (line > 0) CHECK(e[0].where.line == line);
+}
+
 }  // namespace meshsim::scenarios::testing

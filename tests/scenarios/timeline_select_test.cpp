@@ -103,11 +103,7 @@ TEST_CASE("timeline select: wrong values are errors at their line, as Chaos Mesh
   };
   for (const Bad& c : cases) {
     INFO(c.event);
-    const auto e = errors_of_text(kBase + c.event);
-    INFO(dump(e));
-    REQUIRE(e.size() == 1);
-    CHECK(e[0].code == c.code);
-    CHECK(e[0].where.line == 16);
+    meshsim::scenarios::testing::expect_one_error(kBase + c.event, c.code, 16);
   }
 }
 
