@@ -353,7 +353,10 @@ struct PodSelector {
   // both are 0: deterministic, for hand-made scenarios.  The others are Chaos Mesh's selection
   // modes (pkg/selector/generic/mode.go) with `value`, drawn when the action starts from the
   // event's own stream (models/chaos/selection.h).
-  enum class Pick : uint8_t { kFirst, kOne, kAll, kFixed, kFixedPercent, kRandomMaxPercent };
+  // kLitmusPercent: LitmusChaos' PODS_AFFECTED_PERC (litmus-go pkg/utils/common): max(1,
+  // floor(min(value, 100) x matching / 100)) pods, a run of consecutive ones from a random start,
+  // wrapping around.
+  enum class Pick : uint8_t { kFirst, kOne, kAll, kFixed, kFixedPercent, kRandomMaxPercent, kLitmusPercent };
   Pick pick = Pick::kFirst;
   uint32_t value = 0;      // kFixed: pods; kFixedPercent, kRandomMaxPercent: percent in [1, 100]
 };

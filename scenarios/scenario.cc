@@ -11,6 +11,7 @@
 #include "scenarios/internal/draft.h"
 #include "scenarios/internal/chaos_mesh.h"
 #include "scenarios/internal/istio_envoy_filter.h"
+#include "scenarios/internal/litmus.h"
 #include "scenarios/internal/istio_traffic.h"
 #include "scenarios/internal/kubernetes.h"
 #include "scenarios/internal/meshsim_kinds.h"
@@ -128,7 +129,8 @@ Scenario Loader::finish() {
     SourceLocation first;
   };
   std::vector<Ignored> ignored;
-  std::vector<const Document*> chaos;  // Chaos Mesh experiments (chaos_mesh.h)
+  std::vector<const Document*> chaos;   // Chaos Mesh experiments (chaos_mesh.h)
+  std::vector<const Document*> litmus;  // LitmusChaos engines (litmus.h)
   for (Document* doc : select_documents()) {
     const Context ctx(diag_, locator_, doc->file);
     if (doc->family != Family::kMeshsim) {
@@ -166,6 +168,8 @@ Scenario Loader::finish() {
           internal::read_deployment(ctx, *doc, draft);
         } else if (doc->api_version == "chaos-mesh.org/v1alpha1") {
           chaos.push_back(doc);  // after the Experiment is read: they start at its warm-up's end
+        } else if (doc->api_version == "litmuschaos.io/v1alpha1") {
+          litmus.push_back(doc);  // likewise
         }
         break;
       case Family::kMeshsim:
@@ -177,6 +181,7 @@ Scenario Loader::finish() {
     }
   }
   internal::read_chaos_mesh(chaos, diag_, locator_, draft);
+  internal::read_litmus(litmus, diag_, locator_, draft);
   for (const Ignored& i : ignored)
     diag_.report(Code::kNotSimulated, i.first, {i.kind, std::to_string(i.count), i.what});
   // A document that could not be read or identified (MSH0001-0006, 0011, 0012) would make the checks across

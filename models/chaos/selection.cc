@@ -56,6 +56,15 @@ std::vector<uint32_t> pick_pods(const PodSelector& sel, uint32_t matching, simco
       return random_subset(matching, sel.value, rng);
     case Pick::kFixedPercent:
       return random_subset(matching, percent_of(matching, sel.value), rng);
+    case Pick::kLitmusPercent: {
+      if (matching == 0) return {};
+      const uint32_t n = std::max(1u, percent_of(matching, std::min(sel.value, 100u)));
+      const auto start = static_cast<uint32_t>(rng.below(matching));
+      std::vector<uint32_t> out;
+      for (uint32_t i = 0; i < std::min(n, matching); ++i) out.push_back((start + i) % matching);
+      std::sort(out.begin(), out.end());
+      return out;
+    }
     case Pick::kRandomMaxPercent: {
       const auto percent = static_cast<uint32_t>(rng.below(uint64_t{sel.value} + 1));
       return random_subset(matching, percent_of(matching, percent), rng);
@@ -73,6 +82,7 @@ std::string describe_pick(const PodSelector& sel) {
     case Pick::kFixed: return v + " random pod(s)";
     case Pick::kFixedPercent: return v + "% (random)";
     case Pick::kRandomMaxPercent: return "up to " + v + "% (random)";
+    case Pick::kLitmusPercent: return sel.value == 0 ? "1 random pod" : v + "% (at least 1, random run)";
   }
   return "";
 }

@@ -65,6 +65,13 @@ const std::vector<Group>& groups() {
        {"v1", "v1alpha1"},
        {{"Telemetry", "telemetry settings are not simulated: Istio's standard metrics are reported"}}},
       {"extensions.istio.io", {"v1alpha1"}, {{"WasmPlugin", "Wasm plugins are not simulated"}}},
+      // LitmusChaos (litmus.h): a ChaosEngine's pod-delete experiments are read as a dry run.
+      {"litmuschaos.io",
+       {"v1alpha1"},
+       {{"ChaosEngine", nullptr},
+        {"ChaosExperiment", "an experiment's definition (image, args) is not read: meshsim knows pod-delete's behaviour"},
+        {"ChaosResult", "results of past runs are not read"},
+        {"ChaosSchedule", "Litmus schedules are not imported yet: repeat the events in a Timeline"}}},
       // Chaos Mesh (chaos_mesh.h): PodChaos is read as a dry run; the others are named.
       {"chaos-mesh.org",
        {"v1alpha1"},

@@ -225,7 +225,8 @@ bool OverrideApplier::report_if_not_read(const Document& doc, const std::vector<
                         {text_, what + " is of a kind meshsim does not simulate (" + v.what + ")"});
     return true;
   }
-  if (doc.api_version.starts_with("chaos-mesh.org/")) return false;  // chaos_mesh.cc names what it leaves out
+  if (doc.api_version.starts_with("chaos-mesh.org/") || doc.api_version.starts_with("litmuschaos.io/"))
+    return false;  // chaos_mesh.cc and litmus.cc name what they leave out
   if (doc.family != Family::kKubernetes || v.status != KindVerdict::Status::kSimulated ||
       kubernetes_path_is_read(doc.kind, steps)) {
     return false;  // Istio's simulated kinds check their own fields (unknown: error; MSH0310)

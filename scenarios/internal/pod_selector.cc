@@ -98,6 +98,9 @@ std::string picked_text(const models::PodSelector& s) {
     case Pick::kAll: return "all pods of " + target_text(s);
     case Pick::kOne:
     case Pick::kFixed: return models::describe_pick(s) + " of " + target_text(s);
+    case Pick::kLitmusPercent:
+      if (s.value == 0) return models::describe_pick(s) + " of " + target_text(s);
+      [[fallthrough]];
     case Pick::kFixedPercent:
     case Pick::kRandomMaxPercent: return models::describe_pick(s) + " of the pods of " + target_text(s);
   }

@@ -82,6 +82,21 @@ TEST_CASE("selection: random-max-percent draws the percent uniformly on 0..max")
   CHECK(within_binomial(sizes[5], kDraws, 1.0 / 51));
 }
 
+TEST_CASE("selection: Litmus' PODS_AFFECTED_PERC takes a run of consecutive pods from a random start") {
+  // max(1, floor(min(p, 100) x n / 100)) pods (litmus-go filterPodsByPercentage): 5 pods at 40 %:
+  // 2, as one of the 5 circular runs {0,1} {1,2} {2,3} {3,4} {4,0}, each 1/5; at 0 % or 10 %: 1.
+  Stream rng(11, "test", "select");
+  CHECK(pick_pods(mode(Pick::kLitmusPercent, 0), 5, rng).size() == 1);
+  CHECK(pick_pods(mode(Pick::kLitmusPercent, 10), 5, rng).size() == 1);
+  CHECK(pick_pods(mode(Pick::kLitmusPercent, 100), 5, rng).size() == 5);
+  constexpr int kDraws = 10000;
+  std::map<std::vector<uint32_t>, int> runs;
+  for (int i = 0; i < kDraws; ++i) ++runs[pick_pods(mode(Pick::kLitmusPercent, 40), 5, rng)];
+  REQUIRE(runs.size() == 5);
+  CHECK(runs.count({0, 4}) == 1);  // wraps around
+  for (const auto& [pods, n] : runs) CHECK(within_binomial(n, kDraws, 1.0 / 5));
+}
+
 // ---- In a run: 6 pods of `back`, killed at 1 s by a random mode.
 
 std::vector<std::string> killed(const Collect& c, const std::string& description) {

@@ -1,0 +1,212 @@
+// LitmusChaos ChaosEngine -> Timeline events; see litmus.h.  Defaults: the pod-delete
+// ChaosExperiment of litmuschaos/chaos-charts (TOTAL_CHAOS_DURATION 15, CHAOS_INTERVAL 5, FORCE
+// true, PODS_AFFECTED_PERC 0, SEQUENCE parallel, RAMP_TIME 0).
+//
+// A round: pick the pods (PODS_AFFECTED_PERC: models::PodSelector::Pick::kLitmusPercent), delete
+// them (FORCE: grace period 0, else the pod's 30 s, which lets Istio drain its 5 s), wait
+// CHAOS_INTERVAL, then poll every 2 s (litmus' default Delay) until the workload's pods run again
+// (a replacement runs `kubernetes.replacementDelay` after the delete in meshsim), and start
+// another round while less than TOTAL_CHAOS_DURATION has passed since the first.
+#include "scenarios/internal/litmus.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <map>
+
+#include "scenarios/internal/durations.h"
+#include "scenarios/internal/pod_selector.h"
+
+namespace meshsim::scenarios::internal {
+namespace {
+
+using simcore::Time;
+
+YAML::Node at_key(const YAML::Node& map, const char* key) {
+  if (!map.IsDefined() || !map.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+  const YAML::Node n = map[key];
+  return n.IsDefined() ? n : YAML::Node(YAML::NodeType::Undefined);
+}
+
+// "app=nginx,tier=web" -> labels; anything set-based is not evaluated.
+std::optional<models::Labels> equality_labels(const std::string& text) {
+  models::Labels out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t end = std::min(text.find(',', start), text.size());
+    const std::string term = text.substr(start, end - start);
+    const std::size_t eq = term.find('=');
+    if (eq == std::string::npos || eq == 0 || term.find_first_of("!() ") != std::string::npos) return std::nullopt;
+    const std::size_t value_at = term.compare(eq, 2, "==") == 0 ? eq + 2 : eq + 1;
+    out[term.substr(0, eq)] = term.substr(value_at);
+    start = end + 1;
+  }
+  return out;
+}
+
+struct Env {
+  std::map<std::string, std::pair<std::string, YAML::Node>> values;  // name -> (value, node)
+  const YAML::Node* where(const std::string& k) const {
+    auto it = values.find(k);
+    return it == values.end() ? nullptr : &it->second.second;
+  }
+  std::string get(const std::string& k, const std::string& fallback) const {
+    auto it = values.find(k);
+    return it == values.end() || it->second.first.empty() ? fallback : it->second.first;
+  }
+};
+
+// A whole number of seconds, as litmus reads these variables (strconv.Atoi).
+std::optional<int64_t> seconds(const Context& ctx, const Env& env, const std::string& name, int64_t fallback,
+                               const YAML::Node& at) {
+  const std::string text = env.get(name, std::to_string(fallback));
+  int64_t v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v < 0) {
+    const YAML::Node* w = env.where(name);
+    ctx.report(Code::kWrongType, w ? *w : at, {name, "a whole number of seconds (litmus reads it with Atoi)", "'" + text + "'"});
+    return std::nullopt;
+  }
+  return v;
+}
+
+}  // namespace
+
+void read_litmus(const std::vector<const Document*>& docs, Diagnostics& diagnostics, const Locator& locator,
+                 Draft& draft) {
+  for (const Document* d : docs) {
+    const Context ctx(diagnostics, locator, d->file);
+    const std::string label = "ChaosEngine '" + d->namespace_ + "/" + d->name + "'";
+    const YAML::Node spec = at_key(d->root, "spec");
+    if (!spec.IsDefined() || !spec.IsMap()) {
+      ctx.report(Code::kMissingField, d->root, {"spec", label});
+      continue;
+    }
+    auto not_simulated = [&](const YAML::Node& at, const std::string& what, const std::string& why) {
+      ctx.report(Code::kChaosFieldNotSimulated, at, {label, what, why});
+    };
+    auto cannot_target = [&](const YAML::Node& at, const std::string& what, const std::string& why) {
+      ctx.report(Code::kChaosSelectorNotSimulated, at, {label, what, why});
+    };
+    const std::string state = at_key(spec, "engineState").IsScalar() ? at_key(spec, "engineState").Scalar() : "active";
+    if (state == "stop") {
+      not_simulated(at_key(spec, "engineState"), "engineState: stop", "a stopped engine runs nothing");
+      continue;
+    }
+    for (auto it = spec.begin(); it != spec.end(); ++it) {
+      const std::string k = it->first.Scalar();
+      if (k == "engineState" || k == "appinfo" || k == "experiments" || k == "annotationCheck") continue;
+      not_simulated(it->first, k, "it does not change what the experiment does to the mesh");
+    }
+    if (const YAML::Node a = at_key(spec, "annotationCheck"); a.IsScalar() && a.Scalar() == "true") {
+      cannot_target(a, "annotationCheck: true", "meshsim's workloads carry no litmuschaos.io/chaos annotation");
+      continue;
+    }
+    // appinfo: the target workloads (every pod of the namespace when absent).
+    models::PodSelector sel;
+    sel.pick = models::PodSelector::Pick::kLitmusPercent;
+    sel.namespace_ = d->namespace_;
+    const YAML::Node app = at_key(spec, "appinfo");
+    bool ok = true;
+    if (const YAML::Node ns = at_key(app, "appns"); ns.IsScalar() && !ns.Scalar().empty()) sel.namespace_ = ns.Scalar();
+    if (const YAML::Node l = at_key(app, "applabel"); l.IsScalar() && !l.Scalar().empty()) {
+      auto labels = equality_labels(l.Scalar());
+      if (!labels) {
+        cannot_target(l, "applabel '" + l.Scalar() + "'", "only key=value labels, comma-separated, are evaluated");
+        ok = false;
+      } else {
+        sel.labels = *labels;
+      }
+    }
+    const YAML::Node experiments = at_key(spec, "experiments");
+    if (!experiments.IsSequence()) {
+      ctx.report(Code::kMissingField, spec, {"experiments", label});
+      continue;
+    }
+    Time t0 = draft.mesh.experiment.warmup;
+    if (const YAML::Node a = at_key(at_key(at_key(d->root, "metadata"), "annotations"), "meshsim.dev/at"); a.IsDefined()) {
+      auto t = read_duration(ctx, a, "meshsim.dev/at", DurationRule::kNonNegative);
+      if (!t) continue;
+      t0 = *t;
+    }
+    for (const YAML::Node& x : experiments) {
+      const std::string name = at_key(x, "name").IsScalar() ? at_key(x, "name").Scalar() : "";
+      if (name != "pod-delete") {
+        not_simulated(x, "experiment '" + name + "'", "only pod-delete is imported; write the fault as Timeline events");
+        continue;
+      }
+      const YAML::Node xspec = at_key(x, "spec");
+      if (const YAML::Node probe = at_key(xspec, "probe"); probe.IsDefined())
+        not_simulated(probe, "probe", "Litmus probes are not simulated: write them as the Experiment's expect list");
+      Env env;
+      for (const YAML::Node& e : at_key(at_key(xspec, "components"), "env")) {
+        const YAML::Node n = at_key(e, "name"), v = at_key(e, "value");
+        if (n.IsScalar()) env.values[n.Scalar()] = {v.IsScalar() ? v.Scalar() : "", n};
+      }
+      for (const auto& [k, v] : env.values) {
+        if (k == "TARGET_PODS" || k == "NODE_LABEL") {
+          if (!v.first.empty()) {
+            cannot_target(v.second, k, k == "TARGET_PODS" ? "meshsim's pods are not named as the cluster's"
+                                                          : "meshsim places pods in zones, not on nodes");
+            ok = false;
+          }
+        } else if (k == "RANDOMNESS") {
+          if (v.first == "true") not_simulated(v.second, "RANDOMNESS: true", "rounds come every CHAOS_INTERVAL, not at random");
+        } else if (k == "SEQUENCE") {
+          if (v.first != "parallel" && v.first != "serial" && !v.first.empty()) {
+            ctx.report(Code::kUnknownValue, v.second, {"SEQUENCE", v.first, "'parallel' or 'serial'"});
+            ok = false;
+          }
+        } else if (k != "TOTAL_CHAOS_DURATION" && k != "CHAOS_INTERVAL" && k != "FORCE" && k != "PODS_AFFECTED_PERC" &&
+                   k != "RAMP_TIME") {
+          not_simulated(v.second, k, "left out");
+        }
+      }
+      const auto total = seconds(ctx, env, "TOTAL_CHAOS_DURATION", 15, x);
+      const auto interval = seconds(ctx, env, "CHAOS_INTERVAL", 5, x);
+      const auto ramp = seconds(ctx, env, "RAMP_TIME", 0, x);
+      const auto perc = seconds(ctx, env, "PODS_AFFECTED_PERC", 0, x);
+      if (!total || !interval || !ramp || !perc || !ok) continue;
+      sel.value = static_cast<uint32_t>(std::min<int64_t>(*perc, 100));
+      if (env.get("SEQUENCE", "parallel") == "serial" && sel.value != 0) {
+        cannot_target(*env.where("SEQUENCE"), "SEQUENCE: serial with PODS_AFFECTED_PERC",
+                      "deleting several pods one by one is not simulated (serial with one pod is)");
+        continue;
+      }
+      const bool force = env.get("FORCE", "true") == "true";
+      models::KillPods k{sel};
+      k.mode = models::PodLossMode::kGraceful;
+      k.app_serves_for = Time::zero();
+      if (force) k.termination_drain_duration = Time::zero();  // else min(Istio's 5 s, the pod's 30 s)
+      // Rounds: after each, the interval, then litmus polls every 2 s until the pods run again.
+      const Time ready = draft.mesh.experiment.kubernetes.replacement_delay;
+      const Time gap = Time::from_s(*interval);
+      Time wait = Time::zero();
+      if (ready > gap) {
+        const int64_t polls = (ready - gap + Time::from_s(2) - Time::from_ns(1)).ns() / Time::from_s(2).ns();
+        wait = Time::from_s(2 * polls);
+      }
+      const Time start = t0 + Time::from_s(*ramp);
+      int round = 0;
+      for (Time s = start; s - start < Time::from_s(*total); s += gap + wait) {
+        models::TimelineEvent ev;
+        ev.name = d->name + "/pod-delete#" + std::to_string(++round);
+        ev.at = s;
+        ev.description = "ChaosEngine '" + d->name + "' pod-delete round " + std::to_string(round) + ": delete " +
+                         picked_text(k.pods);
+        ev.action = k;
+        EventSite site;
+        site.namespace_ = sel.namespace_;
+        site.where_action = site.where_service = site.where_workload = site.where_zone = ctx.at(x);
+        draft.mesh.timeline.push_back(std::move(ev));
+        draft.event_sites.push_back(std::move(site));
+        if (gap + wait == Time::zero()) {
+          not_simulated(x, "CHAOS_INTERVAL 0", "with pods that run again at once, one round is simulated");
+          break;
+        }
+      }
+    }
+  }
+}
+
+}  // namespace meshsim::scenarios::internal
