@@ -253,6 +253,11 @@ constexpr CatalogueEntry kCatalogue[] = {
      "annotations, fields, several namespaces): ignoring it would hit other pods than the "
      "experiment would, so the dry run stops.",
      "{0}: selector '{1}' is not simulated ({2}); the dry run would hit other pods than Chaos Mesh"},
+    {Code::kAppliedManifestChangesNothing, "MSH0238", W, "AppliedManifestChangesNothing",
+     "A Timeline event applies a manifest that changes nothing in the run: at a time meshsim applies "
+     "VirtualServices and DestinationRules and starts Chaos Mesh and LitmusChaos experiments; other "
+     "kinds are read once, at the start, or not simulated.",
+     "{0} '{1}' applied at {2} changes nothing in the run: {3}"},
     // ---- Istio manifests.
     {Code::kUnknownDestinationHost, "MSH0301", E, "UnknownDestinationHost",
      "A VirtualService routes or mirrors to a host that names neither a service nor a "

@@ -118,6 +118,7 @@ enum class Code : int {
   kClientWorkloadHandlersNeverRun = 235,
   kChaosFieldNotSimulated = 236,
   kChaosSelectorNotSimulated = 237,
+  kAppliedManifestChangesNothing = 238,
   // Istio manifests.
   kUnknownDestinationHost = 301,
   kUnknownSubset = 302,

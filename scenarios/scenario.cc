@@ -129,8 +129,8 @@ Scenario Loader::finish() {
     SourceLocation first;
   };
   std::vector<Ignored> ignored;
-  std::vector<const Document*> chaos;   // Chaos Mesh experiments (chaos_mesh.h)
-  std::vector<const Document*> litmus;  // LitmusChaos engines (litmus.h)
+  std::vector<internal::ChaosDoc> chaos;   // Chaos Mesh experiments (chaos_mesh.h)
+  std::vector<internal::ChaosDoc> litmus;  // LitmusChaos engines (litmus.h)
   for (Document* doc : select_documents()) {
     const Context ctx(diag_, locator_, doc->file);
     if (doc->family != Family::kMeshsim) {
@@ -167,9 +167,9 @@ Scenario Loader::finish() {
         } else if (doc->api_version == "apps/v1" && doc->kind == "Deployment") {
           internal::read_deployment(ctx, *doc, draft);
         } else if (doc->api_version == "chaos-mesh.org/v1alpha1") {
-          chaos.push_back(doc);  // after the Experiment is read: they start at its warm-up's end
+          chaos.push_back({doc, std::nullopt});  // after the Experiment is read: they start at its warm-up's end
         } else if (doc->api_version == "litmuschaos.io/v1alpha1") {
-          litmus.push_back(doc);  // likewise
+          litmus.push_back({doc, std::nullopt});  // likewise
         }
         break;
       case Family::kMeshsim:
@@ -180,6 +180,8 @@ Scenario Loader::finish() {
         break;
     }
   }
+  for (const auto& [doc, at] : draft.applied_chaos)  // a Timeline applies them at a time
+    (doc.api_version.starts_with("chaos-mesh.org/") ? chaos : litmus).push_back({&doc, at});
   internal::read_chaos_mesh(chaos, diag_, locator_, draft);
   internal::read_litmus(litmus, diag_, locator_, draft);
   for (const Ignored& i : ignored)

@@ -111,9 +111,10 @@ struct Reader {
 
 }  // namespace
 
-void read_chaos_mesh(const std::vector<const Document*>& docs, Diagnostics& diagnostics, const Locator& locator,
+void read_chaos_mesh(const std::vector<ChaosDoc>& docs, Diagnostics& diagnostics, const Locator& locator,
                      Draft& draft) {
-  for (const Document* d : docs) {
+  for (const ChaosDoc& c : docs) {
+    const Document* d = c.doc;
     const Context ctx(diagnostics, locator, d->file);
     Reader r{ctx, *d, d->kind + " '" + d->namespace_ + "/" + d->name + "'"};
     const YAML::Node spec = at_key(d->root, "spec");
@@ -122,9 +123,9 @@ void read_chaos_mesh(const std::vector<const Document*>& docs, Diagnostics& diag
       continue;
     }
     // When: the end of the warm-up, or the annotation meshsim.dev/at.
-    Time at = draft.mesh.experiment.warmup;
+    Time at = c.at.value_or(draft.mesh.experiment.warmup);
     if (const YAML::Node a = at_key(at_key(at_key(d->root, "metadata"), "annotations"), "meshsim.dev/at");
-        a.IsDefined()) {
+        a.IsDefined() && !c.at) {
       auto t = read_duration(ctx, a, "meshsim.dev/at", DurationRule::kNonNegative);
       if (!t) continue;
       at = *t;

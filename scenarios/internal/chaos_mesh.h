@@ -14,7 +14,7 @@
 
 namespace meshsim::scenarios::internal {
 
-void read_chaos_mesh(const std::vector<const Document*>& docs, Diagnostics& diagnostics, const Locator& locator,
+void read_chaos_mesh(const std::vector<ChaosDoc>& docs, Diagnostics& diagnostics, const Locator& locator,
                      Draft& draft);
 
 }  // namespace meshsim::scenarios::internal

@@ -6,6 +6,8 @@
 // them (services, ports, zones, pods, cycles) and assembles the final MeshConfig.
 #pragma once
 
+#include <deque>
+
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -116,6 +118,13 @@ struct ExpectationSite {
   SourceLocation where_during;
 };
 
+// A Chaos Mesh or LitmusChaos document to run as a dry run: given with the scenario (`at` empty:
+// the warm-up's end or its meshsim.dev/at annotation), or applied by a Timeline event at `at`.
+struct ChaosDoc {
+  const Document* doc;
+  std::optional<simcore::Time> at;
+};
+
 struct Draft {
   models::MeshConfig mesh;  // loads, timeline, experiment, network, sidecar filled in directly
   std::vector<ServiceDraft> services;
@@ -132,6 +141,8 @@ struct Draft {
   std::vector<Manifest> istio;
   std::vector<ParsedVirtualService> virtual_services;  // every VirtualService of `istio`, as read
   std::vector<Document> kubernetes;  // every Kubernetes document kept (for 'remove')
+  // Chaos Mesh / LitmusChaos documents a Timeline `apply`s, with the event's time (chaos_mesh.h).
+  std::deque<std::pair<Document, simcore::Time>> applied_chaos;
 };
 
 }  // namespace meshsim::scenarios::internal

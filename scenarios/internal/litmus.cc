@@ -72,9 +72,10 @@ std::optional<int64_t> seconds(const Context& ctx, const Env& env, const std::st
 
 }  // namespace
 
-void read_litmus(const std::vector<const Document*>& docs, Diagnostics& diagnostics, const Locator& locator,
+void read_litmus(const std::vector<ChaosDoc>& docs, Diagnostics& diagnostics, const Locator& locator,
                  Draft& draft) {
-  for (const Document* d : docs) {
+  for (const ChaosDoc& c : docs) {
+    const Document* d = c.doc;
     const Context ctx(diagnostics, locator, d->file);
     const std::string label = "ChaosEngine '" + d->namespace_ + "/" + d->name + "'";
     const YAML::Node spec = at_key(d->root, "spec");
@@ -123,8 +124,9 @@ void read_litmus(const std::vector<const Document*>& docs, Diagnostics& diagnost
       ctx.report(Code::kMissingField, spec, {"experiments", label});
       continue;
     }
-    Time t0 = draft.mesh.experiment.warmup;
-    if (const YAML::Node a = at_key(at_key(at_key(d->root, "metadata"), "annotations"), "meshsim.dev/at"); a.IsDefined()) {
+    Time t0 = c.at.value_or(draft.mesh.experiment.warmup);
+    if (const YAML::Node a = at_key(at_key(at_key(d->root, "metadata"), "annotations"), "meshsim.dev/at");
+        a.IsDefined() && !c.at) {
       auto t = read_duration(ctx, a, "meshsim.dev/at", DurationRule::kNonNegative);
       if (!t) continue;
       t0 = *t;

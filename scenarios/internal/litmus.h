@@ -13,7 +13,7 @@
 
 namespace meshsim::scenarios::internal {
 
-void read_litmus(const std::vector<const Document*>& docs, Diagnostics& diagnostics, const Locator& locator,
+void read_litmus(const std::vector<ChaosDoc>& docs, Diagnostics& diagnostics, const Locator& locator,
                  Draft& draft);
 
 }  // namespace meshsim::scenarios::internal

@@ -5,6 +5,7 @@
 #include "scenarios/internal/distributions.h"
 #include "scenarios/internal/durations.h"
 #include "scenarios/internal/istio_traffic.h"
+#include "scenarios/internal/kinds.h"
 #include "scenarios/internal/kubernetes.h"
 #include "scenarios/internal/meshsim_kinds.h"
 #include "scenarios/internal/pod_selector.h"
@@ -46,6 +47,34 @@ bool check_applied(const Context& timeline_ctx, Document& doc) {
       read_deployment(ctx, doc, scratch);
   }
   return true;
+}
+
+// Whether applying `d` at `at` changes the run.  A Chaos Mesh / LitmusChaos experiment is kept
+// to start then (chaos_mesh.h, litmus.h) and needs no ApplyManifest event; a kind applied at a
+// time to no effect is MSH0238.
+bool applied_changes_run(const Context& ctx, const Document& d, Time at, Draft& draft) {
+  const bool chaos_mesh = d.api_version == "chaos-mesh.org/v1alpha1";
+  if ((chaos_mesh || d.api_version == "litmuschaos.io/v1alpha1") &&
+      classify_kind(d.api_version, d.kind).status == KindVerdict::Status::kSimulated) {
+    draft.applied_chaos.emplace_back(d, at);
+    return false;
+  }
+  if (d.family == Family::kIstio && is_traffic_manifest(d.api_version, d.kind)) return true;
+  const KindVerdict v = classify_kind(d.api_version, d.kind);
+  if (v.status == KindVerdict::Status::kUnknownKind) {  // as at the top level
+    ctx.report(Code::kUnknownApiKind, d.root["kind"], {d.kind, d.api_version}, v.suggestion);
+    return false;
+  }
+  if (v.status == KindVerdict::Status::kUnsupportedVersion) {
+    ctx.report(Code::kUnsupportedApiVersion, d.root["apiVersion"], {d.api_version, v.versions});
+    return false;
+  }
+  const std::string why = v.status == KindVerdict::Status::kNotSimulated
+                              ? d.kind + " is not simulated: " + v.what
+                              : "a " + d.kind + " is read once, at the start; at a time meshsim applies "
+                                "VirtualServices and DestinationRules and starts chaos experiments";
+  ctx.report(Code::kAppliedManifestChangesNothing, d.root, {d.kind, d.name, format_duration(at), why});
+  return false;
 }
 
 const char* mode_text(models::PodLossMode m) {
@@ -325,6 +354,7 @@ void read_timeline(const Context& ctx, const Document& doc, Draft& draft, Docume
       }
       for (Document& d : docs) {
         if (!check_applied(ctx, d)) continue;
+        if (!applied_changes_run(ctx, d, ev.at, draft)) continue;
         models::ApplyManifest apply;
         apply.document = d.text;
         // Parsed now, errors at the applied document's nodes, so the runtime only swaps configs.
