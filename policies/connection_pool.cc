@@ -27,12 +27,10 @@ simcore::Time idle_timeout_from(const ConnectionPoolSettings& dr) {
 }  // namespace
 
 ConnectionPoolConfig::ConnectionPoolConfig(const ConnectionPoolSettings& dr,
-                                           const std::optional<RetryBudgetSettings>& retry_budget,
                                            simcore::Time mesh_connect_timeout)
     : max_connections_(istio_threshold(dr.max_connections)),
       max_pending_requests_(istio_threshold(dr.http1_max_pending_requests)),
       max_requests_(istio_threshold(dr.http2_max_requests)),
-      max_retries_(istio_threshold(dr.max_retries)),
       connect_timeout_(dr.connect_timeout ? *dr.connect_timeout : mesh_connect_timeout),
       idle_timeout_(idle_timeout_from(dr)),
       max_requests_per_connection_(dr.max_requests_per_connection &&
@@ -43,14 +41,7 @@ ConnectionPoolConfig::ConnectionPoolConfig(const ConnectionPoolSettings& dr,
           dr.max_concurrent_streams && *dr.max_concurrent_streams > 0
               ? static_cast<uint32_t>(std::min<int64_t>(*dr.max_concurrent_streams,
                                                         kEnvoyDefaultMaxConcurrentStreams))
-              : kEnvoyDefaultMaxConcurrentStreams),
-      has_retry_budget_(retry_budget.has_value()),
-      // 20 is the documented default; Istio before PR #59505 (March 2026) wrote 0.2, i.e. 0.2 %.
-      retry_budget_percent_(retry_budget && retry_budget->percent ? *retry_budget->percent : 20.0),
-      min_retry_concurrency_(retry_budget && retry_budget->min_retry_concurrency &&
-                                     *retry_budget->min_retry_concurrency > 0
-                                 ? static_cast<uint32_t>(*retry_budget->min_retry_concurrency)
-                                 : 3u) {
+              : kEnvoyDefaultMaxConcurrentStreams) {
   // Envoy rejects a non-positive connect_timeout (validate.rules gt {}); scenarios validate first.
   assert(connect_timeout_ > simcore::Time::zero());
 }
@@ -71,28 +62,6 @@ void ClusterCircuitBreaker::close_tcp_connection() {
   assert(connections_ > 0);
   --connections_;
   ++stats_.upstream_cx_destroy;
-}
-
-bool ClusterCircuitBreaker::retries_can_create(const ConnectionPoolConfig& config) const {
-  if (!config.has_retry_budget()) return retries_ < config.max_retries();
-  // RetryBudgetImpl::max(): the product is truncated to an integer before the max.
-  const double active = static_cast<double>(requests_ + pending_requests_);
-  const auto budget = static_cast<uint64_t>(config.retry_budget_percent() / 100.0 * active);
-  return retries_ < std::max<uint64_t>(budget, config.min_retry_concurrency());
-}
-
-bool ClusterCircuitBreaker::try_begin_retry(const ConnectionPoolConfig& config) {
-  if (!retries_can_create(config)) {
-    ++stats_.upstream_rq_retry_overflow;
-    return false;
-  }
-  ++retries_;
-  return true;
-}
-
-void ClusterCircuitBreaker::end_retry() {
-  assert(retries_ > 0);
-  --retries_;
 }
 
 // --- PoolEvents -----------------------------------------------------------------------------

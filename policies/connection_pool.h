@@ -79,35 +79,27 @@ class ConnectionPoolConfig {
   // What Istio programs for the given DR fields.  The default arguments give a cluster without a
   // DR: all thresholds 2^32-1, connect timeout 10 s.  `mesh_connect_timeout` is
   // MeshConfig.connectTimeout.
+  // The retry circuit breaker (maxRetries, retryBudget) is the router's: policies/retry_state.h.
   explicit ConnectionPoolConfig(const ConnectionPoolSettings& dr = {},
-                                const std::optional<RetryBudgetSettings>& retry_budget = {},
                                 simcore::Time mesh_connect_timeout = kIstioDefaultConnectTimeout);
 
   uint64_t max_connections() const { return max_connections_; }
   uint64_t max_pending_requests() const { return max_pending_requests_; }
   uint64_t max_requests() const { return max_requests_; }
-  uint64_t max_retries() const { return max_retries_; }
   simcore::Time connect_timeout() const { return connect_timeout_; }
   simcore::Time idle_timeout() const { return idle_timeout_; }
   // 0 = unlimited (Envoy's translateZeroToUnlimited); 1 = a new connection per request.
   uint64_t max_requests_per_connection() const { return max_requests_per_connection_; }
   uint32_t max_concurrent_streams() const { return max_concurrent_streams_; }
-  bool has_retry_budget() const { return has_retry_budget_; }
-  double retry_budget_percent() const { return retry_budget_percent_; }
-  uint32_t min_retry_concurrency() const { return min_retry_concurrency_; }
 
  private:
   const uint64_t max_connections_;
   const uint64_t max_pending_requests_;
   const uint64_t max_requests_;
-  const uint64_t max_retries_;
   const simcore::Time connect_timeout_;
   const simcore::Time idle_timeout_;
   const uint64_t max_requests_per_connection_;
   const uint32_t max_concurrent_streams_;
-  const bool has_retry_budget_;
-  const double retry_budget_percent_;
-  const uint32_t min_retry_concurrency_;
 };
 
 // The cluster's traffic stats that the pool and the circuit breakers write, under Envoy's names
@@ -124,30 +116,17 @@ struct ClusterPoolStats {
   uint64_t upstream_rq_pending_overflow = 0;
   uint64_t upstream_rq_pending_failure_eject = 0;  // pending requests failed by a connect failure
   uint64_t upstream_rq_cancelled = 0;
-  uint64_t upstream_rq_retry_overflow = 0;
 };
 
 // Cluster-wide resource counts of one client sidecar (ResourceManagerImpl) plus its pool stats.
-// Written only by HostPool (connections, pending, requests) and by the retry state through
-// try_begin_retry/end_retry; read by everyone.
+// Written only by HostPool (connections, pending, requests) and tcp_proxy; read by everyone.
 class ClusterCircuitBreaker {
  public:
   // Gauges, named like Envoy's.  Connections count from the moment they start connecting.
   uint64_t upstream_cx_active() const { return connections_; }
   uint64_t upstream_rq_pending_active() const { return pending_requests_; }
   uint64_t upstream_rq_active() const { return requests_; }
-  uint64_t active_retries() const { return retries_; }
   const ClusterPoolStats& stats() const { return stats_; }
-
-  // The retry circuit breaker, for RetryStateImpl::shouldRetry: if a retry may start, holds one
-  // retry slot and returns true; otherwise counts upstream_rq_retry_overflow and returns false
-  // (the caller then ends the request with the last result plus flag UO).  With a retry budget the
-  // limit is max(percent/100 * (active + pending requests), min_retry_concurrency)
-  // (resource_manager_impl.h RetryBudgetImpl::max), evaluated now.
-  bool try_begin_retry(const ConnectionPoolConfig& config);
-  // Releases the slot when the retried attempt's outcome is known or the request ends.
-  void end_retry();
-  bool retries_can_create(const ConnectionPoolConfig& config) const;
 
   // tcp_proxy's upstream connections (one per proxied connection, Envoy's TCP connection pool):
   // true and counted while below max_connections; else upstream_cx_overflow and false (tcp_proxy
@@ -160,7 +139,6 @@ class ClusterCircuitBreaker {
   uint64_t connections_ = 0;
   uint64_t pending_requests_ = 0;
   uint64_t requests_ = 0;
-  uint64_t retries_ = 0;
   ClusterPoolStats stats_;
 };
 

@@ -91,6 +91,7 @@ Topology::Topology(const MeshConfig& config) : cfg_(config) {
       PodRt p;
       p.name = w.name + "-" + std::to_string(i);
       p.workload = widx;
+      p.ordinal = i;
       p.zone = zone_of(wzones[i % wzones.size()]);
       p.address_hash = policies::hash_key(p.name);
       const PodId id = pods.push_back(std::move(p));

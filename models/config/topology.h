@@ -59,6 +59,7 @@ struct WorkloadRt {
 struct PodRt {
   std::string name;
   WorkloadId workload;
+  uint32_t ordinal = 0;       // its index in its workload's pods
   uint32_t zone = 0;
   uint64_t address_hash = 0;  // consistent-hash key for useSourceIp (its name stands for its IP)
 };

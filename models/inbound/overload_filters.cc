@@ -1,6 +1,7 @@
 // Inbound overload filters; see overload_filters.h.
 #include "models/inbound/overload_filters.h"
 
+#include "models/config/topology.h"
 #include "models/inbound/filter.h"
 #include "policies/grpc_status.h"
 
@@ -27,7 +28,7 @@ void run_timers(policies::GradientController& g, simcore::Time now) {
 }  // namespace
 
 FilterStatus AdaptiveConcurrencyFilter::decode(FilterContext& ctx) const {
-  policies::GradientController& g = state->pods[ctx.exchange.pod.value];
+  policies::GradientController& g = state->pods[ctx.topo.pods[ctx.exchange.pod].ordinal];
   run_timers(g, ctx.now);
   if (!g.forward()) {
     inbound_local_reply(ctx.exchange, state->local_reply_status);
@@ -41,7 +42,7 @@ void AdaptiveConcurrencyFilter::encode(FilterContext& ctx) const {
   Exchange& x = ctx.exchange;
   if ((x.filter_marks & mark) == 0) return;
   x.filter_marks &= static_cast<uint8_t>(~mark);
-  policies::GradientController& g = state->pods[x.pod.value];
+  policies::GradientController& g = state->pods[ctx.topo.pods[x.pod].ordinal];
   run_timers(g, ctx.now);
   if (x.abandoned) {
     g.cancel();  // the downstream went away: no latency sample (cancelLatencySample)
@@ -51,7 +52,7 @@ void AdaptiveConcurrencyFilter::encode(FilterContext& ctx) const {
 }
 
 FilterStatus AdmissionControlFilter::decode(FilterContext& ctx) const {
-  const uint32_t p = ctx.exchange.pod.value;
+  const uint32_t p = ctx.topo.pods[ctx.exchange.pod].ordinal;
   if (policies::admission_should_reject(state->pods[p], ctx.now, state->config, state->rng[p].next_u64())) {
     inbound_local_reply(ctx.exchange, 503);
     return FilterStatus::kLocalReply;
@@ -66,7 +67,7 @@ void AdmissionControlFilter::encode(FilterContext& ctx) const {
   x.filter_marks &= static_cast<uint8_t>(~mark);
   if (x.abandoned) return;  // a reset: Envoy records nothing (no response headers)
   const bool grpc = x.grpc && x.grpc_status != policies::kNoGrpcStatus;
-  state->pods[x.pod.value].record(ctx.now, policies::admission_success(state->config, x.status, grpc, x.grpc_status));
+  state->pods[ctx.topo.pods[x.pod].ordinal].record(ctx.now, policies::admission_success(state->config, x.status, grpc, x.grpc_status));
 }
 
 }  // namespace meshsim::models

@@ -28,13 +28,13 @@ enum class FilterStatus : uint8_t;
 
 struct AdaptiveConcurrencyState {
   uint32_t local_reply_status = 503;
-  std::vector<policies::GradientController> pods;  // by PodId (only the chain's pods are used)
+  std::vector<policies::GradientController> pods;  // by the pod's ordinal in its workload
 };
 
 struct AdmissionControlState {
   policies::AdmissionControlConfig config;
-  std::vector<policies::AdmissionWindow> pods;  // by PodId
-  std::vector<simcore::Stream> rng;             // by PodId: the rejection draws
+  std::vector<policies::AdmissionWindow> pods;  // by the pod's ordinal in its workload
+  std::vector<simcore::Stream> rng;             // likewise: the rejection draws
 };
 
 struct AdaptiveConcurrencyFilter {

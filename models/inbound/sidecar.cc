@@ -52,17 +52,18 @@ InboundSidecar::InboundSidecar(Runtime& rt, const Topology& topo) : rt_(rt), top
         if (const auto* ac = std::get_if<policies::AdaptiveConcurrencyConfig>(&f.filter)) {
           auto st = std::make_unique<AdaptiveConcurrencyState>();
           st->local_reply_status = f.local_reply_status;
-          for (const PodRt& p : topo.pods)  // Envoy builds the controller when the filter loads
-            st->pods.emplace_back(*ac, simcore::Time::zero(), simcore::Stream(seed, p.name, "adaptive-concurrency"));
+          for (PodId p : w.pods)  // Envoy builds the controller when the filter loads
+            st->pods.emplace_back(*ac, simcore::Time::zero(),
+                                  simcore::Stream(seed, topo.pods[p].name, "adaptive-concurrency"));
           chain.emplace_back(AdaptiveConcurrencyFilter{st.get(), mark});
           adaptive_.push_back(std::move(st));
         } else {
           const auto& cfg = std::get<policies::AdmissionControlConfig>(f.filter);
           auto st = std::make_unique<AdmissionControlState>();
           st->config = cfg;
-          for (const PodRt& p : topo.pods) {
+          for (PodId p : w.pods) {
             st->pods.emplace_back(cfg.sampling_window);
-            st->rng.emplace_back(seed, p.name, "admission-control");
+            st->rng.emplace_back(seed, topo.pods[p].name, "admission-control");
           }
           chain.emplace_back(AdmissionControlFilter{st.get(), mark});
           admission_.push_back(std::move(st));

@@ -27,7 +27,7 @@ uint32_t ClusterManager::get(Caller caller, uint32_t cluster) {
   cc->client_zone = rt_.caller_zone(caller);
   cc->sidecar = rt_.control.sidecar(caller);
   if (cr.connection_pool) {
-    cc->pool_config = std::make_unique<policies::ConnectionPoolConfig>(*cr.connection_pool, cr.retry_budget,
+    cc->pool_config = std::make_unique<policies::ConnectionPoolConfig>(*cr.connection_pool,
                                                                        rt_.cfg.experiment.connect_timeout);
     const auto& ports = rt_.cfg.services[cr.service].ports;
     const auto proto = !ports.empty() && ports.front().protocol != Protocol::kHttp ? policies::UpstreamProtocol::Http2

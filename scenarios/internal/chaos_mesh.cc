@@ -15,13 +15,6 @@ namespace {
 using Pick = models::PodSelector::Pick;
 using simcore::Time;
 
-// map[key] when map is a mapping (yaml-cpp throws indexing a scalar), else undefined.
-YAML::Node at_key(const YAML::Node& map, const char* key) {
-  if (!map.IsDefined() || !map.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
-  const YAML::Node n = map[key];
-  return n.IsDefined() ? n : YAML::Node(YAML::NodeType::Undefined);
-}
-
 // mode and value (a string in Chaos Mesh: "2", "50").  Chaos Mesh parses value with Atoi.
 bool read_mode(const Context& ctx, const YAML::Node& spec, models::PodSelector& s) {
   const YAML::Node mode = spec["mode"];
@@ -117,14 +110,14 @@ void read_chaos_mesh(const std::vector<ChaosDoc>& docs, Diagnostics& diagnostics
     const Document* d = c.doc;
     const Context ctx(diagnostics, locator, d->file);
     Reader r{ctx, *d, d->kind + " '" + d->namespace_ + "/" + d->name + "'"};
-    const YAML::Node spec = at_key(d->root, "spec");
+    const YAML::Node spec = child(d->root, "spec");
     if (!spec.IsDefined() || !spec.IsMap()) {
       ctx.report(Code::kMissingField, d->root, {"spec", r.label});
       continue;
     }
     // When: the end of the warm-up, or the annotation meshsim.dev/at.
     Time at = c.at.value_or(draft.mesh.experiment.warmup);
-    if (const YAML::Node a = at_key(at_key(at_key(d->root, "metadata"), "annotations"), "meshsim.dev/at");
+    if (const YAML::Node a = child(child(child(d->root, "metadata"), "annotations"), "meshsim.dev/at");
         a.IsDefined() && !c.at) {
       auto t = read_duration(ctx, a, "meshsim.dev/at", DurationRule::kNonNegative);
       if (!t) continue;

@@ -9,12 +9,6 @@
 namespace meshsim::scenarios::internal {
 namespace {
 
-YAML::Node child(const YAML::Node& map, const char* key) {
-  if (!map.IsDefined() || !map.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
-  const YAML::Node n = map[key];
-  return n.IsDefined() ? n : YAML::Node(YAML::NodeType::Undefined);
-}
-
 std::vector<std::string> hostnames(const std::vector<models::ServiceConfig>& services) {
   std::vector<std::string> out;
   for (const models::ServiceConfig& s : services) {

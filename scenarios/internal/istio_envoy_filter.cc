@@ -3,6 +3,8 @@
 // {adaptive_concurrency,admission_control}/v3/*.proto (policies/ cites the behaviour).
 #include "scenarios/internal/istio_envoy_filter.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 
 #include "scenarios/internal/durations.h"
@@ -15,20 +17,19 @@ using simcore::Time;
 constexpr const char* kAdaptive = "envoy.extensions.filters.http.adaptive_concurrency.v3.AdaptiveConcurrency";
 constexpr const char* kAdmission = "envoy.extensions.filters.http.admission_control.v3.AdmissionControl";
 
-// A protobuf JSON field by its proto name or its lowerCamelCase JSON name; undefined if absent.
-YAML::Node field(const YAML::Node& map, const std::string& snake) {
-  if (!map.IsDefined() || !map.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
-  if (const YAML::Node n = map[snake]; n.IsDefined() && !n.IsNull()) return n;
+// A proto field name's lowerCamelCase JSON name ("max_sample_size" -> "maxSampleSize").
+std::string json_name(const std::string& snake) {
   std::string camel;
-  for (std::size_t i = 0; i < snake.size(); ++i) {
-    if (snake[i] == '_' && i + 1 < snake.size()) {
-      camel += static_cast<char>(std::toupper(static_cast<unsigned char>(snake[++i])));
-    } else {
-      camel += snake[i];
-    }
-  }
-  if (const YAML::Node n = map[camel]; n.IsDefined() && !n.IsNull()) return n;
-  return YAML::Node(YAML::NodeType::Undefined);
+  for (std::size_t i = 0; i < snake.size(); ++i)
+    camel += (snake[i] == '_' && i + 1 < snake.size()) ? static_cast<char>(std::toupper(static_cast<unsigned char>(snake[++i])))
+                                                       : snake[i];
+  return camel;
+}
+
+// A protobuf JSON field by its proto name or its JSON name; undefined if absent or null.
+YAML::Node field(const YAML::Node& map, const std::string& snake) {
+  if (const YAML::Node n = child(map, snake.c_str()); n.IsDefined()) return n;
+  return child(map, json_name(snake).c_str());
 }
 
 // The keys of `map` that are not among `known` (either spelling), for MSH0315.
@@ -37,14 +38,8 @@ std::vector<std::string> unknown_keys(const YAML::Node& map, std::initializer_li
   if (!map.IsDefined() || !map.IsMap()) return out;
   for (auto it = map.begin(); it != map.end(); ++it) {
     const std::string k = it->first.Scalar();
-    bool ok = false;
-    for (const std::string& s : known) {
-      std::string camel;
-      for (std::size_t i = 0; i < s.size(); ++i)
-        camel += (s[i] == '_' && i + 1 < s.size()) ? static_cast<char>(std::toupper(static_cast<unsigned char>(s[++i]))) : s[i];
-      ok = ok || k == s || k == camel;
-    }
-    if (!ok) out.push_back(k);
+    if (std::none_of(known.begin(), known.end(), [&](const std::string& s) { return k == s || k == json_name(s); }))
+      out.push_back(k);
   }
   return out;
 }

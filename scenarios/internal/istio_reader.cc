@@ -25,12 +25,6 @@ std::string generic_path(std::string_view path) {
 
 }  // namespace
 
-YAML::Node child(const YAML::Node& map, const char* key) {
-  if (!map.IsDefined() || !map.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
-  const YAML::Node n = map[key];
-  return n.IsDefined() && !n.IsNull() ? n : YAML::Node(YAML::NodeType::Undefined);
-}
-
 void Reader::note(const Mapping& m, std::initializer_list<std::string_view> keys,
                   const std::string& path) {
   const std::string prefix = generic_path(path);

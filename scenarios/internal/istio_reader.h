@@ -38,8 +38,7 @@ using simcore::Time;
 constexpr uint64_t kInt32Max = 2'147'483'647;
 constexpr uint64_t kUint32Max = 4'294'967'295;
 
-// `map[key]` when `map` is a map and the value is given and not null; else an undefined node.
-YAML::Node child(const YAML::Node& map, const char* key);
+using internal::child;
 
 // The weights of one route's destinations, for MSH0303.
 struct WeightTally {

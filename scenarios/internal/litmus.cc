@@ -22,12 +22,6 @@ namespace {
 
 using simcore::Time;
 
-YAML::Node at_key(const YAML::Node& map, const char* key) {
-  if (!map.IsDefined() || !map.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
-  const YAML::Node n = map[key];
-  return n.IsDefined() ? n : YAML::Node(YAML::NodeType::Undefined);
-}
-
 // "app=nginx,tier=web" -> labels; anything set-based is not evaluated.
 std::optional<models::Labels> equality_labels(const std::string& text) {
   models::Labels out;
@@ -78,7 +72,7 @@ void read_litmus(const std::vector<ChaosDoc>& docs, Diagnostics& diagnostics, co
     const Document* d = c.doc;
     const Context ctx(diagnostics, locator, d->file);
     const std::string label = "ChaosEngine '" + d->namespace_ + "/" + d->name + "'";
-    const YAML::Node spec = at_key(d->root, "spec");
+    const YAML::Node spec = child(d->root, "spec");
     if (!spec.IsDefined() || !spec.IsMap()) {
       ctx.report(Code::kMissingField, d->root, {"spec", label});
       continue;
@@ -89,9 +83,9 @@ void read_litmus(const std::vector<ChaosDoc>& docs, Diagnostics& diagnostics, co
     auto cannot_target = [&](const YAML::Node& at, const std::string& what, const std::string& why) {
       ctx.report(Code::kChaosSelectorNotSimulated, at, {label, what, why});
     };
-    const std::string state = at_key(spec, "engineState").IsScalar() ? at_key(spec, "engineState").Scalar() : "active";
+    const std::string state = child(spec, "engineState").IsScalar() ? child(spec, "engineState").Scalar() : "active";
     if (state == "stop") {
-      not_simulated(at_key(spec, "engineState"), "engineState: stop", "a stopped engine runs nothing");
+      not_simulated(child(spec, "engineState"), "engineState: stop", "a stopped engine runs nothing");
       continue;
     }
     for (auto it = spec.begin(); it != spec.end(); ++it) {
@@ -99,7 +93,7 @@ void read_litmus(const std::vector<ChaosDoc>& docs, Diagnostics& diagnostics, co
       if (k == "engineState" || k == "appinfo" || k == "experiments" || k == "annotationCheck") continue;
       not_simulated(it->first, k, "it does not change what the experiment does to the mesh");
     }
-    if (const YAML::Node a = at_key(spec, "annotationCheck"); a.IsScalar() && a.Scalar() == "true") {
+    if (const YAML::Node a = child(spec, "annotationCheck"); a.IsScalar() && a.Scalar() == "true") {
       cannot_target(a, "annotationCheck: true", "meshsim's workloads carry no litmuschaos.io/chaos annotation");
       continue;
     }
@@ -107,10 +101,10 @@ void read_litmus(const std::vector<ChaosDoc>& docs, Diagnostics& diagnostics, co
     models::PodSelector sel;
     sel.pick = models::PodSelector::Pick::kLitmusPercent;
     sel.namespace_ = d->namespace_;
-    const YAML::Node app = at_key(spec, "appinfo");
+    const YAML::Node app = child(spec, "appinfo");
     bool ok = true;
-    if (const YAML::Node ns = at_key(app, "appns"); ns.IsScalar() && !ns.Scalar().empty()) sel.namespace_ = ns.Scalar();
-    if (const YAML::Node l = at_key(app, "applabel"); l.IsScalar() && !l.Scalar().empty()) {
+    if (const YAML::Node ns = child(app, "appns"); ns.IsScalar() && !ns.Scalar().empty()) sel.namespace_ = ns.Scalar();
+    if (const YAML::Node l = child(app, "applabel"); l.IsScalar() && !l.Scalar().empty()) {
       auto labels = equality_labels(l.Scalar());
       if (!labels) {
         cannot_target(l, "applabel '" + l.Scalar() + "'", "only key=value labels, comma-separated, are evaluated");
@@ -119,30 +113,30 @@ void read_litmus(const std::vector<ChaosDoc>& docs, Diagnostics& diagnostics, co
         sel.labels = *labels;
       }
     }
-    const YAML::Node experiments = at_key(spec, "experiments");
+    const YAML::Node experiments = child(spec, "experiments");
     if (!experiments.IsSequence()) {
       ctx.report(Code::kMissingField, spec, {"experiments", label});
       continue;
     }
     Time t0 = c.at.value_or(draft.mesh.experiment.warmup);
-    if (const YAML::Node a = at_key(at_key(at_key(d->root, "metadata"), "annotations"), "meshsim.dev/at");
+    if (const YAML::Node a = child(child(child(d->root, "metadata"), "annotations"), "meshsim.dev/at");
         a.IsDefined() && !c.at) {
       auto t = read_duration(ctx, a, "meshsim.dev/at", DurationRule::kNonNegative);
       if (!t) continue;
       t0 = *t;
     }
     for (const YAML::Node& x : experiments) {
-      const std::string name = at_key(x, "name").IsScalar() ? at_key(x, "name").Scalar() : "";
+      const std::string name = child(x, "name").IsScalar() ? child(x, "name").Scalar() : "";
       if (name != "pod-delete") {
         not_simulated(x, "experiment '" + name + "'", "only pod-delete is imported; write the fault as Timeline events");
         continue;
       }
-      const YAML::Node xspec = at_key(x, "spec");
-      if (const YAML::Node probe = at_key(xspec, "probe"); probe.IsDefined())
+      const YAML::Node xspec = child(x, "spec");
+      if (const YAML::Node probe = child(xspec, "probe"); probe.IsDefined())
         not_simulated(probe, "probe", "Litmus probes are not simulated: write them as the Experiment's expect list");
       Env env;
-      for (const YAML::Node& e : at_key(at_key(xspec, "components"), "env")) {
-        const YAML::Node n = at_key(e, "name"), v = at_key(e, "value");
+      for (const YAML::Node& e : child(child(xspec, "components"), "env")) {
+        const YAML::Node n = child(e, "name"), v = child(e, "value");
         if (n.IsScalar()) env.values[n.Scalar()] = {v.IsScalar() ? v.Scalar() : "", n};
       }
       for (const auto& [k, v] : env.values) {

@@ -61,6 +61,12 @@ SourceLocation Locator::locate(const YAML::Node& node, const std::string& file) 
 
 // ---- Formatting helpers -------------------------------------------------------------------
 
+YAML::Node child(const YAML::Node& map, const char* key) {
+  if (!map.IsDefined() || !map.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+  const YAML::Node n = map[key];
+  return n.IsDefined() && !n.IsNull() ? n : YAML::Node(YAML::NodeType::Undefined);
+}
+
 std::string describe(const YAML::Node& node) {
   if (!node.IsDefined() || node.IsNull()) return "nothing";
   if (node.IsMap()) return "a mapping";

@@ -79,6 +79,10 @@ class Context {
 };
 
 // How a node reads in "got ..." messages: 'text' for a scalar, "a mapping", "a list", "nothing".
+// `map[key]` when `map` is a mapping and the value is given and not null; else an undefined
+// node.  Safe on a scalar, a list or an undefined node (yaml-cpp throws indexing a scalar).
+YAML::Node child(const YAML::Node& map, const char* key);
+
 std::string describe(const YAML::Node& node);
 // A double in the shortest plain form, for messages: "0.5", "1e+09".
 std::string format_number(double v);

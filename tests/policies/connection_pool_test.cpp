@@ -1,10 +1,10 @@
 // Pins policies/connection_pool.* against its sources of truth:
 //   istio/istio pilot/pkg/networking/core/cluster_traffic_policy.go (applyConnectionPool,
-//     getDefaultCircuitBreakerThresholds, applyRetryBudget),
+//     getDefaultCircuitBreakerThresholds),
 //   envoy source/common/conn_pool/conn_pool_base.cc (newStreamImpl, tryCreateNewConnection,
 //     attachStreamToClient, onStreamClosed, onConnectionEvent, purgePendingStreams),
 //   envoy source/common/http/http1/conn_pool.cc (one stream per HTTP/1.1 connection),
-//   envoy source/common/upstream/resource_manager_impl.h (canCreate = count < max; retry budget),
+//   envoy source/common/upstream/resource_manager_impl.h (canCreate = count < max),
 //   envoy docs intro/arch_overview/upstream/circuit_breaking.rst (max_requests overflow is
 //     counted as upstream_rq_pending_overflow).
 #include <catch2/catch.hpp>
@@ -26,7 +26,6 @@ using meshsim::policies::HostPool;
 using meshsim::policies::kIstioUnsetThreshold;
 using meshsim::policies::OverflowReason;
 using meshsim::policies::PoolEvents;
-using meshsim::policies::RetryBudgetSettings;
 using meshsim::policies::UpstreamProtocol;
 using meshsim::simcore::Time;
 using namespace meshsim::simcore::time_literals;
@@ -53,11 +52,9 @@ TEST_CASE(
   CHECK(none.max_connections() == kIstioUnsetThreshold);
   CHECK(none.max_pending_requests() == kIstioUnsetThreshold);
   CHECK(none.max_requests() == kIstioUnsetThreshold);
-  CHECK(none.max_retries() == kIstioUnsetThreshold);
   CHECK(none.connect_timeout() == 10_s);
   CHECK(none.max_requests_per_connection() == 0);  // unlimited
   CHECK(none.idle_timeout() == 3600_s);            // Envoy's default
-  CHECK_FALSE(none.has_retry_budget());
 }
 
 TEST_CASE("A DR field of 0 means unset, as Istio's `> 0` tests make it (applyConnectionPool)") {
@@ -65,13 +62,11 @@ TEST_CASE("A DR field of 0 means unset, as Istio's `> 0` tests make it (applyCon
   dr.max_connections = 0;
   dr.http1_max_pending_requests = 0;
   dr.http2_max_requests = 0;
-  dr.max_retries = 0;
   dr.max_requests_per_connection = 0;
   const ConnectionPoolConfig c(dr);
   CHECK(c.max_connections() == kIstioUnsetThreshold);
   CHECK(c.max_pending_requests() == kIstioUnsetThreshold);
   CHECK(c.max_requests() == kIstioUnsetThreshold);
-  CHECK(c.max_retries() == kIstioUnsetThreshold);
   CHECK(c.max_requests_per_connection() == 0);
 }
 
@@ -82,7 +77,6 @@ TEST_CASE(
   dr.max_connections = 7;
   dr.http1_max_pending_requests = 3;
   dr.http2_max_requests = 11;
-  dr.max_retries = 2;
   dr.max_requests_per_connection = 1;
   dr.connect_timeout = 250_ms;
   dr.tcp_idle_timeout = 30_s;
@@ -92,21 +86,11 @@ TEST_CASE(
   CHECK(c.max_connections() == 7);
   CHECK(c.max_pending_requests() == 3);
   CHECK(c.max_requests() == 11);
-  CHECK(c.max_retries() == 2);
   CHECK(c.max_requests_per_connection() == 1);
   CHECK(c.connect_timeout() == 250_ms);
   CHECK(c.idle_timeout() == 5_s);
   // MeshConfig.connectTimeout is the fallback when the DR has none.
-  CHECK(ConnectionPoolConfig({}, {}, 3_s).connect_timeout() == 3_s);
-}
-
-TEST_CASE(
-    "A retry budget defaults to 20 % with min concurrency 3 (applyRetryBudget after "
-    "istio/istio#59505; earlier releases wrote 0.2 %)") {
-  const ConnectionPoolConfig c({}, RetryBudgetSettings{});
-  CHECK(c.has_retry_budget());
-  CHECK(c.retry_budget_percent() == 20.0);
-  CHECK(c.min_retry_concurrency() == 3u);
+  CHECK(ConnectionPoolConfig({}, 3_s).connect_timeout() == 3_s);
 }
 
 // --- admission --------------------------------------------------------------------------------
@@ -369,37 +353,6 @@ TEST_CASE(
   CHECK(ev.opened.size() == 1);
   CHECK(cb.upstream_rq_active() == 0);
   CHECK(cb.upstream_cx_active() == 1);
-}
-
-TEST_CASE(
-    "Retry circuit breaker: max_retries concurrent retries, then upstream_rq_retry_overflow "
-    "(resource_manager_impl.h)") {
-  ConnectionPoolSettings dr;
-  dr.max_retries = 2;
-  const ConnectionPoolConfig cfg(dr);
-  ClusterCircuitBreaker cb;
-  CHECK(cb.try_begin_retry(cfg));
-  CHECK(cb.try_begin_retry(cfg));
-  CHECK_FALSE(cb.try_begin_retry(cfg));
-  CHECK(cb.stats().upstream_rq_retry_overflow == 1);
-  cb.end_retry();
-  CHECK(cb.try_begin_retry(cfg));
-}
-
-TEST_CASE(
-    "Retry budget: max(percent x (active + pending), min_retry_concurrency), truncated "
-    "(RetryBudgetImpl::max)") {
-  const ConnectionPoolConfig cfg({}, RetryBudgetSettings{});  // 20 %, min 3
-  ClusterCircuitBreaker cb;
-  HostPool pool(UpstreamProtocol::Http1);
-  for (uint64_t r = 0; r < 24; ++r) pool.admit(cfg, cb, r);  // 24 pending: 20 % = 4.8 -> 4
-  int granted = 0;
-  while (cb.try_begin_retry(cfg)) ++granted;
-  CHECK(granted == 4);
-  ClusterCircuitBreaker idle_cluster;
-  granted = 0;
-  while (idle_cluster.try_begin_retry(cfg)) ++granted;
-  CHECK(granted == 3);  // the floor
 }
 
 // --- Istio's circuit-breaking task ------------------------------------------------------------
