@@ -392,6 +392,31 @@ struct InjectErrors {
 };
 struct CpuSlowdown { PodSelector pods; double factor = 2.0; };  // compute takes factor times longer
 struct Partition { std::string from; std::string to; };          // services or zones; both ways
+// A network fault on pods' interfaces, as Chaos Mesh's NetworkChaos makes it (scenarios/README.md
+// "Network faults"; models/chaos/netem.h): on the egress of the `pods` towards the `target`'s
+// (direction to), of the target's towards the pods (from), or both; without a target, on all
+// egress of the pods (direction to only).  Exactly one of: a netem qdisc (delay with jitter and
+// correlation, loss, duplicate, corrupt: percents 0-100), a tbf bandwidth limit, or a partition
+// (iptables DROP both ways in effect: TCP needs both legs).
+struct NetworkFault {
+  enum class Direction : uint8_t { kTo, kFrom, kBoth };
+  enum class Kind : uint8_t { kNetem, kBandwidth, kPartition };
+  PodSelector pods;
+  std::optional<PodSelector> target{};
+  Direction direction = Direction::kTo;
+  Kind kind = Kind::kNetem;
+  // netem
+  Time latency = Time::zero();
+  Time jitter = Time::zero();
+  double delay_correlation = 0;
+  double loss = 0, loss_correlation = 0;
+  double duplicate = 0, duplicate_correlation = 0;
+  double corrupt = 0, corrupt_correlation = 0;
+  // tbf
+  double rate_bytes_per_s = 0;
+  uint64_t limit_bytes = 0;
+  uint64_t buffer_bytes = 0;
+};
 // An Istio/Kubernetes manifest applied at `at`: its text, and when it is a VirtualService or a
 // DestinationRule, its parsed form (which replaces the one of the same namespace and name).
 struct ApplyManifest {
@@ -407,7 +432,7 @@ struct TimelineEvent {
   Time duration = Time::max();  // the action is undone after it.  Default: for the rest of the run.
   std::string description;      // for the results ("kill 2 pods of reviews-v3")
   std::variant<KillPods, ZoneOutage, AddLatency, InjectErrors, CpuSlowdown, Partition,
-               ApplyManifest, RemoveManifest>
+               ApplyManifest, RemoveManifest, NetworkFault>
       action;
 };
 

@@ -64,7 +64,17 @@ uint32_t Exchanges::send(uint32_t ci, uint32_t si, PodId pod) {
     rt_.sched.schedule_at(rt_.sched.now() + delay + connect_timeout, Packed::make(kResponseAtCaller, xi, x.gen));
     return xi;
   }
-  delay += rt_.network.delay(edge.network, caller.zone, pod_zone);
+  const Time one_way = rt_.network.delay(edge.network, caller.zone, pod_zone);
+  delay += one_way;
+  if (!rt_.network.faults.idle()) {  // the caller pod's egress faults (chaos/network_faults.h)
+    const Time extra = rt_.network.fault_delay(c.caller.as_pod(), pod, c.step ? c.step->request_bytes : 0,
+                                               rt_.sched.now() + delay - one_way, one_way);
+    if (extra == Time::max()) {
+      x.phase = Exchange::kLost;  // TCP gave up: no answer (the caller's timeouts end it)
+      return xi;
+    }
+    delay += extra;
+  }
   x.dest_start = rt_.sched.now() + delay;
   delay += rt_.inbound.request_pass(x);
   x.phase = Exchange::kToPod;

@@ -10,6 +10,7 @@ simcore::Time Network::delay(simcore::Stream& rng, uint32_t a, uint32_t b) const
 }
 
 bool Network::cut(uint32_t caller_zone, uint32_t pod_zone, PodId caller, PodId pod) const {
+  if (!faults.idle() && faults.blocked(caller, pod)) return true;
   if (partitioned_zones_.empty() && partitioned_services_.empty()) return false;  // the usual case
   if (partitioned_zones_.count({caller_zone, pod_zone}) != 0) return true;
   if (!caller.valid() || partitioned_services_.empty()) return false;

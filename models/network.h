@@ -1,11 +1,13 @@
 // The network between pods and load generators: latency by zone pair (same zone, cross zone,
-// cross region), and partitions that drop packets between two zones or two services.
+// cross region), partitions that drop packets between two zones or two services, and the
+// network faults on pods' interfaces (chaos/network_faults.h).
 #pragma once
 
 #include <cstdint>
 #include <set>
 #include <utility>
 
+#include "models/chaos/network_faults.h"
 #include "models/config.h"
 #include "models/config/topology.h"
 #include "simcore/rng.h"
@@ -15,7 +17,8 @@ namespace meshsim::models {
 
 class Network {
  public:
-  Network(const Topology& topo, const NetworkConfig& config) : topo_(topo), cfg_(config) {}
+  Network(const Topology& topo, const NetworkConfig& config, uint64_t seed)
+      : faults(seed, static_cast<uint32_t>(topo.pods.size())), topo_(topo), cfg_(config) {}
 
   // One-way latency from zone a to zone b, drawn from `rng`.
   simcore::Time delay(simcore::Stream& rng, uint32_t a, uint32_t b) const;
@@ -25,6 +28,13 @@ class Network {
   bool cut(uint32_t caller_zone, uint32_t pod_zone, PodId caller, PodId pod) const;
   // The Partition of timeline event `i` starts (on) or ends.
   void partition(size_t i, bool on);
+  // The extra delay of one message from `src` to `dst` (either may be invalid: a load generator)
+  // through the network faults in force; Time::max() when it never arrives.
+  simcore::Time fault_delay(PodId src, PodId dst, uint64_t bytes, simcore::Time now, simcore::Time one_way) {
+    return faults.idle() ? simcore::Time::zero() : faults.egress(src, dst, bytes, now, one_way);
+  }
+
+  NetworkFaults faults;
 
  private:
   const Topology& topo_;

@@ -264,9 +264,26 @@ void Pods::respond(uint32_t xi) {
     caller_zone = caller.zone;
     caller_sidecar = caller.sidecar;
   }
-  delay += rt_.network.delay(p.response_network_rng, pod_zone, caller_zone);
+  const Time one_way = rt_.network.delay(p.response_network_rng, pod_zone, caller_zone);
+  delay += one_way;
+  bool lost = false;
+  if (!rt_.network.faults.idle() && caller_alive) {  // this pod's egress faults; a partition since
+    const Call& c = rt_.app[x.call];
+    if (rt_.network.faults.blocked(c.caller.as_pod(), x.pod)) {
+      lost = true;  // the connection is cut: the response never arrives
+    } else {
+      const Time extra = rt_.network.fault_delay(x.pod, c.caller.as_pod(), x.call_step ? x.call_step->response_bytes : 0,
+                                                 rt_.sched.now() + delay - one_way, one_way);
+      lost = extra == Time::max();
+      if (!lost) delay += extra;
+    }
+  }
   if (caller_sidecar) delay += x.sidecar_pass;
-  rt_.sched.schedule_at(rt_.sched.now() + delay, Packed::make(kResponseAtCaller, xi, x.gen));
+  if (lost) {
+    x.phase = Exchange::kLost;
+  } else {
+    rt_.sched.schedule_at(rt_.sched.now() + delay, Packed::make(kResponseAtCaller, xi, x.gen));
+  }
   rt_.inbound.on_response(xi);
   if (held_worker) {
     if (!p.queue.empty()) {

@@ -6,7 +6,7 @@ namespace meshsim::models {
 Runtime::Runtime(const MeshConfig& config)
     : cfg(config),
       topo(cfg),
-      network(topo, cfg.network),
+      network(topo, cfg.network, cfg.experiment.seed),
       control(*this, topo, cfg.traffic),
       pods(*this, topo, cfg.experiment.seed),
       lifecycle(*this),

@@ -219,9 +219,22 @@ constexpr CatalogueEntry kCatalogue[] = {
      "{0}: destinationSubnets {1} is not evaluated (meshsim has no IP addresses); this match "
      "never applies"},
     {Code::kSelectionPicksNoPod, "MSH0227", W, "SelectionPicksNoPod",
-     "A timeline event's select (fixed-percent or random-max-percent) rounds down, as Chaos Mesh "
-     "does, to no pod of those its selector matches: the action would hit nothing.",
+     "(retired) A timeline event's select (fixed-percent or random-max-percent) rounding down to "
+     "no pod.  Chaos Mesh rounds percents up since 2.2 (chaos-mesh#3036), so a percent of at "
+     "least 1 picks at least one pod; meshsim no longer reports it.",
      "{0}: {1} of {2} matching pod(s) is floor({3}) = 0 pods; the action hits nothing"},
+    {Code::kNetworkFaultOnProbes, "MSH0228", W, "NetworkFaultOnProbes",
+     "A network fault without a target is on all of the selected pods' egress, so the kubelet's "
+     "readiness probes cross it too (Chaos Mesh filters nothing then).  A partition, a loss, or "
+     "a delay past the probe's 1 s timeout can fail the probes and turn the pod not ready; "
+     "meshsim does not fail probes through network faults.",
+     "{0}: without a target the {1} also hits the kubelet's readiness probes; a real pod may "
+     "turn not ready (meshsim does not fail probes through it)"},
+    {Code::kBandwidthWithoutSizes, "MSH0229", W, "BandwidthWithoutSizes",
+     "A bandwidth limit delays messages by their size, and meshsim knows a message's size only "
+     "from its call's requestBytes / responseBytes; no call in the scenario gives one, so the "
+     "limit delays nothing.",
+     "{0}: no call gives requestBytes or responseBytes, so the bandwidth limit delays nothing"},
     {Code::kUnknownBaseWorkload, "MSH0230", E, "UnknownBaseWorkload",
      "A Topology workload 'extends' a workload that no Topology entry describes (in its "
      "namespace).",

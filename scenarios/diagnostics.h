@@ -109,6 +109,8 @@ enum class Code : int {
   kConflictingTargetPorts = 225,
   kTcpRouteDestinationSubnets = 226,
   kSelectionPicksNoPod = 227,
+  kNetworkFaultOnProbes = 228,
+  kBandwidthWithoutSizes = 229,
   kUnknownBaseWorkload = 230,
   kExtendsCycle = 231,
   // A Load run from a workload's pods (`from`).

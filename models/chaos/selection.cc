@@ -25,9 +25,14 @@ std::vector<uint32_t> random_subset(uint32_t matching, uint32_t n, simcore::Stre
   return all;
 }
 
-// floor(matching x percent / 100), in integers as Chaos Mesh computes it in float64 (exact here:
-// both factors are small integers).
-uint32_t percent_of(uint32_t matching, uint32_t percent) {
+// Chaos Mesh: ceil(matching x percent / 100) (mode.go, math.Ceil since chaos-mesh#3036, 2.2), in
+// integers: exact, as float64 is on these small integers.
+uint32_t ceil_percent_of(uint32_t matching, uint32_t percent) {
+  return static_cast<uint32_t>((uint64_t{matching} * percent + 99) / 100);
+}
+
+// litmus-go: floor(matching x percent / 100) (pkg/math Adjustment, int arithmetic).
+uint32_t floor_percent_of(uint32_t matching, uint32_t percent) {
   return static_cast<uint32_t>(uint64_t{matching} * percent / 100);
 }
 
@@ -55,10 +60,10 @@ std::vector<uint32_t> pick_pods(const PodSelector& sel, uint32_t matching, simco
     case Pick::kFixed:
       return random_subset(matching, sel.value, rng);
     case Pick::kFixedPercent:
-      return random_subset(matching, percent_of(matching, sel.value), rng);
+      return random_subset(matching, ceil_percent_of(matching, sel.value), rng);
     case Pick::kLitmusPercent: {
       if (matching == 0) return {};
-      const uint32_t n = std::max(1u, percent_of(matching, std::min(sel.value, 100u)));
+      const uint32_t n = std::max(1u, floor_percent_of(matching, std::min(sel.value, 100u)));
       const auto start = static_cast<uint32_t>(rng.below(matching));
       std::vector<uint32_t> out;
       for (uint32_t i = 0; i < std::min(n, matching); ++i) out.push_back((start + i) % matching);
@@ -67,7 +72,7 @@ std::vector<uint32_t> pick_pods(const PodSelector& sel, uint32_t matching, simco
     }
     case Pick::kRandomMaxPercent: {
       const auto percent = static_cast<uint32_t>(rng.below(uint64_t{sel.value} + 1));
-      return random_subset(matching, percent_of(matching, percent), rng);
+      return random_subset(matching, ceil_percent_of(matching, percent), rng);
     }
   }
   return {};

@@ -4,8 +4,9 @@
 //   one                 one pod, uniformly at random;
 //   all                 every matching pod;
 //   fixed n             min(n, matching) pods at random;
-//   fixed-percent p     floor(matching x p / 100) pods at random (may be none);
-//   random-max-percent  p' uniform on the integers 0..p, then floor(matching x p' / 100) pods.
+//   fixed-percent p     ceil(matching x p / 100) pods at random (Chaos Mesh 2.2+, chaos-mesh#3036);
+//   random-max-percent  p' uniform on the integers 0..p, then ceil(matching x p' / 100) pods
+//                       (none when p' = 0).
 // A random subset is uniform over the subsets of its size (a partial Fisher-Yates shuffle; Chaos
 // Mesh draws distinct indexes until it has enough, which gives the same distribution).  Draws
 // come from the caller's stream, one per event, so that two scenarios that differ elsewhere pick

@@ -43,14 +43,42 @@ std::vector<PodId> Chaos::matching(const PodSelector& sel, bool serving_only) co
 }
 
 std::vector<PodId> Chaos::select(uint32_t event, const PodSelector& sel, bool serving_only) const {
-  const TimelineEvent& ev = rt_.cfg.timeline[event];
   const std::vector<PodId> candidates = matching(sel, serving_only);
-  const std::string entity =
-      "timeline:" + (ev.name.empty() ? ev.description + "@" + std::to_string(ev.at.ns()) : ev.name);
-  simcore::Stream rng(rt_.cfg.experiment.seed, entity, "select");
+  simcore::Stream rng(rt_.cfg.experiment.seed, entity(event), "select");
   std::vector<PodId> out;
   for (uint32_t k : pick_pods(sel, static_cast<uint32_t>(candidates.size()), rng)) out.push_back(candidates[k]);
   return out;
+}
+
+std::string Chaos::entity(uint32_t event) const {
+  const TimelineEvent& ev = rt_.cfg.timeline[event];
+  return "timeline:" + (ev.name.empty() ? ev.description + "@" + std::to_string(ev.at.ns()) : ev.name);
+}
+
+// The selected pods and the target's are picked from their own streams ("select",
+// "select-target"), so that a target added to a fault leaves the selected pods alone.
+std::string Chaos::start_network_fault(uint32_t i, const NetworkFault& f) {
+  const std::vector<PodId> pods = select(i, f.pods, false);
+  std::optional<std::vector<PodId>> targets;
+  if (f.target) {
+    const std::vector<PodId> candidates = matching(*f.target, false);
+    simcore::Stream rng(rt_.cfg.experiment.seed, entity(i), "select-target");
+    targets.emplace();
+    for (uint32_t k : pick_pods(*f.target, static_cast<uint32_t>(candidates.size()), rng))
+      targets->push_back(candidates[k]);
+  }
+  if (names_.empty())
+    for (uint32_t p = 0; p < rt_.topo.pods.size(); ++p) names_.push_back(rt_.topo.pods[PodId(p)].name);
+  rt_.network.faults.start(i, f, pods, targets, names_, entity(i));
+  // The blast radius, by name: the pods, and the target's.
+  auto list = [&](const std::vector<PodId>& v) {
+    std::string out;
+    for (PodId p : v) out += (out.empty() ? "" : ", ") + names_[p.value];
+    return out.empty() ? std::string("no pod") : out;
+  };
+  std::string detail = ": " + list(pods);
+  if (targets) detail += "; target " + list(*targets);
+  return detail;
 }
 
 void Chaos::start(uint32_t i) {
@@ -85,6 +113,8 @@ void Chaos::start(uint32_t i) {
           detail = ": " + std::to_string(hit_[i].size()) + " pod(s)";
         } else if constexpr (std::is_same_v<A, Partition>) {
           rt_.network.partition(i, true);
+        } else if constexpr (std::is_same_v<A, NetworkFault>) {
+          detail = start_network_fault(i, a);
         } else if constexpr (std::is_same_v<A, ApplyManifest>) {
           rt_.control.apply(a);
         } else if constexpr (std::is_same_v<A, RemoveManifest>) {
@@ -138,6 +168,7 @@ void Chaos::end(uint32_t i) {
     apply_pod_actions();
   }
   if (std::holds_alternative<Partition>(ev.action)) rt_.network.partition(i, false);
+  if (std::holds_alternative<NetworkFault>(ev.action)) rt_.network.faults.end(i);
   rt_.telemetry.sink().timeline({rt_.sched.now(), ev.description, true});  // the reader words the undo
 }
 

@@ -1,6 +1,6 @@
 // The chaos timeline: actions that start at a time and, with a duration, end (kill pods, a zone
-// outage, added latency, injected errors, CPU slow-down, partitions, manifests applied or
-// removed), each reported to the sink when it starts and ends.  How a killed pod goes and comes
+// outage, added latency, injected errors, CPU slow-down, partitions, network faults, manifests
+// applied or removed), each reported to the sink when it starts and ends.  How a killed pod goes and comes
 // back is kube/pod_lifecycle.h; a zone outage is the loss of every node in the zone.
 //
 // Pod actions (latency, errors, slow-down) in force are kept in start order and a pod's fields
@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "models/config.h"
@@ -36,11 +37,14 @@ class Chaos {
   std::vector<PodId> matching(const PodSelector& sel, bool serving_only) const;
   std::vector<PodId> select(uint32_t event, const PodSelector& sel, bool serving_only) const;
   void apply_pod_actions();
+  std::string entity(uint32_t event) const;  // keys the event's streams
+  std::string start_network_fault(uint32_t event, const NetworkFault& f);
 
   Runtime& rt_;
   std::vector<uint32_t> pod_actions_;        // in force, in start order
   std::vector<std::vector<PodId>> killed_;   // per timeline event: the pods it took down
   std::vector<std::vector<PodId>> hit_;      // per pod action in force: its pods
+  std::vector<std::string> names_;           // pod names, for the network faults' streams
 };
 
 }  // namespace meshsim::models

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "scenarios/internal/chaos_mesh_reader.h"
 #include "scenarios/internal/durations.h"
 #include "scenarios/internal/pod_selector.h"
 
@@ -15,8 +16,10 @@ namespace {
 using Pick = models::PodSelector::Pick;
 using simcore::Time;
 
+}  // namespace
+
 // mode and value (a string in Chaos Mesh: "2", "50").  Chaos Mesh parses value with Atoi.
-bool read_mode(const Context& ctx, const YAML::Node& spec, models::PodSelector& s) {
+bool read_chaos_mode(const Context& ctx, const YAML::Node& spec, models::PodSelector& s) {
   const YAML::Node mode = spec["mode"];
   if (!mode.IsDefined() || mode.IsNull()) {  // (spec is a mapping: the caller checked)
     ctx.report(Code::kMissingField, spec, {"mode", "the experiment's spec (Chaos Mesh requires it)"});
@@ -48,18 +51,11 @@ bool read_mode(const Context& ctx, const YAML::Node& spec, models::PodSelector& 
   return true;
 }
 
-struct Reader {
-  const Context& ctx;
-  const Document& doc;
-  std::string label;  // "PodChaos 'ns/name'"
+void ChaosMeshReader::not_simulated(const YAML::Node& at, const std::string& field, const std::string& why) const {
+  ctx.report(Code::kChaosFieldNotSimulated, at, {label, field, why});
+}
 
-  void not_simulated(const YAML::Node& at, const std::string& field, const std::string& why) const {
-    ctx.report(Code::kChaosFieldNotSimulated, at, {label, field, why});
-  }
-
-  // selector: namespaces (one; default the experiment's own), labelSelectors; podPhaseSelectors
-  // [Running] is what meshsim's pick does anyway.  Anything else: MSH0237.
-  bool selector(const YAML::Node& spec, models::PodSelector& s, EventSite& site) const {
+bool ChaosMeshReader::selector(const YAML::Node& spec, models::PodSelector& s, EventSite& site) const {
     const YAML::Node sel = spec["selector"];
     if (!sel.IsDefined() || sel.IsNull()) {
       ctx.report(Code::kMissingField, spec, {"selector", label});
@@ -99,17 +95,15 @@ struct Reader {
     site.where_action = ctx.at(sel);
     site.where_service = site.where_workload = site.where_zone = site.where_action;
     return ok;
-  }
-};
+}
 
-}  // namespace
 
 void read_chaos_mesh(const std::vector<ChaosDoc>& docs, Diagnostics& diagnostics, const Locator& locator,
                      Draft& draft) {
   for (const ChaosDoc& c : docs) {
     const Document* d = c.doc;
     const Context ctx(diagnostics, locator, d->file);
-    Reader r{ctx, *d, d->kind + " '" + d->namespace_ + "/" + d->name + "'"};
+    ChaosMeshReader r{ctx, *d, d->kind + " '" + d->namespace_ + "/" + d->name + "'"};
     const YAML::Node spec = child(d->root, "spec");
     if (!spec.IsDefined() || !spec.IsMap()) {
       ctx.report(Code::kMissingField, d->root, {"spec", r.label});
@@ -127,8 +121,14 @@ void read_chaos_mesh(const std::vector<ChaosDoc>& docs, Diagnostics& diagnostics
     ev.name = d->name;
     ev.at = at;
     EventSite site;
+    if (d->kind == "NetworkChaos") {
+      if (!read_network_chaos(r, spec, ev, site)) continue;
+      draft.mesh.timeline.push_back(std::move(ev));
+      draft.event_sites.push_back(std::move(site));
+      continue;
+    }
     models::KillPods k;
-    bool ok = read_mode(ctx, spec, k.pods);
+    bool ok = read_chaos_mode(ctx, spec, k.pods);
     ok = r.selector(spec, k.pods, site) && ok;
     std::optional<std::string> action;
     if (!spec["action"].IsDefined() || spec["action"].IsNull()) {

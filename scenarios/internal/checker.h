@@ -75,6 +75,7 @@ class Checker {
   void loads();
   void load_from(models::LoadConfig& l, const LoadSite& site);  // a Load's `from`
   void timeline();
+  void network_fault(const models::NetworkFault& f, const EventSite& site);
   void expectations();
   void cycles();
 

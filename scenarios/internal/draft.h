@@ -100,6 +100,7 @@ struct EventSite {
   SourceLocation where_zone;
   SourceLocation where_from;  // partition sides
   SourceLocation where_to;
+  SourceLocation where_target;  // network: the target selector
   std::optional<Document> applied;  // apply: the manifest, parsed
   // apply of a VirtualService / DestinationRule: as read (istio_traffic.h), for the checks.
   std::optional<ParsedVirtualService> applied_virtual_service;

@@ -72,11 +72,11 @@ const std::vector<Group>& groups() {
         {"ChaosExperiment", "an experiment's definition (image, args) is not read: meshsim knows pod-delete's behaviour"},
         {"ChaosResult", "results of past runs are not read"},
         {"ChaosSchedule", "Litmus schedules are not imported yet: repeat the events in a Timeline"}}},
-      // Chaos Mesh (chaos_mesh.h): PodChaos is read as a dry run; the others are named.
+      // Chaos Mesh (chaos_mesh.h): PodChaos and NetworkChaos are read as a dry run; the others are named.
       {"chaos-mesh.org",
        {"v1alpha1"},
        {{"PodChaos", nullptr},
-        {"NetworkChaos", "network faults from Chaos Mesh are not imported yet: write them as Timeline addLatency / partition events"},
+        {"NetworkChaos", nullptr},
         {"StressChaos", "CPU and memory stress is not imported yet: write it as a Timeline cpuSlowdown event"},
         {"HTTPChaos", "HTTP faults from Chaos Mesh are not imported yet: write them as Timeline injectErrors / addLatency events"},
         {"IOChaos", "disk faults are not simulated"},

@@ -1,4 +1,4 @@
-// The pod selector that killPods, addLatency, injectErrors and cpuSlowdown share: which pods
+// The pod selector that killPods, addLatency, injectErrors, cpuSlowdown and network share: which pods
 // match (service, workload, zone, namespace, labels, version) and which of them the action hits
 // (`select`: Chaos Mesh's selection modes); see README.md "Timeline".
 #pragma once

@@ -9,6 +9,7 @@
 #include "scenarios/internal/kubernetes.h"
 #include "scenarios/internal/meshsim_kinds.h"
 #include "scenarios/internal/pod_selector.h"
+#include "scenarios/internal/timeline_network.h"
 
 namespace meshsim::scenarios::internal {
 namespace {
@@ -18,7 +19,7 @@ using simcore::Time;
 const std::vector<std::string>& actions() {
   static const std::vector<std::string> a = {"killPods",     "zoneOutage",  "addLatency",
                                              "injectErrors", "cpuSlowdown", "partition",
-                                             "apply",        "remove"};
+                                             "network",      "apply",       "remove"};
   return a;
 }
 
@@ -160,7 +161,7 @@ void read_timeline(const Context& ctx, const Document& doc, Draft& draft, Docume
     const std::string owner = doc.label() + " event " + std::to_string(index);
     const Mapping m(ctx, *it, owner,
                     {"name", "at", "duration", "killPods", "zoneOutage", "addLatency", "injectErrors",
-                     "cpuSlowdown", "partition", "apply", "remove"});
+                     "cpuSlowdown", "partition", "network", "apply", "remove"});
     if (!m.is_mapping()) continue;
     EventBase base;
     base.name = m.string("name").value_or("");
@@ -180,7 +181,7 @@ void read_timeline(const Context& ctx, const Document& doc, Draft& draft, Docume
     }
     if (given.size() != 1) {
       if (given.empty() && m.misspelt_any({"killPods", "zoneOutage", "addLatency", "injectErrors",
-                                           "cpuSlowdown", "partition", "apply", "remove"})) {
+                                           "cpuSlowdown", "partition", "network", "apply", "remove"})) {
         continue;  // the misspelt action was reported
       }
       ctx.report(Code::kExactlyOneOf, *it,
@@ -311,6 +312,11 @@ void read_timeline(const Context& ctx, const Document& doc, Draft& draft, Docume
       ok = ok && from && to;
       ev.action = models::Partition{from.value_or(""), to.value_or("")};
       ev.description = "partition " + from.value_or("") + " from " + to.value_or("");
+    } else if (action == "network") {
+      const Mapping a(ctx, body, what, network_action_keys());
+      models::NetworkFault f;
+      ev.description = read_network_action(a, site, f, ok);
+      ev.action = f;
     } else if (action == "remove") {
       const Mapping a(ctx, body, what, {"kind", "name", "namespace"});
       auto kind = a.required_string("kind");

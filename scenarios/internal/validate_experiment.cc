@@ -130,19 +130,43 @@ std::size_t Checker::check_selector(const models::PodSelector& s, const EventSit
     for (const auto& [k, v] : s.labels) what += std::string(what.empty() ? "" : ", ") + "label " + k + "=" + v;
     diag_.report(Code::kSelectorMatchesNoPod, site.where_action,
                  {action, what.empty() ? "the selector" : what});
-  } else if ((s.pick == models::PodSelector::Pick::kFixedPercent ||
-              s.pick == models::PodSelector::Pick::kRandomMaxPercent) &&
-             pods * s.value < 100) {
-    // Chaos Mesh rounds down: even the largest percent picks no pod of so few.
-    diag_.report(Code::kSelectionPicksNoPod, site.where_action,
-                 {action,
-                  std::string(s.pick == models::PodSelector::Pick::kFixedPercent ? "fixed-percent "
-                                                                                 : "random-max-percent ") +
-                      std::to_string(s.value) + "%",
-                  std::to_string(pods),
-                  std::to_string(pods) + " x " + std::to_string(s.value) + " / 100"});
   }
   return pods;
+}
+
+namespace {
+
+bool any_call_sizes(const std::vector<models::Step>& steps) {
+  auto sized = [](const models::CallStep& c) { return c.request_bytes > 0 || c.response_bytes > 0; };
+  for (const models::Step& st : steps) {
+    if (const auto* c = std::get_if<models::CallStep>(&st); c && sized(*c)) return true;
+    if (const auto* p = std::get_if<models::ParallelStep>(&st))
+      for (const models::CallStep& c : p->calls)
+        if (sized(c)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+void Checker::network_fault(const models::NetworkFault& f, const EventSite& site) {
+  using Kind = models::NetworkFault::Kind;
+  check_selector(f.pods, site, "network");
+  if (f.target) {
+    EventSite t = site;
+    t.where_action = t.where_service = t.where_workload = t.where_zone = site.where_target;
+    check_selector(*f.target, t, "network target");
+  } else if (f.kind != Kind::kNetem || f.loss > 0 || f.corrupt > 0 ||
+             f.latency + f.jitter >= simcore::Time::from_s(1)) {
+    diag_.report(Code::kNetworkFaultOnProbes, site.where_action,
+                 {"network", f.kind == Kind::kPartition ? "partition" : f.kind == Kind::kBandwidth ? "bandwidth limit" : "netem fault"});
+  }
+  if (f.kind == Kind::kBandwidth) {
+    bool sizes = false;
+    for (const auto& w : d_.mesh.workloads)
+      for (const auto& h : w.handlers) sizes = sizes || any_call_sizes(h.steps);
+    if (!sizes) diag_.report(Code::kBandwidthWithoutSizes, site.where_action, {"network"});
+  }
 }
 
 void Checker::timeline() {
@@ -176,6 +200,8 @@ void Checker::timeline() {
       check_selector(e->pods, site, "injectErrors");
     } else if (auto* c = std::get_if<models::CpuSlowdown>(&ev.action)) {
       check_selector(c->pods, site, "cpuSlowdown");
+    } else if (auto* n = std::get_if<models::NetworkFault>(&ev.action)) {
+      network_fault(*n, site);
     } else if (auto* z = std::get_if<models::ZoneOutage>(&ev.action)) {
       if (!known_zone(z->zone)) unknown_zone(z->zone, site.where_zone);
     } else if (auto* p = std::get_if<models::Partition>(&ev.action)) {

@@ -1,7 +1,8 @@
 // Chaos selection modes (models/chaos/selection.h) against Chaos Mesh's definitions
-// (chaos-mesh pkg/selector/generic/mode.go, FilterObjectsByMode): one = 1 pod, all = every pod,
-// fixed n = min(n, matching), fixed-percent p = floor(matching x p / 100), random-max-percent p =
-// floor(matching x U{0..p} / 100); each random subset uniform over the subsets of its size.  The
+// (chaos-mesh pkg/selector/generic/mode.go, FilterObjectsByMode, math.Ceil since chaos-mesh#3036 in
+// 2.2): one = 1 pod, all = every pod, fixed n = min(n, matching), fixed-percent p =
+// ceil(matching x p / 100), random-max-percent p = ceil(matching x U{0..p} / 100); each random
+// subset uniform over the subsets of its size.  The
 // frequencies are checked against these closed forms within 99.9 % binomial bounds at a fixed
 // seed.  Then in a run: the pods a random mode picks are serving pods, the same for the same
 // event whatever else the timeline holds (common random numbers), and labels select pods.
@@ -36,10 +37,11 @@ TEST_CASE("selection: sizes of each mode, as Chaos Mesh computes them") {
   CHECK(pick_pods(mode(Pick::kOne), 0, rng).empty());
   CHECK(pick_pods(mode(Pick::kFixed, 2), 7, rng).size() == 2);
   CHECK(pick_pods(mode(Pick::kFixed, 9), 7, rng).size() == 7);  // min(n, matching)
-  // floor, not round: 3 x 50 % = 1.5 -> 1; 10 x 25 % = 2.5 -> 2; 3 x 10 % = 0.3 -> 0.
-  CHECK(pick_pods(mode(Pick::kFixedPercent, 50), 3, rng).size() == 1);
-  CHECK(pick_pods(mode(Pick::kFixedPercent, 25), 10, rng).size() == 2);
-  CHECK(pick_pods(mode(Pick::kFixedPercent, 10), 3, rng).empty());
+  // ceil, not round: 3 x 50 % = 1.5 -> 2; 10 x 25 % = 2.5 -> 3; 3 x 10 % = 0.3 -> 1; 10 x 20 % = 2.
+  CHECK(pick_pods(mode(Pick::kFixedPercent, 50), 3, rng).size() == 2);
+  CHECK(pick_pods(mode(Pick::kFixedPercent, 25), 10, rng).size() == 3);
+  CHECK(pick_pods(mode(Pick::kFixedPercent, 10), 3, rng).size() == 1);
+  CHECK(pick_pods(mode(Pick::kFixedPercent, 20), 10, rng).size() == 2);
   CHECK(pick_pods(mode(Pick::kFixedPercent, 100), 3, rng).size() == 3);
   // kFirst: meshsim's deterministic first n, or ceil(percent) of them.
   PodSelector first;
@@ -71,15 +73,15 @@ TEST_CASE("selection: one and fixed pick uniformly among the matching pods") {
 }
 
 TEST_CASE("selection: random-max-percent draws the percent uniformly on 0..max") {
-  // 10 pods, max 50 %: p' uniform on 0..50 (51 values) and floor(10 p' / 100) pods, so 0..4 pods
-  // each with probability 10/51 (p' in [10k, 10k + 9]) and 5 pods with 1/51 (p' = 50).
+  // 10 pods, max 50 %: p' uniform on 0..50 (51 values) and ceil(10 p' / 100) pods, so no pod with
+  // probability 1/51 (p' = 0) and 1..5 pods each with 10/51 (p' in [10k - 9, 10k]).
   Stream rng(3, "test", "select");
   constexpr int kDraws = 20000;
   std::map<std::size_t, int> sizes;
   for (int i = 0; i < kDraws; ++i) ++sizes[pick_pods(mode(Pick::kRandomMaxPercent, 50), 10, rng).size()];
   REQUIRE(sizes.size() == 6);
-  for (std::size_t k = 0; k <= 4; ++k) CHECK(within_binomial(sizes[k], kDraws, 10.0 / 51));
-  CHECK(within_binomial(sizes[5], kDraws, 1.0 / 51));
+  CHECK(within_binomial(sizes[0], kDraws, 1.0 / 51));
+  for (std::size_t k = 1; k <= 5; ++k) CHECK(within_binomial(sizes[k], kDraws, 10.0 / 51));
 }
 
 TEST_CASE("selection: Litmus' PODS_AFFECTED_PERC takes a run of consecutive pods from a random start") {

@@ -77,9 +77,7 @@ RateSegment constant_rate(Time start, Time duration, double rate) {
 }
 
 TimelineEvent at(Time t, Time duration, std::string what,
-                 std::variant<KillPods, ZoneOutage, AddLatency, InjectErrors, CpuSlowdown,
-                              Partition, ApplyManifest, RemoveManifest>
-                     action) {
+                 decltype(TimelineEvent::action) action) {
   TimelineEvent e;
   e.at = t;
   e.duration = duration;

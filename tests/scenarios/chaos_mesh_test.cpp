@@ -171,9 +171,9 @@ spec:
   selector: {labelSelectors: {app.kubernetes.io/component: tikv}}
 ---
 apiVersion: chaos-mesh.org/v1alpha1
-kind: NetworkChaos
-metadata: {name: delay, namespace: chaos-testing}
-spec: {action: delay, mode: all, selector: {}, delay: {latency: 10ms}}
+kind: StressChaos
+metadata: {name: burn, namespace: chaos-testing}
+spec: {mode: all, selector: {}, stressors: {cpu: {workers: 1, load: 50}}}
 )");
   CHECK(s.mesh.timeline.empty());
   CHECK(has_code(s.warnings, "MSH0236"));

@@ -107,19 +107,13 @@ TEST_CASE("timeline select: wrong values are errors at their line, as Chaos Mesh
   }
 }
 
-TEST_CASE("timeline select: a percent that rounds down to no pod warns MSH0227") {
-  // reviews has 4 pods: 20 % of 4 is floor(0.8) = 0 (Chaos Mesh rounds down); 25 % is 1 pod.
+TEST_CASE("timeline select: a small percent still picks a pod (Chaos Mesh rounds up since 2.2), without warning") {
+  // reviews has 4 pods: 20 % of 4 is ceil(0.8) = 1 (chaos-mesh#3036 replaced the floor that
+  // could pick no pod); MSH0227, which warned of that floor, is retired.
   const Scenario s = load_scenario_text(kBase + R"(  - {at: 1s, killPods: {service: reviews, select: {fixed-percent: 20}}}
   - {at: 1s, killPods: {service: reviews, select: {random-max-percent: 24}}}
-  - {at: 1s, killPods: {service: reviews, select: {fixed-percent: 25}}}
 )");
-  REQUIRE(s.warnings.size() == 2);
-  CHECK(s.warnings[0].code == "MSH0227");
-  CHECK(s.warnings[0].message ==
-        "killPods: fixed-percent 20% of 4 matching pod(s) is floor(4 x 20 / 100) = 0 pods; the action "
-        "hits nothing");
-  CHECK(s.warnings[1].code == "MSH0227");
-  CHECK(s.warnings[0].where.line == 16);
+  CHECK(s.warnings.empty());
 }
 
 }  // namespace
