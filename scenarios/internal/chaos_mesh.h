@@ -2,7 +2,7 @@
 // Timeline event (models::TimelineEvent) that starts when the experiment would be created, by
 // default at the end of the Experiment's warm-up, or at the time in the annotation
 // `meshsim.dev/at` ("30s").  Read today: PodChaos (pod-kill, pod-failure, container-kill of the
-// application container).  Chaos Mesh's other kinds are named as not simulated (kinds.cc,
+// application container) and NetworkChaos (chaos_mesh_network.cc: a Timeline `network` event).  Chaos Mesh's other kinds are named as not simulated (kinds.cc,
 // MSH0013); a field that does not apply is MSH0236; a selector meshsim cannot evaluate MSH0237.
 // Mapping and sources: scenarios/README.md "Chaos Mesh experiments".
 #pragma once

@@ -16,6 +16,7 @@
 
 #include "scenarios/internal/durations.h"
 #include "scenarios/internal/pod_selector.h"
+#include "scenarios/internal/timeline_network.h"
 
 namespace meshsim::scenarios::internal {
 namespace {
@@ -50,18 +51,118 @@ struct Env {
   }
 };
 
-// A whole number of seconds, as litmus reads these variables (strconv.Atoi).
+// A whole number (of seconds, unless `unit` says otherwise), as litmus reads these variables
+// (strconv.Atoi).
 std::optional<int64_t> seconds(const Context& ctx, const Env& env, const std::string& name, int64_t fallback,
-                               const YAML::Node& at) {
+                               const YAML::Node& at, const char* unit = "seconds") {
   const std::string text = env.get(name, std::to_string(fallback));
   int64_t v = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   if (ec != std::errc() || end != text.data() + text.size() || v < 0) {
     const YAML::Node* w = env.where(name);
-    ctx.report(Code::kWrongType, w ? *w : at, {name, "a whole number of seconds (litmus reads it with Atoi)", "'" + text + "'"});
+    ctx.report(Code::kWrongType, w ? *w : at, {name, std::string("a whole number of ") + unit + " (litmus reads it with Atoi)", "'" + text + "'"});
     return std::nullopt;
   }
   return v;
+}
+
+// litmus-go's pod-network-{latency,loss,corruption,duplication} (chaoslib/litmus/network-chaos):
+// netem on the egress of PODS_AFFECTED_PERC of the target pods (tc qdisc replace ... root netem),
+// towards DESTINATION_HOSTS (a Service: with a sidecar, litmus expands it to the Service's pod
+// IPs) or every destination, for TOTAL_CHAOS_DURATION (60 s) from RAMP_TIME.  Defaults:
+// pkg/generic/network-chaos/environment/environment.go.
+void read_network_experiment(const Context& ctx, const std::string& label, const std::string& engine,
+                             const std::string& name, const YAML::Node& x, const models::PodSelector& sel, Time t0,
+                             Draft& draft) {
+  Env env;
+  for (const YAML::Node& e : child(child(child(x, "spec"), "components"), "env")) {
+    const YAML::Node n = child(e, "name"), v = child(e, "value");
+    if (n.IsScalar()) env.values[n.Scalar()] = {v.IsScalar() ? v.Scalar() : "", n};
+  }
+  if (const YAML::Node probe = child(child(x, "spec"), "probe"); probe.IsDefined())
+    ctx.report(Code::kChaosFieldNotSimulated, probe,
+               {label, "probe", "Litmus probes are not simulated: write them as the Experiment's expect list"});
+  const std::string amount = name == "pod-network-latency"       ? "NETWORK_LATENCY"
+                             : name == "pod-network-loss"        ? "NETWORK_PACKET_LOSS_PERCENTAGE"
+                             : name == "pod-network-corruption" ? "NETWORK_PACKET_CORRUPTION_PERCENTAGE"
+                                                                 : "NETWORK_PACKET_DUPLICATION_PERCENTAGE";
+  bool ok = true;
+  models::NetworkFault f;
+  f.pods = sel;
+  for (const auto& [k, v] : env.values) {
+    if (v.first.empty()) continue;
+    if (k == "DESTINATION_IPS" || k == "TARGET_PODS" || k == "NODE_LABEL" || k == "SOURCE_PORTS" ||
+        k == "DESTINATION_PORTS") {
+      ctx.report(Code::kChaosSelectorNotSimulated, v.second,
+                 {label, k, k == "DESTINATION_IPS" ? "meshsim's pods have no IP addresses"
+                            : k == "TARGET_PODS"   ? "meshsim's pods are not named as the cluster's"
+                            : k == "NODE_LABEL"    ? "meshsim places pods in zones, not on nodes"
+                                                   : "port filters are not evaluated"});
+      ok = false;
+    } else if (k == "DESTINATION_HOSTS") {
+      if (v.first.find(',') != std::string::npos) {
+        ctx.report(Code::kChaosSelectorNotSimulated, v.second, {label, k, "more than one host is not evaluated"});
+        ok = false;
+      } else {  // <service>[.<namespace>[.svc.cluster.local]]
+        const std::size_t dot = v.first.find('.');
+        models::PodSelector t;
+        t.service = v.first.substr(0, dot);
+        t.pick = models::PodSelector::Pick::kAll;
+        if (dot != std::string::npos) t.namespace_ = v.first.substr(dot + 1, v.first.find('.', dot + 1) - dot - 1);
+        f.target = t;
+      }
+    } else if (k == "SEQUENCE") {
+      if (v.first == "serial" && sel.value != 0) {
+        ctx.report(Code::kChaosSelectorNotSimulated, v.second,
+                   {label, "SEQUENCE: serial with PODS_AFFECTED_PERC", "one pod at a time is not simulated"});
+        ok = false;
+      }
+    } else if (k != "TOTAL_CHAOS_DURATION" && k != "RAMP_TIME" && k != "PODS_AFFECTED_PERC" && k != amount &&
+               k != "JITTER" && k != "CORRELATION" && !(k == "NETWORK_INTERFACE" && v.first == "eth0") &&
+               k != "CONTAINER_RUNTIME" && k != "SOCKET_PATH" && k != "LIB_IMAGE" && k != "TARGET_CONTAINER") {
+      // (the runtime, its socket, the helper image and the container: how litmus reaches the
+      // pod's network namespace, the same for every container of the pod)
+      ctx.report(Code::kChaosFieldNotSimulated, v.second, {label, k, "left out"});
+    }
+  }
+  const auto total = seconds(ctx, env, "TOTAL_CHAOS_DURATION", 60, x);
+  const auto ramp = seconds(ctx, env, "RAMP_TIME", 0, x);
+  const bool latency = name == "pod-network-latency";
+  const auto value = seconds(ctx, env, amount, latency ? 2000 : 100, x, latency ? "milliseconds" : "percent");
+  const auto jitter = seconds(ctx, env, "JITTER", 0, x, "milliseconds");
+  const auto corr = seconds(ctx, env, "CORRELATION", 0, x, "percent");
+  const auto perc = seconds(ctx, env, "PODS_AFFECTED_PERC", 0, x, "percent");
+  if (!total || !ramp || !value || !jitter || !corr || !perc || !ok) return;
+  f.pods.value = static_cast<uint32_t>(std::min<int64_t>(*perc, 100));
+  const double p = static_cast<double>(std::clamp<int64_t>(*value, 0, 100));
+  const double c = static_cast<double>(std::clamp<int64_t>(*corr, 0, 100));
+  if (latency) {
+    f.latency = Time::from_ms(*value);
+    f.jitter = Time::from_ms(*jitter);
+    f.delay_correlation = c;
+  } else if (name == "pod-network-loss") {
+    f.loss = p;
+    f.loss_correlation = c;
+  } else if (name == "pod-network-corruption") {
+    f.corrupt = p;
+    f.corrupt_correlation = c;
+  } else {
+    f.duplicate = p;
+    f.duplicate_correlation = c;
+  }
+  models::TimelineEvent ev;
+  ev.name = engine + "/" + name;
+  ev.at = t0 + Time::from_s(*ramp);
+  ev.duration = Time::from_s(std::max<int64_t>(*total, 1));
+  ev.description = "ChaosEngine '" + engine + "' " + name + ": " + describe_network_fault(f) + " on " +
+                   picked_text(f.pods) + (f.target ? " towards " + f.target->service : std::string()) + " for " +
+                   format_duration(ev.duration);
+  ev.action = f;
+  EventSite site;
+  site.namespace_ = sel.namespace_;
+  site.where_action = site.where_service = site.where_workload = site.where_zone = site.where_target = ctx.at(x);
+  draft.mesh.timeline.push_back(std::move(ev));
+  draft.event_sites.push_back(std::move(site));
 }
 
 }  // namespace
@@ -127,8 +228,18 @@ void read_litmus(const std::vector<ChaosDoc>& docs, Diagnostics& diagnostics, co
     }
     for (const YAML::Node& x : experiments) {
       const std::string name = child(x, "name").IsScalar() ? child(x, "name").Scalar() : "";
+      if (name == "pod-network-latency" || name == "pod-network-loss" || name == "pod-network-corruption" ||
+          name == "pod-network-duplication") {
+        if (ok) read_network_experiment(ctx, label, d->name, name, x, sel, t0, draft);
+        continue;
+      }
       if (name != "pod-delete") {
-        not_simulated(x, "experiment '" + name + "'", "only pod-delete is imported; write the fault as Timeline events");
+        not_simulated(x, "experiment '" + name + "'",
+                      name.starts_with("pod-http-")
+                          ? "not imported; note that its toxiproxy sits before the Istio sidecar and meets mTLS traffic "
+                            "(litmus-go#622: it changes nothing there)"
+                          : "only pod-delete and the pod-network latency, loss, corruption and duplication experiments "
+                            "are imported; write the fault as Timeline events");
         continue;
       }
       const YAML::Node xspec = child(x, "spec");
@@ -161,7 +272,7 @@ void read_litmus(const std::vector<ChaosDoc>& docs, Diagnostics& diagnostics, co
       const auto total = seconds(ctx, env, "TOTAL_CHAOS_DURATION", 15, x);
       const auto interval = seconds(ctx, env, "CHAOS_INTERVAL", 5, x);
       const auto ramp = seconds(ctx, env, "RAMP_TIME", 0, x);
-      const auto perc = seconds(ctx, env, "PODS_AFFECTED_PERC", 0, x);
+      const auto perc = seconds(ctx, env, "PODS_AFFECTED_PERC", 0, x, "percent");
       if (!total || !interval || !ramp || !perc || !ok) continue;
       sel.value = static_cast<uint32_t>(std::min<int64_t>(*perc, 100));
       if (env.get("SEQUENCE", "parallel") == "serial" && sel.value != 0) {

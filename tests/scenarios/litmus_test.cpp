@@ -110,4 +110,65 @@ TEST_CASE("Litmus: targets meshsim cannot evaluate stop the dry run") {
   CHECK(s.mesh.timeline.size() == 3);
 }
 
+TEST_CASE("Litmus: pod-network-latency and pod-network-loss become network events as litmus-go runs them") {
+  // Litmus' docs example: 2000 ms, JITTER 0, 60 s; a loss towards a Service; PODS_AFFECTED_PERC
+  // empty = 1 pod (max(1, floor)), netem on its egress.
+  auto network = [](const std::string& name, const std::string& env) {
+    return kNginx + R"(apiVersion: litmuschaos.io/v1alpha1
+kind: ChaosEngine
+metadata: {name: net, namespace: default}
+spec:
+  appinfo: {appns: default, applabel: 'app=nginx', appkind: deployment}
+  engineState: active
+  experiments:
+    - name: )" + name + R"(
+      spec:
+        components:
+          env:
+)" + env;
+  };
+  const Scenario s = load_scenario_text(network("pod-network-latency", R"(            - name: TOTAL_CHAOS_DURATION
+              value: '60'
+            - name: NETWORK_LATENCY
+              value: '2000'
+            - name: JITTER
+              value: '0'
+            - name: CONTAINER_RUNTIME
+              value: 'containerd'
+            - name: SOCKET_PATH
+              value: '/run/containerd/containerd.sock'
+)"));
+  INFO(dump(s.warnings));
+  REQUIRE(s.mesh.timeline.size() == 1);
+  const auto& ev = s.mesh.timeline[0];
+  CHECK(ev.at == Time::from_s(10));        // the warm-up's end, RAMP_TIME 0
+  CHECK(ev.duration == Time::from_s(60));  // TOTAL_CHAOS_DURATION
+  const auto& f = std::get<models::NetworkFault>(ev.action);
+  CHECK(f.latency == Time::from_s(2));
+  CHECK(f.jitter == Time::zero());
+  CHECK_FALSE(f.target.has_value());
+  CHECK(f.pods.pick == models::PodSelector::Pick::kLitmusPercent);
+  CHECK(f.pods.value == 0);  // one pod
+  CHECK(s.warnings.size() == 1);  // MSH0228: egress without a target crosses the probes
+  CHECK(has_code(s.warnings, "MSH0228"));
+
+  const Scenario l = load_scenario_text(network("pod-network-loss", R"(            - name: NETWORK_PACKET_LOSS_PERCENTAGE
+              value: '25'
+            - name: DESTINATION_HOSTS
+              value: 'nginx.default.svc.cluster.local'
+            - name: PODS_AFFECTED_PERC
+              value: '100'
+)"));
+  REQUIRE(l.mesh.timeline.size() == 1);
+  const auto& g = std::get<models::NetworkFault>(l.mesh.timeline[0].action);
+  CHECK(g.loss == 25);
+  REQUIRE(g.target.has_value());
+  CHECK(g.target->service == "nginx");
+  CHECK(g.target->namespace_ == "default");
+  CHECK(l.mesh.timeline[0].duration == Time::from_s(60));  // litmus' default
+
+  expect_one_error(network("pod-network-loss", "            - name: DESTINATION_IPS\n              value: '10.0.0.7'\n"), "MSH0237");
+  expect_one_error(network("pod-network-latency", "            - name: NETWORK_LATENCY\n              value: '2s'\n"), "MSH0101");
+}
+
 }  // namespace
