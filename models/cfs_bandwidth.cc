@@ -21,23 +21,33 @@ Time CfsBandwidth::period_end(Time t) const {
 }
 
 void CfsBandwidth::advance(Time now) {
-  if (jobs_.empty()) {  // idle: nothing runs; only whether a new period began matters
+  if (jobs_.empty() && background_ == 0) {  // idle: nothing runs; only whether a new period began matters
     if (now >= period_end(last_)) used_ = 0;
     last_ = std::max(last_, now);
     return;
   }
+  if (jobs_.empty() && now >= period_end(last_)) {  // idle but stressed: only the last period counts
+    last_ = Time::from_ns(now.ns() / period_.ns() * period_.ns());
+    used_ = 0;
+  }
   while (last_ < now) {
     const Time end = period_end(last_);
     const Time segment_end = std::min(now, end);
-    if (!jobs_.empty() && used_ < quota_) {
+    if (used_ < quota_) {
       const double k = static_cast<double>(jobs_.size());
-      const double run = std::min((segment_end - last_).to_seconds(), (quota_ - used_) / k);
-      v_ += run;
-      used_ += run * k;
+      const double rate = k + background_;
+      const double run = std::min((segment_end - last_).to_seconds(), (quota_ - used_) / rate);
+      v_ += k > 0 ? run : 0;
+      used_ += run * rate;
     }
     last_ = segment_end;
     if (segment_end == end) used_ = 0;  // a new period: a fresh quota
   }
+}
+
+void CfsBandwidth::set_background(Time now, double cores) {
+  advance(now);
+  background_ = cores;
 }
 
 void CfsBandwidth::add(Time now, double work, uint32_t exchange, uint32_t gen) {
@@ -52,7 +62,7 @@ Time CfsBandwidth::next_event() const {
   if (used_ >= quota_ * (1 - 1e-12)) return boundary;
   const double k = static_cast<double>(jobs_.size());
   const Time finish = last_ + ceil_seconds(std::max(0.0, jobs_.top().finish - v_));
-  const Time exhausted = last_ + ceil_seconds((quota_ - used_) / k);
+  const Time exhausted = last_ + ceil_seconds((quota_ - used_) / (k + background_));
   return std::min({finish, exhausted, boundary});
 }
 

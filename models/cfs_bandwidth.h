@@ -10,6 +10,9 @@
 // handed out in (sched_cfs_bandwidth_slice_us), burst carry-over (cpu.cfs_burst_us, off by
 // default), and fewer node cores than computes in progress.
 //
+// A CPU stressor in the same cgroup (set_background) is a steady demand that drains the quota
+// too, so the computes get the share CFS gives them and stall sooner.
+//
 // Mechanism: `v` is the work each compute in progress has done since the epoch (they all run at
 // the same speed, 1 or 0); a compute needing w seconds added at v0 is done when v reaches
 // v0 + w, so only the earliest needs an event.  Periods start at multiples of the period from
@@ -39,6 +42,13 @@ class CfsBandwidth {
   // Brings the state to `now` and appends the computes finished by then, in finishing order,
   // as (exchange, generation).
   void take_finished(simcore::Time now, std::vector<std::pair<uint32_t, uint32_t>>& out);
+  // Other tasks in the same cgroup that want `cores` of CPU (a CPU stressor: Chaos Mesh's
+  // StressChaos and Litmus' pod-cpu-hog attach stress-ng to the container's own cgroup), from
+  // `now`: they drain the quota alongside the computes, so with k computes running the quota
+  // goes at k + cores CPU-seconds per second; each thread gets an equal share, as CFS gives
+  // equal-weight tasks.  They draw on the quota while the pod is idle too.  0 (the default): none.
+  void set_background(simcore::Time now, double cores);
+  double background() const { return background_; }
   // Drops every compute (the pod died).
   void clear() { jobs_ = {}; }
   std::size_t active() const { return jobs_.size(); }
@@ -58,6 +68,7 @@ class CfsBandwidth {
   double quota_;      // CPU-seconds per period
   double v_ = 0;
   double used_ = 0;   // CPU-seconds used in the current period
+  double background_ = 0;  // cores other tasks of the cgroup want
   simcore::Time last_ = simcore::Time::zero();
   uint64_t seq_ = 0;
   std::priority_queue<Job, std::vector<Job>, std::greater<Job>> jobs_;

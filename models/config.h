@@ -391,6 +391,14 @@ struct InjectErrors {
   uint8_t grpc_status = policies::kNoGrpcStatus;  // Default: none (HTTP `status` for every request).
 };
 struct CpuSlowdown { PodSelector pods; double factor = 2.0; };  // compute takes factor times longer
+// CPU stressors in the pods' application containers (Chaos Mesh StressChaos, Litmus pod-cpu-hog:
+// stress-ng in the container's cgroup): `workers` each wanting `load` % of a core.  Under a CPU
+// limit they share its CFS quota with the app (models/cfs_bandwidth.h); without one, nothing.
+struct CpuStress {
+  PodSelector pods;
+  uint32_t workers = 1;
+  uint32_t load = 100;  // percent of one core per worker (stress-ng --cpu-load)
+};
 struct Partition { std::string from; std::string to; };          // services or zones; both ways
 // A network fault on pods' interfaces, as Chaos Mesh's NetworkChaos makes it (scenarios/README.md
 // "Network faults"; models/chaos/netem.h): on the egress of the `pods` towards the `target`'s
@@ -432,7 +440,7 @@ struct TimelineEvent {
   Time duration = Time::max();  // the action is undone after it.  Default: for the rest of the run.
   std::string description;      // for the results ("kill 2 pods of reviews-v3")
   std::variant<KillPods, ZoneOutage, AddLatency, InjectErrors, CpuSlowdown, Partition,
-               ApplyManifest, RemoveManifest, NetworkFault>
+               ApplyManifest, RemoveManifest, NetworkFault, CpuStress>
       action;
 };
 

@@ -98,6 +98,13 @@ void Pods::cpu_done(PodId pi) {
   arm_cpu(pi);
 }
 
+void Pods::set_cpu_stress(PodId pi, double cores) {
+  PodState& p = state_[pi];
+  if (!p.cpu || p.cpu->background() == cores) return;
+  p.cpu->set_background(rt_.sched.now(), cores);
+  arm_cpu(pi);
+}
+
 // One timer per pod: the next compute to end, the quota running out, or a new period.
 void Pods::arm_cpu(PodId pi) {
   PodState& p = state_[pi];

@@ -92,6 +92,11 @@ class Pods {
   //     sidecar sees 503 UC;
   //   kHang: its node vanished: no answer ever comes (the caller's timeouts decide); a request
   //     that hangs and is reset later (the node returns) answers as kReset.
+  // CPU stressors in the pod's cgroup want `cores` from now (chaos: cpuStress); under a CPU limit
+  // they share its quota with the computes (cfs_bandwidth.h).  Without a limit the node is
+  // assumed to have idle cores for them: nothing changes.
+  void set_cpu_stress(PodId p, double cores);
+
   enum class Inside : uint8_t { kSidecarReply, kReset, kHang };
   void reset_inside(PodId p, Inside how);
 

@@ -271,6 +271,12 @@ constexpr CatalogueEntry kCatalogue[] = {
      "VirtualServices and DestinationRules and starts Chaos Mesh and LitmusChaos experiments; other "
      "kinds are read once, at the start, or not simulated.",
      "{0} '{1}' applied at {2} changes nothing in the run: {3}"},
+    {Code::kCpuStressWithoutLimit, "MSH0239", W, "CpuStressWithoutLimit",
+     "A CPU stress hits a workload without a CPU limit.  The stressors run in the app container's "
+     "cgroup and compete with the app only for its CFS quota; without a limit they compete for "
+     "the node's cores, which meshsim does not model (it assumes idle ones), so the app is not "
+     "slowed.  Give the workload a cpu limit, or use cpuSlowdown.",
+     "{0} has no CPU limit: meshsim's node has idle cores for the stressors, so its app is not slowed"},
     // ---- Istio manifests.
     {Code::kUnknownDestinationHost, "MSH0301", E, "UnknownDestinationHost",
      "A VirtualService routes or mirrors to a host that names neither a service nor a "

@@ -121,6 +121,7 @@ enum class Code : int {
   kChaosFieldNotSimulated = 236,
   kChaosSelectorNotSimulated = 237,
   kAppliedManifestChangesNothing = 238,
+  kCpuStressWithoutLimit = 239,
   // Istio manifests.
   kUnknownDestinationHost = 301,
   kUnknownSubset = 302,

@@ -106,7 +106,7 @@ void Chaos::start(uint32_t i) {
           }
           detail = ": " + std::to_string(killed_[i].size()) + " pod(s) down";
         } else if constexpr (std::is_same_v<A, AddLatency> || std::is_same_v<A, InjectErrors> ||
-                             std::is_same_v<A, CpuSlowdown>) {
+                             std::is_same_v<A, CpuSlowdown> || std::is_same_v<A, CpuStress>) {
           hit_[i] = select(i, a.pods, false);
           pod_actions_.push_back(i);
           apply_pod_actions();
@@ -128,6 +128,7 @@ void Chaos::start(uint32_t i) {
 }
 
 void Chaos::apply_pod_actions() {
+  std::vector<double> stress(rt_.pods.size(), 0.0);
   for (uint32_t p = 0; p < rt_.pods.size(); ++p) {
     PodState& s = rt_.pods[PodId(p)];
     s.slowdown = 1.0;
@@ -140,8 +141,10 @@ void Chaos::apply_pod_actions() {
     std::visit(
         [&](const auto& a) {
           using A = std::decay_t<decltype(a)>;
-          if constexpr (std::is_same_v<A, AddLatency> || std::is_same_v<A, InjectErrors> ||
-                        std::is_same_v<A, CpuSlowdown>) {
+          if constexpr (std::is_same_v<A, CpuStress>) {
+            for (PodId pi : hit_[i]) stress[pi.value] += a.workers * (a.load / 100.0);  // stressors add up
+          } else if constexpr (std::is_same_v<A, AddLatency> || std::is_same_v<A, InjectErrors> ||
+                               std::is_same_v<A, CpuSlowdown>) {
             for (PodId pi : hit_[i]) {
               PodState& p = rt_.pods[pi];
               if constexpr (std::is_same_v<A, AddLatency>) p.extra_latency = &a.extra;
@@ -156,6 +159,7 @@ void Chaos::apply_pod_actions() {
         },
         rt_.cfg.timeline[i].action);
   }
+  for (uint32_t p = 0; p < rt_.pods.size(); ++p) rt_.pods.set_cpu_stress(PodId(p), stress[p]);
 }
 
 void Chaos::end(uint32_t i) {

@@ -121,8 +121,9 @@ void read_chaos_mesh(const std::vector<ChaosDoc>& docs, Diagnostics& diagnostics
     ev.name = d->name;
     ev.at = at;
     EventSite site;
-    if (d->kind == "NetworkChaos") {
-      if (!read_network_chaos(r, spec, ev, site)) continue;
+    if (d->kind == "NetworkChaos" || d->kind == "StressChaos") {
+      if (!(d->kind == "NetworkChaos" ? read_network_chaos(r, spec, ev, site) : read_stress_chaos(r, spec, ev, site)))
+        continue;
       draft.mesh.timeline.push_back(std::move(ev));
       draft.event_sites.push_back(std::move(site));
       continue;

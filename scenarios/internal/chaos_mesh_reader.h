@@ -1,5 +1,5 @@
 // What the Chaos Mesh readers share (chaos_mesh.cc: PodChaos and the dispatch;
-// chaos_mesh_network.cc: NetworkChaos): the selection mode, the pod selector, and naming what is
+// chaos_mesh_network.cc: NetworkChaos; chaos_mesh_stress.cc: StressChaos): the selection mode, the pod selector, and naming what is
 // not simulated.  Internal to scenarios/.
 #pragma once
 
@@ -35,5 +35,9 @@ struct ChaosMeshReader {
 // out (reported).
 bool read_network_chaos(const ChaosMeshReader& r, const YAML::Node& spec, models::TimelineEvent& ev,
                         EventSite& site);
+
+// A StressChaos spec (its CPU stressors) as a `cpuStress` event; false when left out (reported).
+bool read_stress_chaos(const ChaosMeshReader& r, const YAML::Node& spec, models::TimelineEvent& ev,
+                       EventSite& site);
 
 }  // namespace meshsim::scenarios::internal

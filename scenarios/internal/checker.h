@@ -76,6 +76,7 @@ class Checker {
   void load_from(models::LoadConfig& l, const LoadSite& site);  // a Load's `from`
   void timeline();
   void network_fault(const models::NetworkFault& f, const EventSite& site);
+  void cpu_stress_limits(const models::PodSelector& s, const EventSite& site);
   void expectations();
   void cycles();
 

@@ -72,12 +72,12 @@ const std::vector<Group>& groups() {
         {"ChaosExperiment", "an experiment's definition (image, args) is not read: meshsim knows pod-delete's behaviour"},
         {"ChaosResult", "results of past runs are not read"},
         {"ChaosSchedule", "Litmus schedules are not imported yet: repeat the events in a Timeline"}}},
-      // Chaos Mesh (chaos_mesh.h): PodChaos and NetworkChaos are read as a dry run; the others are named.
+      // Chaos Mesh (chaos_mesh.h): PodChaos, NetworkChaos and StressChaos are read as a dry run; the others are named.
       {"chaos-mesh.org",
        {"v1alpha1"},
        {{"PodChaos", nullptr},
         {"NetworkChaos", nullptr},
-        {"StressChaos", "CPU and memory stress is not imported yet: write it as a Timeline cpuSlowdown event"},
+        {"StressChaos", nullptr},
         {"HTTPChaos", "HTTP faults from Chaos Mesh are not imported yet: write them as Timeline injectErrors / addLatency "
                       "events; note that chaos-tproxy meets Istio's mTLS on sidecar pods and passes it through untouched "
                       "(chaos-mesh#4389, #3873): there the real experiment injects nothing"},

@@ -165,6 +165,74 @@ void read_network_experiment(const Context& ctx, const std::string& label, const
   draft.event_sites.push_back(std::move(site));
 }
 
+// litmus-go's pod-cpu-hog (chaoslib/litmus/stress-chaos): stress-ng --cpu CPU_CORES --cpu-load
+// CPU_LOAD in the target container's cgroup of PODS_AFFECTED_PERC of the pods, for
+// TOTAL_CHAOS_DURATION (60 s) from RAMP_TIME.  CPU_CORES 0 (the code's default) means the node's
+// CPU count, which meshsim does not know: an error.
+void read_cpu_hog(const Context& ctx, const std::string& label, const std::string& engine, const YAML::Node& x,
+                  const models::PodSelector& sel, Time t0, Draft& draft) {
+  Env env;
+  for (const YAML::Node& e : child(child(child(x, "spec"), "components"), "env")) {
+    const YAML::Node n = child(e, "name"), v = child(e, "value");
+    if (n.IsScalar()) env.values[n.Scalar()] = {v.IsScalar() ? v.Scalar() : "", n};
+  }
+  if (const YAML::Node probe = child(child(x, "spec"), "probe"); probe.IsDefined())
+    ctx.report(Code::kChaosFieldNotSimulated, probe,
+               {label, "probe", "Litmus probes are not simulated: write them as the Experiment's expect list"});
+  bool ok = true;
+  for (const auto& [k, v] : env.values) {
+    if (v.first.empty()) continue;
+    if (k == "TARGET_PODS" || k == "NODE_LABEL") {
+      ctx.report(Code::kChaosSelectorNotSimulated, v.second,
+                 {label, k, k == "TARGET_PODS" ? "meshsim's pods are not named as the cluster's"
+                                               : "meshsim places pods in zones, not on nodes"});
+      ok = false;
+    } else if (k == "SEQUENCE") {
+      if (v.first == "serial" && sel.value != 0) {
+        ctx.report(Code::kChaosSelectorNotSimulated, v.second,
+                   {label, "SEQUENCE: serial with PODS_AFFECTED_PERC", "one pod at a time is not simulated"});
+        ok = false;
+      }
+    } else if (k == "TARGET_CONTAINER" && v.first == "istio-proxy") {
+      ctx.report(Code::kChaosFieldNotSimulated, v.second,
+                 {label, "TARGET_CONTAINER: istio-proxy", "the sidecar's CPU is not simulated; the experiment is left out"});
+      ok = false;
+    } else if (k != "TOTAL_CHAOS_DURATION" && k != "RAMP_TIME" && k != "PODS_AFFECTED_PERC" && k != "CPU_CORES" &&
+               k != "CPU_LOAD" && k != "CONTAINER_RUNTIME" && k != "SOCKET_PATH" && k != "LIB_IMAGE" &&
+               k != "TARGET_CONTAINER") {
+      ctx.report(Code::kChaosFieldNotSimulated, v.second, {label, k, "left out"});
+    }
+  }
+  const auto total = seconds(ctx, env, "TOTAL_CHAOS_DURATION", 60, x);
+  const auto ramp = seconds(ctx, env, "RAMP_TIME", 0, x);
+  const auto cores = seconds(ctx, env, "CPU_CORES", 0, x, "workers");
+  const auto load = seconds(ctx, env, "CPU_LOAD", 100, x, "percent");
+  const auto perc = seconds(ctx, env, "PODS_AFFECTED_PERC", 0, x, "percent");
+  if (!total || !ramp || !cores || !load || !perc || !ok) return;
+  if (*cores <= 0) {
+    ctx.report(Code::kChaosSelectorNotSimulated, env.where("CPU_CORES") ? *env.where("CPU_CORES") : x,
+               {label, "CPU_CORES 0", "stress-ng then starts one worker per CPU of the node, and meshsim has no nodes"});
+    return;
+  }
+  models::CpuStress c{sel};
+  c.pods.value = static_cast<uint32_t>(std::min<int64_t>(*perc, 100));
+  c.workers = static_cast<uint32_t>(std::min<int64_t>(*cores, 8192));
+  c.load = static_cast<uint32_t>(std::clamp<int64_t>(*load, 0, 100));
+  models::TimelineEvent ev;
+  ev.name = engine + "/pod-cpu-hog";
+  ev.at = t0 + Time::from_s(*ramp);
+  ev.duration = Time::from_s(std::max<int64_t>(*total, 1));
+  ev.description = "ChaosEngine '" + engine + "' pod-cpu-hog: CPU stress (" + std::to_string(c.workers) +
+                   " worker(s) at " + std::to_string(c.load) + "%) in " + picked_text(c.pods) + " for " +
+                   format_duration(ev.duration);
+  ev.action = c;
+  EventSite site;
+  site.namespace_ = sel.namespace_;
+  site.where_action = site.where_service = site.where_workload = site.where_zone = ctx.at(x);
+  draft.mesh.timeline.push_back(std::move(ev));
+  draft.event_sites.push_back(std::move(site));
+}
+
 }  // namespace
 
 void read_litmus(const std::vector<ChaosDoc>& docs, Diagnostics& diagnostics, const Locator& locator,
@@ -233,13 +301,17 @@ void read_litmus(const std::vector<ChaosDoc>& docs, Diagnostics& diagnostics, co
         if (ok) read_network_experiment(ctx, label, d->name, name, x, sel, t0, draft);
         continue;
       }
+      if (name == "pod-cpu-hog") {
+        if (ok) read_cpu_hog(ctx, label, d->name, x, sel, t0, draft);
+        continue;
+      }
       if (name != "pod-delete") {
         not_simulated(x, "experiment '" + name + "'",
                       name.starts_with("pod-http-")
                           ? "not imported; note that its toxiproxy sits before the Istio sidecar and meets mTLS traffic "
                             "(litmus-go#622: it changes nothing there)"
-                          : "only pod-delete and the pod-network latency, loss, corruption and duplication experiments "
-                            "are imported; write the fault as Timeline events");
+                          : "only pod-delete, pod-cpu-hog and the pod-network latency, loss, corruption and duplication "
+                            "experiments are imported; write the fault as Timeline events");
         continue;
       }
       const YAML::Node xspec = child(x, "spec");

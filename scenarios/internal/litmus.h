@@ -2,8 +2,8 @@
 // pod-delete experiment of the engine becomes its rounds of Timeline killPods events, timed and
 // targeted as litmus-go's pod-delete does (chaoslib/litmus/pod-delete/lib/pod-delete.go); each
 // pod-network-{latency,loss,corruption,duplication} one Timeline `network` event (netem on the
-// pods' egress, chaoslib/litmus/network-chaos).  Other experiments, probes and fields that do not
-// apply are named (MSH0236); targets meshsim cannot
+// pods' egress, chaoslib/litmus/network-chaos); pod-cpu-hog a `cpuStress` event.  Other
+// experiments, probes and fields that do not apply are named (MSH0236); targets meshsim cannot
 // evaluate (TARGET_PODS, NODE_LABEL, set-based labels, annotationCheck) stop the dry run
 // (MSH0237).  Mapping: scenarios/README.md "LitmusChaos experiments".
 #pragma once

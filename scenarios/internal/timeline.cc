@@ -18,8 +18,9 @@ using simcore::Time;
 
 const std::vector<std::string>& actions() {
   static const std::vector<std::string> a = {"killPods",     "zoneOutage",  "addLatency",
-                                             "injectErrors", "cpuSlowdown", "partition",
-                                             "network",      "apply",       "remove"};
+                                             "injectErrors", "cpuSlowdown", "cpuStress",
+                                             "partition",    "network",     "apply",
+                                             "remove"};
   return a;
 }
 
@@ -161,7 +162,7 @@ void read_timeline(const Context& ctx, const Document& doc, Draft& draft, Docume
     const std::string owner = doc.label() + " event " + std::to_string(index);
     const Mapping m(ctx, *it, owner,
                     {"name", "at", "duration", "killPods", "zoneOutage", "addLatency", "injectErrors",
-                     "cpuSlowdown", "partition", "network", "apply", "remove"});
+                     "cpuSlowdown", "cpuStress", "partition", "network", "apply", "remove"});
     if (!m.is_mapping()) continue;
     EventBase base;
     base.name = m.string("name").value_or("");
@@ -181,7 +182,8 @@ void read_timeline(const Context& ctx, const Document& doc, Draft& draft, Docume
     }
     if (given.size() != 1) {
       if (given.empty() && m.misspelt_any({"killPods", "zoneOutage", "addLatency", "injectErrors",
-                                           "cpuSlowdown", "partition", "network", "apply", "remove"})) {
+                                           "cpuSlowdown", "cpuStress", "partition", "network", "apply",
+                                           "remove"})) {
         continue;  // the misspelt action was reported
       }
       ctx.report(Code::kExactlyOneOf, *it,
@@ -298,6 +300,20 @@ void read_timeline(const Context& ctx, const Document& doc, Draft& draft, Docume
       }
       ev.description =
           "slow the CPU of " + picked_text(c.pods) + " by " + format_number(c.factor) + "x";
+      ev.action = c;
+    } else if (action == "cpuStress") {
+      const Mapping a(ctx, body, what, with_selector_keys({"workers", "load"}));
+      models::CpuStress c{read_selector(a, site, ok)};
+      if (auto w = a.integer("workers", 1, 8192))
+        c.workers = static_cast<uint32_t>(*w);
+      else if (a.has("workers"))
+        ok = false;
+      if (auto l = a.integer("load", 0, 100))
+        c.load = static_cast<uint32_t>(*l);
+      else if (a.has("load"))
+        ok = false;
+      ev.description = "CPU stress (" + std::to_string(c.workers) + " worker(s) at " + std::to_string(c.load) +
+                       "%) in " + picked_text(c.pods);
       ev.action = c;
     } else if (action == "partition") {
       const Mapping a(ctx, body, what, {"from", "to"});

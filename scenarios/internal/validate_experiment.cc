@@ -149,6 +149,23 @@ bool any_call_sizes(const std::vector<models::Step>& steps) {
 
 }  // namespace
 
+// A stressor competes with the app only for the container's CPU limit; without one meshsim's
+// node has idle cores for it (MSH0239), once per workload.
+void Checker::cpu_stress_limits(const models::PodSelector& s, const EventSite& site) {
+  std::optional<std::size_t> svc = s.service.empty() ? std::nullopt : resolve(s.service, site.namespace_);
+  for (const Built& b : built_) {
+    if (svc && std::find(b.services.begin(), b.services.end(), *svc) == b.services.end()) continue;
+    if (!s.workload.empty() && b.config.name != s.workload) continue;
+    if (!s.namespace_.empty() && b.config.namespace_ != s.namespace_) continue;
+    if (std::any_of(s.labels.begin(), s.labels.end(), [&](const auto& kv) {
+          auto it = b.config.labels.find(kv.first);
+          return it == b.config.labels.end() || it->second != kv.second;
+        }))
+      continue;
+    if (b.config.cpu_limit <= 0) diag_.report(Code::kCpuStressWithoutLimit, site.where_action, {b.config.name});
+  }
+}
+
 void Checker::network_fault(const models::NetworkFault& f, const EventSite& site) {
   using Kind = models::NetworkFault::Kind;
   check_selector(f.pods, site, "network");
@@ -200,6 +217,8 @@ void Checker::timeline() {
       check_selector(e->pods, site, "injectErrors");
     } else if (auto* c = std::get_if<models::CpuSlowdown>(&ev.action)) {
       check_selector(c->pods, site, "cpuSlowdown");
+    } else if (auto* st = std::get_if<models::CpuStress>(&ev.action)) {
+      if (check_selector(st->pods, site, "cpuStress") > 0) cpu_stress_limits(st->pods, site);
     } else if (auto* n = std::get_if<models::NetworkFault>(&ev.action)) {
       network_fault(*n, site);
     } else if (auto* z = std::get_if<models::ZoneOutage>(&ev.action)) {

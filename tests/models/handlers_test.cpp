@@ -199,6 +199,43 @@ TEST_CASE("a CPU limit is CFS bandwidth control: full speed while quota lasts, t
   for (double s : latencies(0.0, 2, 0.010)) CHECK(s == Approx(0.010).margin(2e-9));
 }
 
+TEST_CASE("a CPU stressor in the pod's cgroup drains its quota alongside the app (StressChaos)") {
+  // Hand counts as above: every runnable thread runs on its own core until the period's quota
+  // (limit x 100 ms) is gone, which k computes and stressors wanting b cores use at k + b per
+  // second (stress-ng attached to the container's cgroup; CFS's equal shares).
+  auto latencies = [](double limit, uint32_t workers, uint32_t load, double work) {
+    MeshConfig m = base();
+    WorkloadConfig& w = add_service(m, "front", {steps({compute(work)})});
+    w.workers = 10;
+    w.cpu_limit = limit;
+    m.loads.push_back(users("front", 1));
+    TimelineEvent e;
+    e.at = Time::zero();
+    e.description = "stress";
+    CpuStress st;
+    st.pods.service = "front";
+    st.workers = workers;
+    st.load = load;
+    e.action = st;
+    m.timeline.push_back(e);
+    std::vector<double> out;
+    for (const auto& r : run(m).of(Reporter::kClient)) out.push_back((r.end - r.start).to_seconds());
+    REQUIRE(!out.empty());
+    return out;
+  };
+  // 1 core, 1 worker at 100 %: the quota lasts 50 ms; an 80 ms compute runs 0-50 ms, stalls, and
+  // does its last 30 ms from 100 ms (the new quota would last 50 ms again): 130 ms.
+  for (double s : latencies(1.0, 1, 100, 0.080)) CHECK(s == Approx(0.130).margin(2e-9));
+  // Two workers at 50 % want the same core: the same.
+  for (double s : latencies(1.0, 2, 50, 0.080)) CHECK(s == Approx(0.130).margin(2e-9));
+  // 3 workers: the quota lasts 25 ms; a 30 ms compute ends at 105 ms.
+  for (double s : latencies(1.0, 3, 100, 0.030)) CHECK(s == Approx(0.105).margin(2e-9));
+  // A 30 ms compute under 1 worker fits in the 50 ms: no change.
+  for (double s : latencies(1.0, 1, 100, 0.030)) CHECK(s == Approx(0.030).margin(2e-9));
+  // No limit: the node's idle cores take the stressors (MSH0239 says so): no change.
+  for (double s : latencies(0.0, 4, 100, 0.080)) CHECK(s == Approx(0.080).margin(2e-9));
+}
+
 TEST_CASE("a CPU limit caps throughput at limit / work once demand exceeds it") {
   // 20 users without think time keep 20 computes of 2 ms in progress on a pod limited to 0.5
   // core: the 50 ms quota of every period is used up, so exactly 25 computes end per period,

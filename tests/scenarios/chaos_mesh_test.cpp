@@ -171,9 +171,9 @@ spec:
   selector: {labelSelectors: {app.kubernetes.io/component: tikv}}
 ---
 apiVersion: chaos-mesh.org/v1alpha1
-kind: StressChaos
-metadata: {name: burn, namespace: chaos-testing}
-spec: {mode: all, selector: {}, stressors: {cpu: {workers: 1, load: 50}}}
+kind: HTTPChaos
+metadata: {name: abort, namespace: chaos-testing}
+spec: {mode: all, selector: {}, target: Request, port: 80, abort: true}
 )");
   CHECK(s.mesh.timeline.empty());
   CHECK(has_code(s.warnings, "MSH0236"));

@@ -171,4 +171,34 @@ spec:
   expect_one_error(network("pod-network-latency", "            - name: NETWORK_LATENCY\n              value: '2s'\n"), "MSH0101");
 }
 
+TEST_CASE("Litmus: pod-cpu-hog becomes a cpuStress event; CPU_CORES 0 (one per node CPU) cannot be evaluated") {
+  auto hog = [](const std::string& env) {
+    return kNginx + R"(apiVersion: litmuschaos.io/v1alpha1
+kind: ChaosEngine
+metadata: {name: hog, namespace: default}
+spec:
+  appinfo: {appns: default, applabel: 'app=nginx', appkind: deployment}
+  engineState: active
+  experiments:
+    - name: pod-cpu-hog
+      spec:
+        components:
+          env:
+)" + env;
+  };
+  // chaos-charts' defaults: CPU_CORES 1, CPU_LOAD 100, TOTAL_CHAOS_DURATION 60.
+  const Scenario s = load_scenario_text(hog(R"(            - name: CPU_CORES
+              value: '1'
+            - name: TOTAL_CHAOS_DURATION
+              value: '60'
+)"));
+  REQUIRE(s.mesh.timeline.size() == 1);
+  const auto& c = std::get<models::CpuStress>(s.mesh.timeline[0].action);
+  CHECK(c.workers == 1);
+  CHECK(c.load == 100);
+  CHECK(s.mesh.timeline[0].duration == Time::from_s(60));
+  CHECK(has_code(s.warnings, "MSH0239"));  // nginx has no CPU limit here
+  expect_one_error(hog("            - name: CPU_LOAD\n              value: '50'\n"), "MSH0237");  // CPU_CORES 0
+}
+
 }  // namespace

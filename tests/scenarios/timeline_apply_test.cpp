@@ -60,7 +60,7 @@ TEST_CASE("timeline apply: other kinds change nothing, and say so") {
         std::string("{apiVersion: apps/v1, kind: Deployment, metadata: {name: ledger-v1}, spec: {replicas: 3, "
                     "selector: {matchLabels: {app: ledger}}, template: {metadata: {labels: {app: ledger}}, spec: "
                     "{containers: [{name: a, image: b}]}}}}"),
-        std::string("{apiVersion: chaos-mesh.org/v1alpha1, kind: StressChaos, metadata: {name: n}, spec: {}}")}) {
+        std::string("{apiVersion: chaos-mesh.org/v1alpha1, kind: HTTPChaos, metadata: {name: n}, spec: {}}")}) {
     INFO(manifest);
     const Scenario s = load_scenario_text(kBase + apply_at("5s", manifest));
     INFO(dump(s.warnings));
