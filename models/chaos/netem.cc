@@ -65,12 +65,16 @@ Netem::Verdict Netem::enqueue() { return pass(true); }
 TokenBucket::TokenBucket(double rate_bytes_per_s, uint64_t burst_bytes, uint64_t limit_bytes)
     : rate_(rate_bytes_per_s), burst_(static_cast<double>(burst_bytes)), limit_(limit_bytes), tokens_(burst_) {}
 
-Time TokenBucket::enqueue(Time now, uint64_t bytes) {
-  while (!queued_.empty() && queued_.front().first <= now) {
+Time TokenBucket::enqueue(Time now, uint64_t bytes, bool commit) {
+  while (commit && !queued_.empty() && queued_.front().first <= now) {
     backlog_ -= queued_.front().second;
     queued_.pop_front();
   }
-  if (backlog_ + bytes > limit_) return Time::max();  // bfifo: tail drop
+  uint64_t backlog = backlog_;
+  if (!commit)
+    for (const auto& [leave, b] : queued_)
+      if (leave <= now) backlog -= b;
+  if (backlog + std::min(bytes, kMss) > limit_) return Time::max();  // bfifo: tail drop
   const Time start = std::max(now, last_);
   double tokens = std::min(burst_, tokens_ + rate_ * (start - last_).to_seconds());
   const auto need = static_cast<double>(bytes);
@@ -78,9 +82,10 @@ Time TokenBucket::enqueue(Time now, uint64_t bytes) {
   if (tokens >= need) {
     tokens -= need;
   } else {
-    leave = start + Time::from_seconds((need - tokens) / rate_);
+    leave = start + Time::from_seconds(std::min((need - tokens) / rate_, 1e9));  // (at most ~31 years)
     tokens = 0;
   }
+  if (!commit) return leave;
   tokens_ = tokens;
   last_ = leave;
   if (leave > now) {

@@ -71,9 +71,14 @@ class Netem {
 class TokenBucket {
  public:
   TokenBucket(double rate_bytes_per_s, uint64_t burst_bytes, uint64_t limit_bytes);
-  // The message of `bytes` offered at `now` (non-decreasing): when it leaves, or nullopt-like
-  // Time::max() when dropped.
-  simcore::Time enqueue(simcore::Time now, uint64_t bytes);
+  // The message of `bytes` offered at `now` (non-decreasing): when it leaves, or Time::max() when
+  // dropped.  TCP offers a message in segments of at most kMss bytes, so a message larger than
+  // `limit` still gets through a queue that has room for a segment; it leaves when the bucket
+  // has let all of its bytes out.  With `commit` false (a retransmission computed ahead of its
+  // time) the bucket is left as it was: the answer is the one the bucket would give then, were
+  // nothing else offered meanwhile.
+  simcore::Time enqueue(simcore::Time now, uint64_t bytes, bool commit = true);
+  static constexpr uint64_t kMss = 1448;  // Ethernet MTU 1500 - IP, TCP headers and timestamps
 
  private:
   double rate_, burst_;

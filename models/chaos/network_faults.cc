@@ -10,9 +10,10 @@ using Direction = NetworkFault::Direction;
 using Kind = NetworkFault::Kind;
 
 void NetworkFaults::add_rule(uint32_t event, const NetworkFault& f, PodId on, const std::vector<PodId>* towards,
-                             const std::string& name, const std::string& entity) {
+                             const std::string& name, const std::string& entity, const char* side, Time until) {
   Rule r;
   r.event = event;
+  r.until = until;
   r.all = towards == nullptr;
   if (towards != nullptr) {
     for (PodId p : *towards) r.destinations.push_back(p.value);
@@ -30,7 +31,9 @@ void NetworkFaults::add_rule(uint32_t event, const NetworkFault& f, PodId on, co
     p.corrupt = netem_scale(f.corrupt);
     p.corrupt_rho = netem_scale(f.corrupt_correlation);
     r.latency = f.latency;
-    r.netem.emplace(p, simcore::Stream(seed_, entity + "@" + name, "netem"));
+    // Its own qdisc's stream: the event, the pod, and which side of the fault it is (a pod both
+    // selected and a target of a `both` fault has two qdiscs).
+    r.netem.emplace(p, simcore::Stream(seed_, entity + "@" + name + "/" + side, "netem"));
   } else {
     r.bucket.emplace(f.rate_bytes_per_s, f.buffer_bytes, f.limit_bytes);
   }
@@ -40,16 +43,18 @@ void NetworkFaults::add_rule(uint32_t event, const NetworkFault& f, PodId on, co
 
 void NetworkFaults::start(uint32_t event, const NetworkFault& f, const std::vector<PodId>& selected,
                           const std::optional<std::vector<PodId>>& targets, const std::vector<std::string>& names,
-                          const std::string& entity) {
+                          const std::string& entity, Time until) {
   if (f.kind == Kind::kPartition) {
-    ++partitions_;
+    ++partitions_;  // end() finds the event in one of the two maps, even when it cut nothing
     if (!targets) {
+      event_isolated_[event];
       for (PodId p : selected) {
         ++isolated_[p.value];
         event_isolated_[event].push_back(p.value);
       }
       return;
     }
+    event_pairs_[event];
     for (PodId a : selected) {
       for (PodId b : *targets) {
         if (a == b) continue;
@@ -61,10 +66,10 @@ void NetworkFaults::start(uint32_t event, const NetworkFault& f, const std::vect
     return;
   }
   if (f.direction != Direction::kFrom) {
-    for (PodId p : selected) add_rule(event, f, p, targets ? &*targets : nullptr, names[p.value], entity);
+    for (PodId p : selected) add_rule(event, f, p, targets ? &*targets : nullptr, names[p.value], entity, "to", until);
   }
   if (f.direction != Direction::kTo && targets) {
-    for (PodId p : *targets) add_rule(event, f, p, &selected, names[p.value], entity);
+    for (PodId p : *targets) add_rule(event, f, p, &selected, names[p.value], entity, "from", until);
   }
 }
 
@@ -102,31 +107,32 @@ Time NetworkFaults::egress(PodId src, PodId dst, uint64_t bytes, Time now, Time 
   if (!src.valid() || egress_[src.value].empty()) return Time::zero();
   std::vector<Rule>& rules = egress_[src.value];
   // Every unfiltered rule, in start order, then the latest started filtered rule covering dst.
-  Rule* chain[8];
-  std::size_t n = 0;
+  chain_.clear();
   Rule* filtered = nullptr;
   for (Rule& r : rules) {
     if (r.all) {
-      if (n < std::size(chain) - 1) chain[n++] = &r;
+      chain_.push_back(&r);
     } else if (dst.valid() && std::binary_search(r.destinations.begin(), r.destinations.end(), dst.value)) {
       filtered = &r;
     }
   }
-  if (filtered != nullptr) chain[n++] = filtered;
-  if (n == 0) return Time::zero();
+  if (filtered != nullptr) chain_.push_back(filtered);
+  if (chain_.empty()) return Time::zero();
   Time srtt = one_way + one_way;
-  for (std::size_t i = 0; i < n; ++i) srtt += chain[i]->latency;
+  for (const Rule* r : chain_) srtt += r->latency;
   Time sent = now;  // this transmission's
   for (uint32_t k = 0; k <= kTcpRetries2; ++k) {
     Time at = sent;
     bool through = true;
-    for (std::size_t i = 0; i < n && through; ++i) {
-      if (chain[i]->netem) {
-        const Netem::Verdict v = chain[i]->netem->enqueue();
+    for (Rule* r : chain_) {
+      if (!through) break;
+      if (r->until <= sent) continue;  // the fault has ended by this retransmission
+      if (r->netem) {
+        const Netem::Verdict v = r->netem->enqueue();
         through = v.delivered;
         at += v.delay;
       } else {
-        at = chain[i]->bucket->enqueue(at, bytes);
+        at = r->bucket->enqueue(at, bytes, k == 0);
         through = at != Time::max();
       }
     }

@@ -38,9 +38,10 @@ class NetworkFaults {
 
   // Timeline event `event` starts: `selected` are its pods, `targets` its target's (none: no
   // target); `names` the pods' names and `entity` the event's, which key each qdisc's stream.
+  // It ends at `until` (Time::max(): never): a retransmission after that passes without it.
   void start(uint32_t event, const NetworkFault& f, const std::vector<PodId>& selected,
              const std::optional<std::vector<PodId>>& targets, const std::vector<std::string>& names,
-             const std::string& entity);
+             const std::string& entity, simcore::Time until);
   void end(uint32_t event);
 
   // Whether a partition cuts connections between `a` (a pod, or invalid: a load generator) and
@@ -58,14 +59,16 @@ class NetworkFaults {
     std::vector<uint32_t> destinations;  // sorted pod indices; empty with `all`
     bool all = false;
     simcore::Time latency = simcore::Time::zero();  // netem's, for TCP's RTT estimate
+    simcore::Time until = simcore::Time::max();     // its event's end
     std::optional<Netem> netem;
     std::optional<TokenBucket> bucket;
   };
   void add_rule(uint32_t event, const NetworkFault& f, PodId on, const std::vector<PodId>* towards,
-                const std::string& name, const std::string& entity);
+                const std::string& name, const std::string& entity, const char* side, simcore::Time until);
 
   uint64_t seed_;
   std::vector<std::vector<Rule>> egress_;  // per pod, in start order
+  std::vector<Rule*> chain_;               // egress()'s scratch: the rules a message passes
   uint32_t rules_ = 0;
   std::vector<uint32_t> isolated_;         // per pod: target-less partitions in force
   std::map<std::pair<uint32_t, uint32_t>, uint32_t> cut_pairs_;  // (lower, higher) pod: count

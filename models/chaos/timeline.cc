@@ -67,9 +67,17 @@ std::string Chaos::start_network_fault(uint32_t i, const NetworkFault& f) {
     for (uint32_t k : pick_pods(*f.target, static_cast<uint32_t>(candidates.size()), rng))
       targets->push_back(candidates[k]);
   }
-  if (names_.empty())
-    for (uint32_t p = 0; p < rt_.topo.pods.size(); ++p) names_.push_back(rt_.topo.pods[PodId(p)].name);
-  rt_.network.faults.start(i, f, pods, targets, names_, entity(i));
+  if (names_.empty()) {
+    // A pod's name is its workload's and its ordinal; the namespace keeps namesakes' streams apart.
+    for (uint32_t p = 0; p < rt_.topo.pods.size(); ++p) {
+      const PodRt& pod = rt_.topo.pods[PodId(p)];
+      names_.push_back(pod.name);
+      stream_keys_.push_back(rt_.topo.workloads[pod.workload].cfg->namespace_ + "/" + pod.name);
+    }
+  }
+  const TimelineEvent& ev = rt_.cfg.timeline[i];
+  const simcore::Time until = ev.duration == simcore::Time::max() ? simcore::Time::max() : rt_.sched.now() + ev.duration;
+  rt_.network.faults.start(i, f, pods, targets, stream_keys_, entity(i), until);
   // The blast radius, by name: the pods, and the target's.
   auto list = [&](const std::vector<PodId>& v) {
     std::string out;

@@ -44,7 +44,8 @@ class Chaos {
   std::vector<uint32_t> pod_actions_;        // in force, in start order
   std::vector<std::vector<PodId>> killed_;   // per timeline event: the pods it took down
   std::vector<std::vector<PodId>> hit_;      // per pod action in force: its pods
-  std::vector<std::string> names_;           // pod names, for the network faults' streams
+  std::vector<std::string> names_;           // pod names, for descriptions
+  std::vector<std::string> stream_keys_;     // namespace/pod, for the network faults' streams
 };
 
 }  // namespace meshsim::models

@@ -102,10 +102,13 @@ bool read_network_chaos(const ChaosMeshReader& r, const YAML::Node& spec, models
     if ((key == "device" || key == "targetDevice") && it->second.IsScalar() &&
         (it->second.Scalar().empty() || it->second.Scalar().rfind("eth0", 0) == 0))
       continue;  // Chaos Mesh's default interface
-    r.not_simulated(it->first, key,
-                    key == "remoteCluster" ? "one cluster is simulated"
-                    : key == "device" || key == "targetDevice" ? "meshsim's pods have one interface, eth0"
-                                                                : "left out");
+    if (key == "device" || key == "targetDevice") {
+      r.not_simulated(it->first, key + ": " + (it->second.IsScalar() ? it->second.Scalar() : std::string("?")),
+                      "meshsim's pods have one interface, eth0, which this fault leaves alone; the experiment is left out");
+      ok = false;
+      continue;
+    }
+    r.not_simulated(it->first, key, key == "remoteCluster" ? "one cluster is simulated" : "left out");
   }
   if (!ok) return false;
   if (const YAML::Node x = child(spec, "externalTargets"); x.IsDefined()) {
@@ -171,15 +174,16 @@ bool read_network_chaos(const ChaosMeshReader& r, const YAML::Node& spec, models
       }
       auto l = read_duration(ctx, lat, "latency", DurationRule::kNonNegative);
       if (!l) return false;
-      if (passes_text_compare(lat.Scalar())) {
+      const bool delay_installed = passes_text_compare(lat.Scalar());
+      if (delay_installed) {
         f.latency = *l;
       } else if (*l > Time::zero()) {
         r.not_simulated(lat, "latency: " + lat.Scalar(),
-                        "Chaos Mesh compares it with \"0ms\" as text, finds it smaller and installs no delay; the dry "
-                        "run does the same (write it in a larger unit, e.g. 500us)");
+                        "Chaos Mesh compares it with \"0ms\" as text, finds it smaller and installs no delay (nor "
+                        "jitter); the dry run does the same (write it in a larger unit, e.g. 500us)");
       }
       const YAML::Node jit = child(d, "jitter");
-      if (jit.IsDefined()) {
+      if (jit.IsDefined() && delay_installed) {  // tc gets the jitter inside the delay only
         auto j = read_duration(ctx, jit, "jitter", DurationRule::kNonNegative);
         if (!j) return false;
         if (passes_text_compare(jit.Scalar())) {

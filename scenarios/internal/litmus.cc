@@ -112,7 +112,9 @@ void read_network_experiment(const Context& ctx, const std::string& label, const
         f.target = t;
       }
     } else if (k == "SEQUENCE") {
-      if (v.first == "serial" && sel.value != 0) {
+      // This experiment's PODS_AFFECTED_PERC decides (any but empty or 0 can mean several pods).
+      const std::string perc = env.get("PODS_AFFECTED_PERC", "0");
+      if (v.first == "serial" && perc != "0") {
         ctx.report(Code::kChaosSelectorNotSimulated, v.second,
                    {label, "SEQUENCE: serial with PODS_AFFECTED_PERC", "one pod at a time is not simulated"});
         ok = false;
@@ -133,6 +135,12 @@ void read_network_experiment(const Context& ctx, const std::string& label, const
   const auto corr = seconds(ctx, env, "CORRELATION", 0, x, "percent");
   const auto perc = seconds(ctx, env, "PODS_AFFECTED_PERC", 0, x, "percent");
   if (!total || !ramp || !value || !jitter || !corr || !perc || !ok) return;
+  if ((!latency && *value > 100) || *corr > 100 || *value < 0 || *jitter < 0 || *corr < 0) {  // tc refuses them
+    const std::string bad = (!latency && *value > 100) || *value < 0 ? amount : *jitter < 0 ? "JITTER" : "CORRELATION";
+    ctx.report(Code::kOutOfRange, env.where(bad) ? *env.where(bad) : x,
+               {bad, latency && bad == amount ? ">= 0" : "0 to 100 (tc refuses other percents)", env.get(bad, "")});
+    return;
+  }
   f.pods.value = static_cast<uint32_t>(std::min<int64_t>(*perc, 100));
   const double p = static_cast<double>(std::clamp<int64_t>(*value, 0, 100));
   const double c = static_cast<double>(std::clamp<int64_t>(*corr, 0, 100));
@@ -188,7 +196,9 @@ void read_cpu_hog(const Context& ctx, const std::string& label, const std::strin
                                                : "meshsim places pods in zones, not on nodes"});
       ok = false;
     } else if (k == "SEQUENCE") {
-      if (v.first == "serial" && sel.value != 0) {
+      // This experiment's PODS_AFFECTED_PERC decides (any but empty or 0 can mean several pods).
+      const std::string perc = env.get("PODS_AFFECTED_PERC", "0");
+      if (v.first == "serial" && perc != "0") {
         ctx.report(Code::kChaosSelectorNotSimulated, v.second,
                    {label, "SEQUENCE: serial with PODS_AFFECTED_PERC", "one pod at a time is not simulated"});
         ok = false;
