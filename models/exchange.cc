@@ -108,7 +108,17 @@ uint32_t Exchanges::send_on_connection(uint32_t ci, uint32_t conn, uint32_t conn
     return xi;
   }
   Time delay = caller.sidecar ? x.sidecar_pass : Time::zero();
-  delay += rt_.network.delay(edge.network, caller.zone, pod_zone);
+  const Time one_way = rt_.network.delay(edge.network, caller.zone, pod_zone);
+  delay += one_way;
+  if (!rt_.network.faults.idle()) {  // the caller pod's egress faults, as in send()
+    const Time extra = rt_.network.fault_delay(c.caller.as_pod(), pod, c.step ? c.step->request_bytes : 0,
+                                               rt_.sched.now() + delay - one_way, one_way);
+    if (extra == Time::max()) {
+      x.phase = Exchange::kLost;
+      return xi;
+    }
+    delay += extra;
+  }
   x.dest_start = rt_.sched.now() + delay;
   delay += rt_.inbound.request_pass(x);
   x.phase = Exchange::kToPod;

@@ -112,7 +112,7 @@ bool read_network_chaos(const ChaosMeshReader& r, const YAML::Node& spec, models
   }
   if (!ok) return false;
   if (const YAML::Node x = child(spec, "externalTargets"); x.IsDefined()) {
-    if (f.direction != Direction::kTo) {
+    if (f.direction != Direction::kTo && *action != "partition") {  // the webhook skips partitions
       ctx.report(Code::kConflictingFields, x, {"externalTargets", "direction from or both (Chaos Mesh refuses it)"});
       return false;
     }
