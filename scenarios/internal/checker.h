@@ -77,6 +77,7 @@ class Checker {
   void timeline();
   void network_fault(const models::NetworkFault& f, const EventSite& site);
   void cpu_stress_limits(const models::PodSelector& s, const EventSite& site);
+  bool selects_workload(const models::PodSelector& s, std::optional<std::size_t> svc, const Built& b) const;
   void expectations();
   void cycles();
 

@@ -51,6 +51,19 @@ struct Env {
   }
 };
 
+// An experiment's env (spec.components.env); its probes are named (MSH0236).
+Env experiment_env(const Context& ctx, const std::string& label, const YAML::Node& x) {
+  Env env;
+  for (const YAML::Node& e : child(child(child(x, "spec"), "components"), "env")) {
+    const YAML::Node n = child(e, "name"), v = child(e, "value");
+    if (n.IsScalar()) env.values[n.Scalar()] = {v.IsScalar() ? v.Scalar() : "", n};
+  }
+  if (const YAML::Node probe = child(child(x, "spec"), "probe"); probe.IsDefined())
+    ctx.report(Code::kChaosFieldNotSimulated, probe,
+               {label, "probe", "Litmus probes are not simulated: write them as the Experiment's expect list"});
+  return env;
+}
+
 // A whole number (of seconds, unless `unit` says otherwise), as litmus reads these variables
 // (strconv.Atoi).
 std::optional<int64_t> seconds(const Context& ctx, const Env& env, const std::string& name, int64_t fallback,
@@ -74,14 +87,7 @@ std::optional<int64_t> seconds(const Context& ctx, const Env& env, const std::st
 void read_network_experiment(const Context& ctx, const std::string& label, const std::string& engine,
                              const std::string& name, const YAML::Node& x, const models::PodSelector& sel, Time t0,
                              Draft& draft) {
-  Env env;
-  for (const YAML::Node& e : child(child(child(x, "spec"), "components"), "env")) {
-    const YAML::Node n = child(e, "name"), v = child(e, "value");
-    if (n.IsScalar()) env.values[n.Scalar()] = {v.IsScalar() ? v.Scalar() : "", n};
-  }
-  if (const YAML::Node probe = child(child(x, "spec"), "probe"); probe.IsDefined())
-    ctx.report(Code::kChaosFieldNotSimulated, probe,
-               {label, "probe", "Litmus probes are not simulated: write them as the Experiment's expect list"});
+  const Env env = experiment_env(ctx, label, x);
   const std::string amount = name == "pod-network-latency"       ? "NETWORK_LATENCY"
                              : name == "pod-network-loss"        ? "NETWORK_PACKET_LOSS_PERCENTAGE"
                              : name == "pod-network-corruption" ? "NETWORK_PACKET_CORRUPTION_PERCENTAGE"
@@ -179,14 +185,7 @@ void read_network_experiment(const Context& ctx, const std::string& label, const
 // CPU count, which meshsim does not know: an error.
 void read_cpu_hog(const Context& ctx, const std::string& label, const std::string& engine, const YAML::Node& x,
                   const models::PodSelector& sel, Time t0, Draft& draft) {
-  Env env;
-  for (const YAML::Node& e : child(child(child(x, "spec"), "components"), "env")) {
-    const YAML::Node n = child(e, "name"), v = child(e, "value");
-    if (n.IsScalar()) env.values[n.Scalar()] = {v.IsScalar() ? v.Scalar() : "", n};
-  }
-  if (const YAML::Node probe = child(child(x, "spec"), "probe"); probe.IsDefined())
-    ctx.report(Code::kChaosFieldNotSimulated, probe,
-               {label, "probe", "Litmus probes are not simulated: write them as the Experiment's expect list"});
+  const Env env = experiment_env(ctx, label, x);
   bool ok = true;
   for (const auto& [k, v] : env.values) {
     if (v.first.empty()) continue;
@@ -324,14 +323,7 @@ void read_litmus(const std::vector<ChaosDoc>& docs, Diagnostics& diagnostics, co
                             "experiments are imported; write the fault as Timeline events");
         continue;
       }
-      const YAML::Node xspec = child(x, "spec");
-      if (const YAML::Node probe = child(xspec, "probe"); probe.IsDefined())
-        not_simulated(probe, "probe", "Litmus probes are not simulated: write them as the Experiment's expect list");
-      Env env;
-      for (const YAML::Node& e : child(child(xspec, "components"), "env")) {
-        const YAML::Node n = child(e, "name"), v = child(e, "value");
-        if (n.IsScalar()) env.values[n.Scalar()] = {v.IsScalar() ? v.Scalar() : "", n};
-      }
+      const Env env = experiment_env(ctx, label, x);
       for (const auto& [k, v] : env.values) {
         if (k == "TARGET_PODS" || k == "NODE_LABEL") {
           if (!v.first.empty()) {

@@ -77,6 +77,18 @@ void Checker::load_from(models::LoadConfig& l, const LoadSite& site) {
   if (w.replicas == 0) diag_.report(Code::kLoadFromNoPods, site.where_from, {l.name, w.name});
 }
 
+// Whether the selector's workload-level fields (service `svc`, resolved; workload, namespace,
+// labels) match `b`; its zone is per pod.
+bool Checker::selects_workload(const models::PodSelector& s, std::optional<std::size_t> svc, const Built& b) const {
+  if (svc && std::find(b.services.begin(), b.services.end(), *svc) == b.services.end()) return false;
+  if (!s.workload.empty() && b.config.name != s.workload) return false;
+  if (!s.namespace_.empty() && b.config.namespace_ != s.namespace_) return false;
+  return std::none_of(s.labels.begin(), s.labels.end(), [&](const auto& kv) {
+    auto it = b.config.labels.find(kv.first);
+    return it == b.config.labels.end() || it->second != kv.second;
+  });
+}
+
 std::size_t Checker::check_selector(const models::PodSelector& s, const EventSite& site,
                                     const std::string& action) {
   std::optional<std::size_t> svc;
@@ -108,14 +120,7 @@ std::size_t Checker::check_selector(const models::PodSelector& s, const EventSit
   if (!ok) return 0;
   std::size_t pods = 0;
   for (const Built& b : built_) {
-    if (svc && std::find(b.services.begin(), b.services.end(), *svc) == b.services.end()) continue;
-    if (!s.workload.empty() && b.config.name != s.workload) continue;
-    if (!s.namespace_.empty() && b.config.namespace_ != s.namespace_) continue;
-    if (std::any_of(s.labels.begin(), s.labels.end(), [&](const auto& kv) {
-          auto it = b.config.labels.find(kv.first);
-          return it == b.config.labels.end() || it->second != kv.second;
-        }))
-      continue;
+    if (!selects_workload(s, svc, b)) continue;
     for (uint32_t i = 0; i < b.config.replicas; ++i) {
       if (s.zone.empty() || b.config.zones[i % b.config.zones.size()] == s.zone) ++pods;
     }
@@ -154,14 +159,7 @@ bool any_call_sizes(const std::vector<models::Step>& steps) {
 void Checker::cpu_stress_limits(const models::PodSelector& s, const EventSite& site) {
   std::optional<std::size_t> svc = s.service.empty() ? std::nullopt : resolve(s.service, site.namespace_);
   for (const Built& b : built_) {
-    if (svc && std::find(b.services.begin(), b.services.end(), *svc) == b.services.end()) continue;
-    if (!s.workload.empty() && b.config.name != s.workload) continue;
-    if (!s.namespace_.empty() && b.config.namespace_ != s.namespace_) continue;
-    if (std::any_of(s.labels.begin(), s.labels.end(), [&](const auto& kv) {
-          auto it = b.config.labels.find(kv.first);
-          return it == b.config.labels.end() || it->second != kv.second;
-        }))
-      continue;
+    if (!selects_workload(s, svc, b)) continue;
     if (b.config.cpu_limit <= 0) diag_.report(Code::kCpuStressWithoutLimit, site.where_action, {b.config.name});
   }
 }
