@@ -47,9 +47,11 @@ class Netem {
  public:
   Netem(const NetemParams& p, simcore::Stream rng);
 
-  // One message through the qdisc (netem_enqueue's order: duplicate?, lost?, then the clone's
-  // own pass, then corrupted?, then the delay): whether a good copy gets through, and the delay
-  // of the first good copy.  A corrupted packet fails TCP's checksum at the receiver: a loss.
+  // One message through the qdisc, as netem_enqueue decides it: duplicated?, lost?, corrupted?,
+  // its delay; a duplicate passes the qdisc again with duplication off (here before the
+  // original's corruption draw; kernels have moved that point, which changes no distribution).
+  // Whether a good copy gets through, and the delay of the first one.  A corrupted packet fails
+  // TCP's checksum at the receiver: a loss.
   struct Verdict {
     bool delivered = false;
     simcore::Time delay = simcore::Time::zero();
