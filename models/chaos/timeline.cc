@@ -55,6 +55,23 @@ std::string Chaos::entity(uint32_t event) const {
   return "timeline:" + (ev.name.empty() ? ev.description + "@" + std::to_string(ev.at.ns()) : ev.name);
 }
 
+void Chaos::init_names() {
+  if (!names_.empty()) return;
+  // A pod's name is its workload's and its ordinal; the namespace keeps namesakes' streams apart.
+  for (uint32_t p = 0; p < rt_.topo.pods.size(); ++p) {
+    const PodRt& pod = rt_.topo.pods[PodId(p)];
+    names_.push_back(pod.name);
+    stream_keys_.push_back(rt_.topo.workloads[pod.workload].cfg->namespace_ + "/" + pod.name);
+  }
+}
+
+std::string Chaos::pod_list(const std::vector<PodId>& pods) {
+  init_names();
+  std::string out;
+  for (PodId p : pods) out += (out.empty() ? "" : ", ") + names_[p.value];
+  return out.empty() ? std::string("no pod") : out;
+}
+
 // The selected pods and the target's are picked from their own streams ("select",
 // "select-target"), so that a target added to a fault leaves the selected pods alone.
 std::string Chaos::start_network_fault(uint32_t i, const NetworkFault& f) {
@@ -67,25 +84,12 @@ std::string Chaos::start_network_fault(uint32_t i, const NetworkFault& f) {
     for (uint32_t k : pick_pods(*f.target, static_cast<uint32_t>(candidates.size()), rng))
       targets->push_back(candidates[k]);
   }
-  if (names_.empty()) {
-    // A pod's name is its workload's and its ordinal; the namespace keeps namesakes' streams apart.
-    for (uint32_t p = 0; p < rt_.topo.pods.size(); ++p) {
-      const PodRt& pod = rt_.topo.pods[PodId(p)];
-      names_.push_back(pod.name);
-      stream_keys_.push_back(rt_.topo.workloads[pod.workload].cfg->namespace_ + "/" + pod.name);
-    }
-  }
+  init_names();
   const TimelineEvent& ev = rt_.cfg.timeline[i];
   const simcore::Time until = ev.duration == simcore::Time::max() ? simcore::Time::max() : rt_.sched.now() + ev.duration;
   rt_.network.faults.start(i, f, pods, targets, stream_keys_, entity(i), until);
-  // The blast radius, by name: the pods, and the target's.
-  auto list = [&](const std::vector<PodId>& v) {
-    std::string out;
-    for (PodId p : v) out += (out.empty() ? "" : ", ") + names_[p.value];
-    return out.empty() ? std::string("no pod") : out;
-  };
-  std::string detail = ": " + list(pods);
-  if (targets) detail += "; target " + list(*targets);
+  std::string detail = ": " + pod_list(pods);  // the blast radius, by name
+  if (targets) detail += "; target " + pod_list(*targets);
   return detail;
 }
 
@@ -118,7 +122,11 @@ void Chaos::start(uint32_t i) {
           hit_[i] = select(i, a.pods, false);
           pod_actions_.push_back(i);
           apply_pod_actions();
-          detail = ": " + std::to_string(hit_[i].size()) + " pod(s)";
+          if constexpr (std::is_same_v<A, CpuStress>) {
+            detail = ": " + pod_list(hit_[i]);  // the blast radius by name, as network faults give it
+          } else {
+            detail = ": " + std::to_string(hit_[i].size()) + " pod(s)";
+          }
         } else if constexpr (std::is_same_v<A, Partition>) {
           rt_.network.partition(i, true);
         } else if constexpr (std::is_same_v<A, NetworkFault>) {

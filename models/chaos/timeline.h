@@ -39,6 +39,8 @@ class Chaos {
   void apply_pod_actions();
   std::string entity(uint32_t event) const;  // keys the event's streams
   std::string start_network_fault(uint32_t event, const NetworkFault& f);
+  void init_names();
+  std::string pod_list(const std::vector<PodId>& pods);  // "a-0, b-1", or "no pod"
 
   Runtime& rt_;
   std::vector<uint32_t> pod_actions_;        // in force, in start order
