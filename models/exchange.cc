@@ -67,7 +67,7 @@ uint32_t Exchanges::send(uint32_t ci, uint32_t si, PodId pod) {
   const Time one_way = rt_.network.delay(edge.network, caller.zone, pod_zone);
   delay += one_way;
   if (!rt_.network.faults.idle()) {  // the caller pod's egress faults (chaos/network_faults.h)
-    const Time extra = rt_.network.fault_delay(c.caller.as_pod(), pod, c.step ? c.step->request_bytes : 0,
+    const Time extra = rt_.network.faults.egress(c.caller.as_pod(), pod, c.step ? c.step->request_bytes : 0,
                                                rt_.sched.now() + delay - one_way, one_way);
     if (extra == Time::max()) {
       x.phase = Exchange::kLost;  // TCP gave up: no answer (the caller's timeouts end it)
@@ -111,7 +111,7 @@ uint32_t Exchanges::send_on_connection(uint32_t ci, uint32_t conn, uint32_t conn
   const Time one_way = rt_.network.delay(edge.network, caller.zone, pod_zone);
   delay += one_way;
   if (!rt_.network.faults.idle()) {  // the caller pod's egress faults, as in send()
-    const Time extra = rt_.network.fault_delay(c.caller.as_pod(), pod, c.step ? c.step->request_bytes : 0,
+    const Time extra = rt_.network.faults.egress(c.caller.as_pod(), pod, c.step ? c.step->request_bytes : 0,
                                                rt_.sched.now() + delay - one_way, one_way);
     if (extra == Time::max()) {
       x.phase = Exchange::kLost;

@@ -28,12 +28,6 @@ class Network {
   bool cut(uint32_t caller_zone, uint32_t pod_zone, PodId caller, PodId pod) const;
   // The Partition of timeline event `i` starts (on) or ends.
   void partition(size_t i, bool on);
-  // The extra delay of one message from `src` to `dst` (either may be invalid: a load generator)
-  // through the network faults in force; Time::max() when it never arrives.
-  simcore::Time fault_delay(PodId src, PodId dst, uint64_t bytes, simcore::Time now, simcore::Time one_way) {
-    return faults.idle() ? simcore::Time::zero() : faults.egress(src, dst, bytes, now, one_way);
-  }
-
   NetworkFaults faults;
 
  private:

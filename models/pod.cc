@@ -279,7 +279,7 @@ void Pods::respond(uint32_t xi) {
     if (rt_.network.faults.blocked(c.caller.as_pod(), x.pod)) {
       lost = true;  // the connection is cut: the response never arrives
     } else {
-      const Time extra = rt_.network.fault_delay(x.pod, c.caller.as_pod(), x.call_step ? x.call_step->response_bytes : 0,
+      const Time extra = rt_.network.faults.egress(x.pod, c.caller.as_pod(), x.call_step ? x.call_step->response_bytes : 0,
                                                  rt_.sched.now() + delay - one_way, one_way);
       lost = extra == Time::max();
       if (!lost) delay += extra;

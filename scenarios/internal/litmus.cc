@@ -79,6 +79,32 @@ std::optional<int64_t> seconds(const Context& ctx, const Env& env, const std::st
   return v;
 }
 
+// The env variables the network and cpu-hog experiments share: the target (TARGET_PODS and
+// NODE_LABEL cannot be evaluated), SEQUENCE (serial with several pods is not simulated; this
+// experiment's own PODS_AFFECTED_PERC decides), timing and pod selection, and how litmus reaches
+// the pod (runtime, socket, helper image, container: the same network namespace and cgroup view
+// for every container).  True when `k` is one of them; `ok` becomes false if it is wrong (reported).
+bool common_env(const Context& ctx, const std::string& label, const Env& env, const std::string& k,
+                const std::pair<std::string, YAML::Node>& v, bool& ok) {
+  if (k == "TARGET_PODS" || k == "NODE_LABEL") {
+    ctx.report(Code::kChaosSelectorNotSimulated, v.second,
+               {label, k, k == "TARGET_PODS" ? "meshsim's pods are not named as the cluster's"
+                                             : "meshsim places pods in zones, not on nodes"});
+    ok = false;
+    return true;
+  }
+  if (k == "SEQUENCE") {
+    if (v.first == "serial" && env.get("PODS_AFFECTED_PERC", "0") != "0") {
+      ctx.report(Code::kChaosSelectorNotSimulated, v.second,
+                 {label, "SEQUENCE: serial with PODS_AFFECTED_PERC", "one pod at a time is not simulated"});
+      ok = false;
+    }
+    return true;
+  }
+  return k == "TOTAL_CHAOS_DURATION" || k == "RAMP_TIME" || k == "PODS_AFFECTED_PERC" || k == "CONTAINER_RUNTIME" ||
+         k == "SOCKET_PATH" || k == "LIB_IMAGE" || k == "TARGET_CONTAINER";
+}
+
 // litmus-go's pod-network-{latency,loss,corruption,duplication} (chaoslib/litmus/network-chaos):
 // netem on the egress of PODS_AFFECTED_PERC of the target pods (tc qdisc replace ... root netem),
 // towards DESTINATION_HOSTS (a Service: with a sidecar, litmus expands it to the Service's pod
@@ -97,13 +123,10 @@ void read_network_experiment(const Context& ctx, const std::string& label, const
   f.pods = sel;
   for (const auto& [k, v] : env.values) {
     if (v.first.empty()) continue;
-    if (k == "DESTINATION_IPS" || k == "TARGET_PODS" || k == "NODE_LABEL" || k == "SOURCE_PORTS" ||
-        k == "DESTINATION_PORTS") {
+    if (common_env(ctx, label, env, k, v, ok)) continue;
+    if (k == "DESTINATION_IPS" || k == "SOURCE_PORTS" || k == "DESTINATION_PORTS") {
       ctx.report(Code::kChaosSelectorNotSimulated, v.second,
-                 {label, k, k == "DESTINATION_IPS" ? "meshsim's pods have no IP addresses"
-                            : k == "TARGET_PODS"   ? "meshsim's pods are not named as the cluster's"
-                            : k == "NODE_LABEL"    ? "meshsim places pods in zones, not on nodes"
-                                                   : "port filters are not evaluated"});
+                 {label, k, k == "DESTINATION_IPS" ? "meshsim's pods have no IP addresses" : "port filters are not evaluated"});
       ok = false;
     } else if (k == "DESTINATION_HOSTS") {
       if (v.first.find(',') != std::string::npos) {
@@ -117,19 +140,7 @@ void read_network_experiment(const Context& ctx, const std::string& label, const
         if (dot != std::string::npos) t.namespace_ = v.first.substr(dot + 1, v.first.find('.', dot + 1) - dot - 1);
         f.target = t;
       }
-    } else if (k == "SEQUENCE") {
-      // This experiment's PODS_AFFECTED_PERC decides (any but empty or 0 can mean several pods).
-      const std::string perc = env.get("PODS_AFFECTED_PERC", "0");
-      if (v.first == "serial" && perc != "0") {
-        ctx.report(Code::kChaosSelectorNotSimulated, v.second,
-                   {label, "SEQUENCE: serial with PODS_AFFECTED_PERC", "one pod at a time is not simulated"});
-        ok = false;
-      }
-    } else if (k != "TOTAL_CHAOS_DURATION" && k != "RAMP_TIME" && k != "PODS_AFFECTED_PERC" && k != amount &&
-               k != "JITTER" && k != "CORRELATION" && !(k == "NETWORK_INTERFACE" && v.first == "eth0") &&
-               k != "CONTAINER_RUNTIME" && k != "SOCKET_PATH" && k != "LIB_IMAGE" && k != "TARGET_CONTAINER") {
-      // (the runtime, its socket, the helper image and the container: how litmus reaches the
-      // pod's network namespace, the same for every container of the pod)
+    } else if (k != amount && k != "JITTER" && k != "CORRELATION" && !(k == "NETWORK_INTERFACE" && v.first == "eth0")) {
       ctx.report(Code::kChaosFieldNotSimulated, v.second, {label, k, "left out"});
     }
   }
@@ -189,26 +200,11 @@ void read_cpu_hog(const Context& ctx, const std::string& label, const std::strin
   bool ok = true;
   for (const auto& [k, v] : env.values) {
     if (v.first.empty()) continue;
-    if (k == "TARGET_PODS" || k == "NODE_LABEL") {
-      ctx.report(Code::kChaosSelectorNotSimulated, v.second,
-                 {label, k, k == "TARGET_PODS" ? "meshsim's pods are not named as the cluster's"
-                                               : "meshsim places pods in zones, not on nodes"});
-      ok = false;
-    } else if (k == "SEQUENCE") {
-      // This experiment's PODS_AFFECTED_PERC decides (any but empty or 0 can mean several pods).
-      const std::string perc = env.get("PODS_AFFECTED_PERC", "0");
-      if (v.first == "serial" && perc != "0") {
-        ctx.report(Code::kChaosSelectorNotSimulated, v.second,
-                   {label, "SEQUENCE: serial with PODS_AFFECTED_PERC", "one pod at a time is not simulated"});
-        ok = false;
-      }
-    } else if (k == "TARGET_CONTAINER" && v.first == "istio-proxy") {
+    if (k == "TARGET_CONTAINER" && v.first == "istio-proxy") {
       ctx.report(Code::kChaosFieldNotSimulated, v.second,
                  {label, "TARGET_CONTAINER: istio-proxy", "the sidecar's CPU is not simulated; the experiment is left out"});
       ok = false;
-    } else if (k != "TOTAL_CHAOS_DURATION" && k != "RAMP_TIME" && k != "PODS_AFFECTED_PERC" && k != "CPU_CORES" &&
-               k != "CPU_LOAD" && k != "CONTAINER_RUNTIME" && k != "SOCKET_PATH" && k != "LIB_IMAGE" &&
-               k != "TARGET_CONTAINER") {
+    } else if (!common_env(ctx, label, env, k, v, ok) && k != "CPU_CORES" && k != "CPU_LOAD") {
       ctx.report(Code::kChaosFieldNotSimulated, v.second, {label, k, "left out"});
     }
   }
